@@ -1,0 +1,70 @@
+import { awscdk, javascript } from 'projen';
+
+/**
+ * The aws-cdk-lib floor. 2.224.0 is the first release that names
+ * `lambda.Runtime.NODEJS_24_X`, the runtime our functions default to (Node.js 20
+ * left Lambda's supported list in 2026). Going lower would mean hand-building a
+ * Runtime object; going higher buys us nothing we use. The devDependency is pinned
+ * to this exact version, so every test runs against the floor.
+ */
+const CDK_FLOOR = '2.224.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-lambda-invoke-step',
+  description: 'Run an AWS Lambda function as a CodePipeline step: one construct on the infrastructure side, a few lines in the function.',
+  author: 'cdk-lambda-invoke-step maintainers',
+  authorAddress: 'maintainers@users.noreply.h-seed-03514314.example',
+  repositoryUrl: 'https://github.com/cdk-lambda-invoke-step/cdk-lambda-invoke-step.git',
+  license: 'Apache-2.0',
+  keywords: ['cdk', 'aws-cdk', 'codepipeline', 'lambda', 'cdk-pipelines'],
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdkVersion: CDK_FLOOR,
+  constructsVersion: '10.0.5',
+  jsiiVersion: '~6.0.0',
+
+  tsconfigDevFile: 'tsconfig.dev.json',
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'] },
+
+  // esbuild bundles the function code in NodejsFunction without Docker; users need it too (README).
+  devDeps: ['esbuild', 'ts-node'],
+
+  publishToPypi: {
+    distName: 'cdk-lambda-invoke-step',
+    module: 'cdk_lambda_invoke_step',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdklambdainvokestep',
+    mavenGroupId: 'io.github.cdk-lambda-invoke-step',
+    mavenArtifactId: 'cdk-lambda-invoke-step',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkLambdaInvokeStep',
+    packageId: 'CdkLambdaInvokeStep',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-lambda-invoke-step/cdk-lambda-invoke-step-go',
+  },
+
+  gitignore: ['example/cdk.out', '*.tgz', '.bench/'],
+});
+
+for (const pattern of ['/example/', '/.ci/', '/rosetta/', '/tsconfig.dev.json']) {
+  project.addPackageIgnore(pattern);
+}
+
+// Only the JavaScript target can be packaged on a machine without PyPI, Maven or .NET;
+// the release workflow packages the other targets through their own package:<lang> tasks.
+const packageJs = project.tasks.tryFind('package:js')!;
+project.packageTask.reset();
+project.packageTask.spawn(packageJs);
+
+project.addTask('example', {
+  description: 'Synthesize the example pipeline app (the main job)',
+  exec: 'ts-node --project tsconfig.dev.json example/main.ts',
+  receiveArgs: true,
+});
+
+project.synth();

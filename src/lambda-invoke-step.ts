@@ -1,0 +1,457 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  Annotations,
+  Duration,
+  Stack,
+  Token,
+  aws_codepipeline as codepipeline,
+  aws_codepipeline_actions as codepipeline_actions,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_lambda_destinations as destinations,
+  aws_lambda_nodejs as nodejs,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  ACTION_NAME_PATTERN,
+  DECLARED_OUTPUT_VARIABLES_ENV,
+  MAX_ARTIFACTS,
+  MAX_CONFIGURATION_VALUE_LENGTH,
+  NAMESPACE_PATTERN,
+  OUTPUT_VARIABLE_NAME_PATTERN,
+} from './limits';
+
+/**
+ * Properties of a `LambdaInvokeStep`.
+ */
+export interface LambdaInvokeStepProps {
+  /**
+   * Path to the file that holds the function's code (`.ts`, `.js`, `.mjs`, `.cjs`, `.mts`, `.cts`, `.tsx`, `.jsx`).
+   * It is bundled by `NodejsFunction` with esbuild and must export the handler (by default named `handler`).
+   */
+  readonly entry: string;
+
+  /**
+   * Settings passed through to the `NodejsFunction`.
+   *
+   * The construct owns `entry` and `code` (use `entry`), and the asynchronous invocation settings
+   * `onFailure`, `retryAttempts` and `maxEventAge` (use `failureDestination`, `retryAttempts` and
+   * `maxEventAge`): setting any of them here throws. `environment` is merged with the variable the
+   * construct adds for declared output variables. `runtime` and `timeout` have their own defaults
+   * (Node.js 24 and 5 minutes) that a value here replaces; every other setting keeps NodejsFunction's default.
+   *
+   * @default - Node.js 24.x runtime, 5 minute timeout, NodejsFunction defaults otherwise
+   */
+  readonly functionProps?: nodejs.NodejsFunctionProps;
+
+  /**
+   * The action's name in its stage: `[A-Za-z0-9.@-_]{1,100}`.
+   *
+   * @default - the construct's id
+   * @see https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html
+   */
+  readonly actionName?: string;
+
+  /**
+   * The action's run order in its stage (1 to 999).
+   *
+   * @default 1
+   */
+  readonly runOrder?: number;
+
+  /**
+   * The artifacts the function reads: 0 to 5. Inside the function each is found by its artifact name.
+   *
+   * @default - no input artifacts
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/action-reference-Lambda.html
+   */
+  readonly inputs?: codepipeline.Artifact[];
+
+  /**
+   * The artifacts the function writes: 0 to 5. The function must write each one before it reports success.
+   *
+   * @default - no output artifacts
+   */
+  readonly outputs?: codepipeline.Artifact[];
+
+  /**
+   * User parameters as an object, handed to the function JSON-encoded.
+   * The encoded value may be at most 1000 characters. Only one of `userParameters` and
+   * `userParametersString` may be set.
+   *
+   * @default - no user parameters
+   */
+  readonly userParameters?: { [key: string]: any };
+
+  /**
+   * User parameters as a string, handed to the function as they are (1 to 1000 characters).
+   * Only one of `userParameters` and `userParametersString` may be set.
+   *
+   * @default - no user parameters
+   */
+  readonly userParametersString?: string;
+
+  /**
+   * The namespace of the action's output variables: `[A-Za-z0-9@-_]{1,100}`.
+   *
+   * @default - CodePipeline variables get a generated namespace when `variable()` is first used
+   * @see https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html
+   */
+  readonly variablesNamespace?: string;
+
+  /**
+   * The output variables the function will produce, each `[A-Za-z0-9@-_]{1,128}`.
+   *
+   * When set, `variable()` refuses any other name, and the list reaches the function
+   * (environment variable `CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES`, a JSON array) so the runtime
+   * reports a failure instead of success when one of them is missing.
+   *
+   * @default - not declared: `variable()` accepts any valid name
+   */
+  readonly outputVariables?: string[];
+
+  /**
+   * The role CodePipeline assumes to run the action. It is granted `lambda:InvokeFunction` on
+   * the function and `lambda:ListFunctions`.
+   *
+   * @default - the pipeline creates a role for the action
+   */
+  readonly actionRole?: iam.IRole;
+
+  /**
+   * Where Lambda sends an invocation event it could not process (after `retryAttempts`, or older
+   * than `maxEventAge`). The event contains the job's temporary artifact credentials: the
+   * destination must be protected like a secret.
+   *
+   * @default - an SQS queue the construct creates (`failureQueue`): SSE encrypted, SSL only,
+   * 14 days retention, only the function may send to it
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   */
+  readonly failureDestination?: lambda.IDestination;
+
+  /**
+   * Whether an asynchronous failure destination is configured at all.
+   * Set to `false` to keep none; events Lambda cannot process are then dropped.
+   *
+   * @default true
+   */
+  readonly failureDestinationEnabled?: boolean;
+
+  /**
+   * How long the default failure queue keeps a message (60 seconds to 14 days).
+   * Only for the queue the construct creates.
+   *
+   * @default Duration.days(14)
+   */
+  readonly failureQueueRetentionPeriod?: Duration;
+
+  /**
+   * A customer managed KMS key for the default failure queue. Only for the queue the construct creates.
+   *
+   * @default - SQS managed server-side encryption (SSE-SQS)
+   */
+  readonly failureQueueEncryptionKey?: kms.IKey;
+
+  /**
+   * How many times Lambda retries an asynchronous invocation that failed (0 to 2).
+   *
+   * The runtime makes an invocation fail only when it could not report the job's result to
+   * CodePipeline; a retry then gets another chance to report before the job's 20 minute timeout.
+   * When the job is already finished, a retry is harmless: the runtime stops without running the step.
+   *
+   * @default 2
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * How old an asynchronous invocation event may get before Lambda stops retrying it and sends
+   * it to the failure destination (60 seconds to 6 hours).
+   *
+   * CodePipeline fails a job that has no reply after 20 minutes, so an event older than that has
+   * no job left to report to: retrying it longer only delays its arrival in the failure destination.
+   *
+   * @default Duration.minutes(20)
+   */
+  readonly maxEventAge?: Duration;
+}
+
+const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
+const DEFAULT_TIMEOUT = Duration.minutes(5);
+const DEFAULT_RETRY_ATTEMPTS = 2;
+const DEFAULT_MAX_EVENT_AGE = Duration.minutes(20);
+const DEFAULT_FAILURE_QUEUE_RETENTION = Duration.days(14);
+const ENTRY_EXTENSION = /\.(jsx?|tsx?|mjs|cjs|mts|cts)$/;
+
+/**
+ * A Lambda function run as a step of a CodePipeline, with everything the step needs wired:
+ * the function, its permissions to report the job's result, the pipeline's permission to invoke
+ * it, a failure destination for events it could not process, and the `LambdaInvokeAction`.
+ *
+ * @example
+ * const step = new LambdaInvokeStep(this, 'SmokeTest', {
+ *   entry: path.join(__dirname, 'smoke-test.ts'),
+ *   inputs: [buildOutput],
+ *   userParameters: { url: 'https://example.com' },
+ *   variablesNamespace: 'SmokeTest',
+ *   outputVariables: ['REPORT_URL'],
+ * });
+ * pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+ */
+export class LambdaInvokeStep extends Construct {
+  /** The step's function. */
+  public readonly lambdaFunction: nodejs.NodejsFunction;
+
+  /** The CodePipeline action that invokes the function; add it to a stage. */
+  public readonly action: codepipeline_actions.LambdaInvokeAction;
+
+  /** The failure destination queue the construct created; undefined when a destination was given or none is wanted. */
+  public readonly failureQueue?: sqs.IQueue;
+
+  /** The output variables declared with `outputVariables`; undefined when none were declared. */
+  public readonly outputVariables?: string[];
+
+  /** The action's variables namespace, when one was given. */
+  public readonly variablesNamespace?: string;
+
+  constructor(scope: Construct, id: string, props: LambdaInvokeStepProps) {
+    super(scope, id);
+    validateProps(this, id, props);
+
+    this.outputVariables = props.outputVariables ? [...props.outputVariables] : undefined;
+    this.variablesNamespace = props.variablesNamespace;
+
+    const failureDestinationEnabled = props.failureDestinationEnabled ?? true;
+    if (failureDestinationEnabled && !props.failureDestination) {
+      this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
+        encryption: props.failureQueueEncryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
+        encryptionMasterKey: props.failureQueueEncryptionKey,
+        enforceSSL: true,
+        retentionPeriod: props.failureQueueRetentionPeriod ?? DEFAULT_FAILURE_QUEUE_RETENTION,
+      });
+    }
+    if (!failureDestinationEnabled) {
+      Annotations.of(this).addWarningV2('cdk-lambda-invoke-step:noFailureDestination',
+        'failureDestinationEnabled is false: an invocation event Lambda cannot process is dropped, and with it any record of the job it carried.');
+    }
+
+    const functionProps = props.functionProps ?? {};
+    this.lambdaFunction = new nodejs.NodejsFunction(this, 'Function', {
+      runtime: DEFAULT_RUNTIME,
+      timeout: DEFAULT_TIMEOUT,
+      ...functionProps,
+      entry: props.entry,
+      environment: {
+        ...functionProps.environment,
+        ...(this.outputVariables && { [DECLARED_OUTPUT_VARIABLES_ENV]: Stack.of(this).toJsonString(this.outputVariables) }),
+      },
+      onFailure: props.failureDestination ?? (this.failureQueue && new destinations.SqsDestination(this.failureQueue)),
+      retryAttempts: props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
+      maxEventAge: props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE,
+    });
+
+    // CodePipeline's job APIs accept no resource narrower than '*' (service authorization reference).
+    // LambdaInvokeAction adds the same statement when bound; granting it here keeps the function
+    // able to report even before (or without) a pipeline binding the action.
+    this.lambdaFunction.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
+      resources: ['*'],
+    }));
+
+    if (this.failureQueue && this.lambdaFunction.role) {
+      // Whole job events, credentials included, land here: nobody but the function may send.
+      this.failureQueue.addToResourcePolicy(new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.failureQueue.queueArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.lambdaFunction.role.roleArn } },
+      }));
+    }
+
+    // The action binds the pipeline side when added to a stage: lambda:ListFunctions ('*', the API
+    // has no resource) and lambda:InvokeFunction on this function for the role that runs the action.
+    this.action = new codepipeline_actions.LambdaInvokeAction({
+      actionName: props.actionName ?? id,
+      lambda: this.lambdaFunction,
+      runOrder: props.runOrder,
+      inputs: props.inputs,
+      outputs: props.outputs,
+      userParameters: props.userParameters,
+      userParametersString: props.userParametersString,
+      variablesNamespace: props.variablesNamespace,
+      role: props.actionRole,
+    });
+  }
+
+  /**
+   * The expression that reads one of the action's output variables in a downstream action's
+   * configuration, such as `#{SmokeTest.REPORT_URL}`.
+   *
+   * @param name the variable's name; when `outputVariables` was set, one of them
+   */
+  public variable(name: string): string {
+    checkOutputVariableName('variable()', name);
+    if (this.outputVariables && !Token.isUnresolved(name) && !this.outputVariables.includes(name)) {
+      throw new Error(`variable() accepts only the names declared in \`outputVariables\` (${this.outputVariables.join(', ') || 'none'}), got '${name}'`);
+    }
+    return this.variablesNamespace !== undefined ? `#{${this.variablesNamespace}.${name}}` : this.action.variable(name);
+  }
+}
+
+function validateProps(scope: Construct, id: string, props: LambdaInvokeStepProps) {
+  checkEntry(props.entry);
+  checkArtifactCount('inputs', props.inputs);
+  checkArtifactCount('outputs', props.outputs);
+  checkUserParameters(scope, props);
+  checkPattern('actionName', props.actionName ?? id, ACTION_NAME_PATTERN,
+    props.actionName === undefined ? ' (defaulted from the construct id: set `actionName`)' : '');
+  if (props.variablesNamespace !== undefined) {
+    checkPattern('variablesNamespace', props.variablesNamespace, NAMESPACE_PATTERN);
+  }
+  checkRunOrder(props.runOrder);
+  checkOutputVariables(props.outputVariables);
+  checkFunctionProps(props.functionProps);
+  checkFailureDestination(props);
+  checkAsyncInvokeConfig(props);
+}
+
+function checkEntry(entry: string) {
+  if (!ENTRY_EXTENSION.test(entry)) {
+    throw new Error(`\`entry\` must be a JavaScript or TypeScript file (.js, .ts, .mjs, .cjs, .mts, .cts, .jsx, .tsx), got '${entry}'`);
+  }
+  if (!fs.existsSync(entry) || !fs.statSync(entry).isFile()) {
+    throw new Error(`\`entry\` must be an existing file, got '${entry}' (resolved to '${path.resolve(entry)}')`);
+  }
+}
+
+function checkArtifactCount(prop: string, artifacts: codepipeline.Artifact[] | undefined) {
+  if (artifacts && artifacts.length > MAX_ARTIFACTS) {
+    throw new Error(`\`${prop}\` accepts at most ${MAX_ARTIFACTS} artifacts for a Lambda invoke action, got ${artifacts.length}`);
+  }
+}
+
+function checkUserParameters(scope: Construct, props: LambdaInvokeStepProps) {
+  if (props.userParameters !== undefined && props.userParametersString !== undefined) {
+    throw new Error('`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both');
+  }
+  const [prop, encoded] = props.userParametersString !== undefined
+    ? ['userParametersString', props.userParametersString]
+    : ['userParameters', props.userParameters && Stack.of(scope).toJsonString(props.userParameters)];
+  if (encoded === undefined) {
+    return;
+  }
+  const length = knownLength(scope, encoded);
+  if (length > MAX_CONFIGURATION_VALUE_LENGTH) {
+    throw new Error(`\`${prop}\` must be at most ${MAX_CONFIGURATION_VALUE_LENGTH} characters once resolved (CodePipeline action configuration value), got ${length}`);
+  }
+  if (length === 0 && !Token.isUnresolved(encoded)) {
+    throw new Error(`\`${prop}\` must be at least 1 character (CodePipeline action configuration value), got an empty string`);
+  }
+}
+
+/**
+ * The number of characters of `value` known at synth time: all of it for a plain string,
+ * the literal parts of a string that embeds tokens (the tokens can only add to it).
+ */
+function knownLength(scope: Construct, value: string): number {
+  const resolved = Stack.of(scope).resolve(value);
+  if (typeof resolved === 'string') {
+    return resolved.length;
+  }
+  const join = resolved?.['Fn::Join'];
+  if (Array.isArray(join) && Array.isArray(join[1])) {
+    const parts: unknown[] = join[1];
+    const literals = parts.filter((part): part is string => typeof part === 'string');
+    const delimiters = String(join[0]).length * Math.max(parts.length - 1, 0);
+    return literals.reduce((sum, part) => sum + part.length, delimiters);
+  }
+  return 0;
+}
+
+function checkPattern(prop: string, value: string, pattern: RegExp, hint = '') {
+  if (!Token.isUnresolved(value) && !pattern.test(value)) {
+    throw new Error(`\`${prop}\` must match ${pattern.source}${hint}, got '${value}'`);
+  }
+}
+
+function checkOutputVariableName(prop: string, name: string) {
+  checkPattern(prop, name, OUTPUT_VARIABLE_NAME_PATTERN);
+}
+
+function checkRunOrder(runOrder: number | undefined) {
+  if (runOrder !== undefined && !Token.isUnresolved(runOrder) && !(Number.isInteger(runOrder) && runOrder >= 1 && runOrder <= 999)) {
+    throw new Error(`\`runOrder\` must be an integer from 1 to 999, got ${runOrder}`);
+  }
+}
+
+function checkOutputVariables(names: string[] | undefined) {
+  if (!names) {
+    return;
+  }
+  const seen = new Set<string>();
+  for (const name of names) {
+    checkOutputVariableName('outputVariables', name);
+    if (seen.has(name)) {
+      throw new Error(`\`outputVariables\` must not repeat a name, got '${name}' twice`);
+    }
+    seen.add(name);
+  }
+}
+
+function checkFunctionProps(functionProps: nodejs.NodejsFunctionProps | undefined) {
+  if (!functionProps) {
+    return;
+  }
+  const owned: Array<[keyof nodejs.NodejsFunctionProps, string]> = [
+    ['entry', '`entry`'],
+    ['code', '`entry`'],
+    ['onFailure', '`failureDestination`'],
+    ['retryAttempts', '`retryAttempts`'],
+    ['maxEventAge', '`maxEventAge`'],
+  ];
+  for (const [key, replacement] of owned) {
+    if (functionProps[key] !== undefined) {
+      throw new Error(`\`functionProps.${key}\` is owned by LambdaInvokeStep: use ${replacement} instead, got a value for \`functionProps.${key}\``);
+    }
+  }
+  if (functionProps.environment && DECLARED_OUTPUT_VARIABLES_ENV in functionProps.environment) {
+    throw new Error(`\`functionProps.environment\` must not set ${DECLARED_OUTPUT_VARIABLES_ENV}: it is set from \`outputVariables\`, got '${functionProps.environment[DECLARED_OUTPUT_VARIABLES_ENV]}'`);
+  }
+}
+
+function checkFailureDestination(props: LambdaInvokeStepProps) {
+  const enabled = props.failureDestinationEnabled ?? true;
+  if (!enabled && props.failureDestination) {
+    throw new Error('`failureDestination` cannot be set when `failureDestinationEnabled` is false: remove one of them, got both');
+  }
+  const queueOptions = (['failureQueueRetentionPeriod', 'failureQueueEncryptionKey'] as const).filter(key => props[key] !== undefined);
+  if (queueOptions.length > 0 && (props.failureDestination || !enabled)) {
+    const reason = props.failureDestination ? '`failureDestination` is given' : '`failureDestinationEnabled` is false';
+    throw new Error(`\`${queueOptions.join('`, `')}\` configure the default failure queue, which is not created because ${reason}: remove them`);
+  }
+  const retention = props.failureQueueRetentionPeriod;
+  if (retention && !retention.isUnresolved()) {
+    checkSecondsRange('failureQueueRetentionPeriod', retention, 60, Duration.days(14).toSeconds());
+  }
+}
+
+function checkAsyncInvokeConfig(props: LambdaInvokeStepProps) {
+  const retries = props.retryAttempts;
+  if (retries !== undefined && !Token.isUnresolved(retries) && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
+    throw new Error(`\`retryAttempts\` must be an integer from 0 to 2 (Lambda asynchronous invocation), got ${retries}`);
+  }
+  if (props.maxEventAge && !props.maxEventAge.isUnresolved()) {
+    checkSecondsRange('maxEventAge', props.maxEventAge, 60, Duration.hours(6).toSeconds());
+  }
+}
+
+function checkSecondsRange(prop: string, duration: Duration, min: number, max: number) {
+  const seconds = duration.toSeconds({ integral: false });
+  if (seconds < min || seconds > max) {
+    throw new Error(`\`${prop}\` must be from ${min} to ${max} seconds, got ${seconds} seconds (${duration.toHumanString()})`);
+  }
+}
