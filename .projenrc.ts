@@ -26,10 +26,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jsiiVersion: '~6.0.0',
 
   tsconfigDevFile: 'tsconfig.dev.json',
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'] },
+  tsconfigDev: { include: ['.projenrc.ts'], compilerOptions: {} },
+  // A changed snapshot must fail the build, never be rewritten by it (`npx projen test:update` updates).
+  jestOptions: { updateSnapshot: javascript.UpdateSnapshot.NEVER },
+  // Lint everything against the dev tsconfig at the root, which includes test/ and example/.
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'], projectService: false, tsconfigPath: './tsconfig.dev.json' },
 
   // esbuild bundles the function code in NodejsFunction without Docker; users need it too (README).
-  devDeps: ['esbuild', 'ts-node'],
+  devDeps: ['esbuild', 'ts-node', '@aws-sdk/client-codepipeline', '@types/aws-lambda'],
 
   publishToPypi: {
     distName: 'cdk-lambda-invoke-step',

@@ -1,0 +1,61 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { findAction } from './helpers';
+import { ExamplePipelineStack } from '../example/pipeline-stack';
+
+const ASSET_HASH = /[0-9a-f]{64}/;
+
+// Asset hashes change with the bundler's version and the machine's paths, not with the
+// template's meaning: mask them so the snapshot moves only when the meaning does.
+expect.addSnapshotSerializer({
+  test: (value: unknown) => typeof value === 'string' && ASSET_HASH.test(value),
+  serialize: (value: string) => JSON.stringify(value.replace(new RegExp(ASSET_HASH, 'g'), '[ASSET HASH]')),
+});
+
+function synthExample() {
+  const app = new App();
+  const stack = new ExamplePipelineStack(app, 'LambdaInvokeStepExample');
+  return Template.fromStack(stack);
+}
+
+test('the example pipeline template matches its snapshot', () => {
+  expect(synthExample().toJSON()).toMatchSnapshot();
+});
+
+test('two syntheses give byte-identical templates', () => {
+  const first = JSON.stringify(synthExample().toJSON());
+  const second = JSON.stringify(synthExample().toJSON());
+  expect(second).toBe(first);
+});
+
+test('the downstream action reads the step variable through the step namespace', () => {
+  const template = synthExample();
+  expect(findAction(template, 'SmokeTest').Namespace).toBe('SmokeTest');
+  expect(findAction(template, 'ReviewReport').Configuration).toEqual({
+    CustomData: 'Smoke test report: #{SmokeTest.REPORT_URL}',
+    ExternalEntityLink: '#{SmokeTest.REPORT_URL}',
+  });
+});
+
+test('the main job synthesizes the example and says where the template went', () => {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-'));
+  try {
+    const root = path.join(__dirname, '..');
+    const output = execFileSync('npx', ['ts-node', '--project', 'tsconfig.dev.json', 'example/main.ts'], {
+      cwd: root,
+      env: { ...process.env, CDK_OUTDIR: outdir },
+      encoding: 'utf8',
+    });
+    const templatePath = path.join(outdir, 'LambdaInvokeStepExample.template.json');
+    expect(output).toContain(`Template: ${path.relative(root, templatePath)}`);
+    expect(output).toContain('Test: SmokeTest (Lambda)');
+    const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
+    expect(Object.values<any>(template.Resources).map(resource => resource.Type)).toContain('AWS::CodePipeline::Pipeline');
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}, 120_000);

@@ -1,0 +1,283 @@
+import {
+  App,
+  Duration,
+  Stack,
+  aws_codepipeline as codepipeline,
+  aws_codepipeline_actions as actions,
+  aws_iam as iam,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_lambda_destinations as destinations,
+  aws_sns as sns,
+} from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { findAction, HANDLER_ENTRY, onlyLogicalId, pipelineStack, roleRunningAction, statementsOfRole } from './helpers';
+import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
+
+function synthStep(props: Partial<LambdaInvokeStepProps> = {}) {
+  const { stack, pipeline, source } = pipelineStack();
+  const step = new LambdaInvokeStep(stack, 'SmokeTest', { entry: HANDLER_ENTRY, ...props });
+  pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+  const template = Template.fromStack(stack);
+  return { stack, pipeline, source, step, template };
+}
+
+const functionLogicalId = (template: Template) => onlyLogicalId(template, 'AWS::Lambda::Function');
+const functionArn = (template: Template) => ({ 'Fn::GetAtt': [functionLogicalId(template), 'Arn'] });
+const functionRoleArn = (template: Template) => template.findResources('AWS::Lambda::Function')[functionLogicalId(template)].Properties.Role;
+
+describe('the function', () => {
+  test('is bundled from entry with a Node.js 24 runtime and a 5 minute timeout', () => {
+    const { template, step } = synthStep();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Timeout: 300,
+      Handler: 'index.handler',
+    });
+    expect(step.lambdaFunction.runtime).toBe(lambda.Runtime.NODEJS_24_X);
+  });
+
+  test('takes pass-through settings from functionProps and merges its environment', () => {
+    const { template } = synthStep({
+      functionProps: {
+        runtime: lambda.Runtime.NODEJS_22_X,
+        timeout: Duration.minutes(1),
+        memorySize: 512,
+        environment: { STAGE: 'test' },
+      },
+      outputVariables: ['REPORT_URL'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Timeout: 60,
+      MemorySize: 512,
+      Environment: { Variables: { STAGE: 'test', CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES: '["REPORT_URL"]' } },
+    });
+  });
+
+  test('may report job results: PutJobSuccessResult and PutJobFailureResult on *', () => {
+    const { template } = synthStep();
+    expect(statementsOfRole(template, functionRoleArn(template)['Fn::GetAtt'][0])).toContainEqual({
+      Action: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
+      Effect: 'Allow',
+      Resource: '*',
+    });
+  });
+
+  test('has the PutJob permissions even when no pipeline binds the action', () => {
+    const stack = new Stack(new App(), 'NoPipeline');
+    new LambdaInvokeStep(stack, 'Unbound', { entry: HANDLER_ENTRY });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
+          Resource: '*',
+        })]),
+      },
+    });
+  });
+});
+
+describe('the role that runs the action', () => {
+  const expectInvokePermissions = (template: Template, roleLogicalId: string) => {
+    const statements = statementsOfRole(template, roleLogicalId);
+    expect(statements).toContainEqual({ Action: 'lambda:ListFunctions', Effect: 'Allow', Resource: '*' });
+    expect(statements).toContainEqual(expect.objectContaining({
+      Action: 'lambda:InvokeFunction',
+      Effect: 'Allow',
+      Resource: expect.arrayContaining([functionArn(template)]),
+    }));
+  };
+
+  test('is the action role the pipeline creates, and may list and invoke the function', () => {
+    const { template } = synthStep();
+    const role = roleRunningAction(template, 'SmokeTest');
+    expect(role).toMatch(/SmokeTest.*ActionRole/);
+    expectInvokePermissions(template, role);
+  });
+
+  test('is actionRole when given, and it gets the permissions', () => {
+    const { stack, pipeline } = pipelineStack();
+    const actionRole = new iam.Role(stack, 'MyActionRole', { assumedBy: new iam.AccountRootPrincipal() });
+    const step = new LambdaInvokeStep(stack, 'SmokeTest', { entry: HANDLER_ENTRY, actionRole });
+    pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+    const template = Template.fromStack(stack);
+
+    const role = roleRunningAction(template, 'SmokeTest');
+    expect(role).toBe(stack.getLogicalId(actionRole.node.defaultChild as iam.CfnRole));
+    expectInvokePermissions(template, role);
+  });
+});
+
+describe('the failure destination', () => {
+  test('is by default an SSE encrypted, SSL-only queue keeping messages 14 days', () => {
+    const { template, step } = synthStep();
+    expect(step.failureQueue).toBeDefined();
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: 'sqs:*', Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        })]),
+      },
+    });
+  });
+
+  test('queue refuses messages from anyone but the function role', () => {
+    const { template } = synthStep();
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Action: 'sqs:SendMessage',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Resource: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] },
+          Condition: { ArnNotEquals: { 'aws:PrincipalArn': functionRoleArn(template) } },
+        }]),
+      },
+    });
+  });
+
+  test('is wired as the on-failure destination with 2 retries and a 20 minute event age', () => {
+    const { template } = synthStep();
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: functionLogicalId(template) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 1200,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] } } },
+    });
+  });
+
+  test('takes retry attempts and maximum event age', () => {
+    const { template } = synthStep({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 });
+  });
+
+  test('queue takes a retention period and a customer managed key', () => {
+    const { stack, pipeline } = pipelineStack();
+    const key = new kms.Key(stack, 'QueueKey');
+    const step = new LambdaInvokeStep(stack, 'SmokeTest', {
+      entry: HANDLER_ENTRY,
+      failureQueueRetentionPeriod: Duration.days(4),
+      failureQueueEncryptionKey: key,
+    });
+    pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+    Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', {
+      MessageRetentionPeriod: 345600,
+      KmsMasterKeyId: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] },
+    });
+  });
+
+  test('can be a destination the user gives, and then no queue is made', () => {
+    const { stack, pipeline } = pipelineStack();
+    const topic = new sns.Topic(stack, 'Failures');
+    const step = new LambdaInvokeStep(stack, 'SmokeTest', { entry: HANDLER_ENTRY, failureDestination: new destinations.SnsDestination(topic) });
+    pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+    const template = Template.fromStack(stack);
+
+    expect(step.failureQueue).toBeUndefined();
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: { OnFailure: { Destination: { Ref: stack.getLogicalId(topic.node.defaultChild as sns.CfnTopic) } } },
+    });
+  });
+
+  test('can be turned off, with a warning that events are then dropped', () => {
+    const { template, step, stack } = synthStep({ failureDestinationEnabled: false });
+    expect(step.failureQueue).toBeUndefined();
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { DestinationConfig: Match.absent(), MaximumRetryAttempts: 2 });
+    Annotations.fromStack(stack).hasWarning('/TestStack/SmokeTest', Match.stringLikeRegexp('failureDestinationEnabled is false'));
+  });
+
+  test('on by default gives no warning', () => {
+    const { stack } = synthStep();
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
+
+describe('the action', () => {
+  test('invokes the function with the artifacts, parameters, namespace and run order given', () => {
+    const { stack, pipeline, source } = pipelineStack();
+    const report = new codepipeline.Artifact('Report');
+    const step = new LambdaInvokeStep(stack, 'SmokeTest', {
+      entry: HANDLER_ENTRY,
+      inputs: [source],
+      outputs: [report],
+      userParameters: { url: 'https://example.com', retries: 3 },
+      variablesNamespace: 'SmokeNS',
+      runOrder: 2,
+    });
+    pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+    const template = Template.fromStack(stack);
+
+    expect(step.action).toBeInstanceOf(actions.LambdaInvokeAction);
+    expect(findAction(template, 'SmokeTest')).toEqual(expect.objectContaining({
+      ActionTypeId: { Category: 'Invoke', Owner: 'AWS', Provider: 'Lambda', Version: '1' },
+      Configuration: { FunctionName: { Ref: functionLogicalId(template) }, UserParameters: '{"url":"https://example.com","retries":3}' },
+      InputArtifacts: [{ Name: 'Source' }],
+      OutputArtifacts: [{ Name: 'Report' }],
+      Namespace: 'SmokeNS',
+      RunOrder: 2,
+    }));
+  });
+
+  test('takes userParametersString as it is', () => {
+    const { template } = synthStep({ userParametersString: 'plain text, not JSON' });
+    expect(findAction(template, 'SmokeTest').Configuration.UserParameters).toBe('plain text, not JSON');
+  });
+
+  test('is named by actionName when given', () => {
+    const { template } = synthStep({ actionName: 'Smoke.Test@1' });
+    expect(findAction(template, 'Smoke.Test@1').ActionTypeId.Provider).toBe('Lambda');
+  });
+
+  test('accepts user parameters holding tokens', () => {
+    const { stack, pipeline, bucket } = pipelineStack();
+    const step = new LambdaInvokeStep(stack, 'SmokeTest', { entry: HANDLER_ENTRY, userParameters: { bucket: bucket.bucketName } });
+    pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+    expect(findAction(Template.fromStack(stack), 'SmokeTest').Configuration.UserParameters).toEqual({
+      'Fn::Join': ['', ['{"bucket":"', { Ref: stack.getLogicalId(bucket.node.defaultChild as any) }, '"}']],
+    });
+  });
+});
+
+describe('output variables', () => {
+  test('variable() gives the #{namespace.name} expression', () => {
+    const { step } = synthStep({ variablesNamespace: 'SmokeTest', outputVariables: ['REPORT_URL'] });
+    expect(step.variable('REPORT_URL')).toBe('#{SmokeTest.REPORT_URL}');
+  });
+
+  test('variable() without a namespace resolves to the namespace CodePipeline generates for the action', () => {
+    const { stack, pipeline } = pipelineStack();
+    const step = new LambdaInvokeStep(stack, 'SmokeTest', { entry: HANDLER_ENTRY });
+    const approve = new actions.ManualApprovalAction({ actionName: 'Approve', additionalInformation: step.variable('REPORT_URL'), runOrder: 2 });
+    pipeline.addStage({ stageName: 'Test', actions: [step.action, approve] });
+    const template = Template.fromStack(stack);
+
+    const namespace = findAction(template, 'SmokeTest').Namespace;
+    expect(namespace).toMatch(/^[A-Za-z0-9@\-_]{1,100}$/);
+    expect(findAction(template, 'Approve').Configuration.CustomData).toBe(`#{${namespace}.REPORT_URL}`);
+  });
+
+  test('declared names reach the function as a JSON array', () => {
+    const { template } = synthStep({ outputVariables: ['REPORT_URL', 'BUILD-ID'] });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES: '["REPORT_URL","BUILD-ID"]' } },
+    });
+  });
+
+  test('an empty declaration is handed over as declared-none, not left out', () => {
+    const { template } = synthStep({ outputVariables: [] });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES: '[]' } },
+    });
+  });
+
+  test('nothing is handed to the function when no names are declared', () => {
+    const { template } = synthStep();
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: Match.absent() });
+  });
+});

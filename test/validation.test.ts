@@ -1,0 +1,232 @@
+import * as path from 'path';
+import {
+  App,
+  Duration,
+  Lazy,
+  Stack,
+  aws_codepipeline as codepipeline,
+  aws_kms as kms,
+  aws_lambda as lambda,
+  aws_lambda_destinations as destinations,
+  aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { HANDLER_ENTRY } from './helpers';
+import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
+
+// Bundling is not what these tests are about; skipping it keeps each construction cheap.
+const newStack = () => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Validation');
+
+function construct(props: Partial<LambdaInvokeStepProps> = {}, id = 'Step') {
+  const stack = newStack();
+  return new LambdaInvokeStep(stack, id, { entry: HANDLER_ENTRY, ...props });
+}
+
+const artifacts = (count: number) => Array.from({ length: count }, (_, i) => new codepipeline.Artifact(`Artifact${i}`));
+
+describe('artifacts', () => {
+  test('more than 5 inputs', () => {
+    expect(() => construct({ inputs: artifacts(6) }))
+      .toThrow('`inputs` accepts at most 5 artifacts for a Lambda invoke action, got 6');
+  });
+
+  test('more than 5 outputs', () => {
+    expect(() => construct({ outputs: artifacts(7) }))
+      .toThrow('`outputs` accepts at most 5 artifacts for a Lambda invoke action, got 7');
+  });
+
+  test('5 of each is the limit, not past it', () => {
+    expect(() => construct({ inputs: artifacts(5), outputs: artifacts(5) })).not.toThrow();
+  });
+});
+
+describe('user parameters', () => {
+  test('both props', () => {
+    expect(() => construct({ userParameters: { a: 1 }, userParametersString: 'a' }))
+      .toThrow(/`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both/);
+  });
+
+  test('resolved userParameters over 1000 characters', () => {
+    expect(() => construct({ userParameters: { text: 'x'.repeat(990) } }))
+      .toThrow('`userParameters` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1001');
+  });
+
+  test('userParametersString over 1000 characters', () => {
+    expect(() => construct({ userParametersString: 'y'.repeat(1001) }))
+      .toThrow('`userParametersString` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1001');
+  });
+
+  test('exactly 1000 characters is allowed', () => {
+    expect(() => construct({ userParametersString: 'y'.repeat(1000) })).not.toThrow();
+  });
+
+  test('an empty userParametersString', () => {
+    expect(() => construct({ userParametersString: '' }))
+      .toThrow('`userParametersString` must be at least 1 character (CodePipeline action configuration value), got an empty string');
+  });
+
+  test('a token is not rejected for being a token', () => {
+    const stack = newStack();
+    const queue = new sqs.Queue(stack, 'Queue');
+    expect(() => new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParametersString: queue.queueUrl })).not.toThrow();
+    expect(() => new LambdaInvokeStep(stack, 'Step2', { entry: HANDLER_ENTRY, userParametersString: Lazy.string({ produce: () => '' }) })).not.toThrow();
+  });
+
+  test('the literal part around a token is still counted', () => {
+    const stack = newStack();
+    const queue = new sqs.Queue(stack, 'Queue');
+    expect(() => new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParameters: { url: queue.queueUrl, pad: 'p'.repeat(990) } }))
+      .toThrow(/`userParameters` must be at most 1000 characters once resolved .*, got 1009/);
+  });
+});
+
+describe('names', () => {
+  test('an action name outside the pattern', () => {
+    expect(() => construct({ actionName: 'smoke test' }))
+      .toThrow("`actionName` must match ^[A-Za-z0-9.@\\-_]{1,100}$, got 'smoke test'");
+  });
+
+  test('an action name over 100 characters', () => {
+    expect(() => construct({ actionName: 'a'.repeat(101) })).toThrow(/`actionName` must match .*\{1,100\}\$, got 'a{101}'/);
+  });
+
+  test('an action name defaulted from an invalid construct id says to set actionName', () => {
+    expect(() => construct({}, 'Smoke Test'))
+      .toThrow("`actionName` must match ^[A-Za-z0-9.@\\-_]{1,100}$ (defaulted from the construct id: set `actionName`), got 'Smoke Test'");
+  });
+
+  test('a namespace outside the pattern (no dots allowed)', () => {
+    expect(() => construct({ variablesNamespace: 'Smoke.Test' }))
+      .toThrow("`variablesNamespace` must match ^[A-Za-z0-9@\\-_]{1,100}$, got 'Smoke.Test'");
+  });
+
+  test('a namespace over 100 characters', () => {
+    expect(() => construct({ variablesNamespace: 'n'.repeat(101) })).toThrow(/`variablesNamespace` must match .*, got 'n{101}'/);
+  });
+
+  test('tokens are not rejected as names', () => {
+    const token = Lazy.string({ produce: () => 'Later' });
+    expect(() => construct({ actionName: token, variablesNamespace: token })).not.toThrow();
+  });
+
+  test('a run order outside 1 to 999', () => {
+    expect(() => construct({ runOrder: 0 })).toThrow('`runOrder` must be an integer from 1 to 999, got 0');
+    expect(() => construct({ runOrder: 1.5 })).toThrow('`runOrder` must be an integer from 1 to 999, got 1.5');
+  });
+});
+
+describe('output variables', () => {
+  test('a declared name outside the pattern', () => {
+    expect(() => construct({ outputVariables: ['REPORT URL'] }))
+      .toThrow("`outputVariables` must match ^[A-Za-z0-9@\\-_]{1,128}$, got 'REPORT URL'");
+  });
+
+  test('a declared name over 128 characters', () => {
+    expect(() => construct({ outputVariables: ['v'.repeat(129)] })).toThrow(/`outputVariables` must match .*, got 'v{129}'/);
+  });
+
+  test('a name of 128 characters is allowed', () => {
+    expect(() => construct({ outputVariables: ['v'.repeat(128)] })).not.toThrow();
+  });
+
+  test('duplicate declared names', () => {
+    expect(() => construct({ outputVariables: ['A', 'B', 'A'] }))
+      .toThrow("`outputVariables` must not repeat a name, got 'A' twice");
+  });
+
+  test('variable() for an undeclared name when names are declared', () => {
+    const step = construct({ variablesNamespace: 'NS', outputVariables: ['REPORT_URL', 'COMMIT'] });
+    expect(() => step.variable('REPORT')).toThrow("variable() accepts only the names declared in `outputVariables` (REPORT_URL, COMMIT), got 'REPORT'");
+  });
+
+  test('variable() when an empty list was declared', () => {
+    const step = construct({ outputVariables: [] });
+    expect(() => step.variable('ANY')).toThrow("variable() accepts only the names declared in `outputVariables` (none), got 'ANY'");
+  });
+
+  test('variable() for a name outside the pattern', () => {
+    const step = construct({ variablesNamespace: 'NS' });
+    expect(() => step.variable('a.b')).toThrow("`variable()` must match ^[A-Za-z0-9@\\-_]{1,128}$, got 'a.b'");
+  });
+
+  test('variable() accepts any valid name when none are declared', () => {
+    expect(construct({ variablesNamespace: 'NS' }).variable('Anything')).toBe('#{NS.Anything}');
+  });
+});
+
+describe('entry', () => {
+  test('a file that does not exist', () => {
+    const missing = path.join(__dirname, 'fixtures', 'missing-handler.ts');
+    expect(() => construct({ entry: missing }))
+      .toThrow(`\`entry\` must be an existing file, got '${missing}' (resolved to '${missing}')`);
+  });
+
+  test('a directory', () => {
+    expect(() => construct({ entry: path.join(__dirname, 'fixtures.ts') })).toThrow(/`entry` must be an existing file, got '.*fixtures\.ts'/);
+    expect(() => construct({ entry: __dirname })).toThrow(/`entry` must be a JavaScript or TypeScript file .*, got '.*test'/);
+  });
+
+  test('a file that is not JavaScript or TypeScript', () => {
+    expect(() => construct({ entry: path.join(__dirname, '..', 'package.json') }))
+      .toThrow(/`entry` must be a JavaScript or TypeScript file \(\.js, \.ts, .*\), got '.*package\.json'/);
+  });
+});
+
+describe('contradicting settings', () => {
+  test('a destination given and failureDestinationEnabled false', () => {
+    const stack = newStack();
+    const failureDestination = new destinations.SqsDestination(new sqs.Queue(stack, 'Mine'));
+    expect(() => new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, failureDestination, failureDestinationEnabled: false }))
+      .toThrow('`failureDestination` cannot be set when `failureDestinationEnabled` is false: remove one of them, got both');
+  });
+
+  test('a destination given and the default queue options set', () => {
+    const stack = newStack();
+    const failureDestination = new destinations.SqsDestination(new sqs.Queue(stack, 'Mine'));
+    const failureQueueEncryptionKey = new kms.Key(stack, 'Key');
+    expect(() => new LambdaInvokeStep(stack, 'Step', {
+      entry: HANDLER_ENTRY, failureDestination, failureQueueRetentionPeriod: Duration.days(1), failureQueueEncryptionKey,
+    })).toThrow('`failureQueueRetentionPeriod`, `failureQueueEncryptionKey` configure the default failure queue, which is not created because `failureDestination` is given: remove them');
+  });
+
+  test('the destination turned off and the default queue options set', () => {
+    expect(() => construct({ failureDestinationEnabled: false, failureQueueRetentionPeriod: Duration.days(1) }))
+      .toThrow('`failureQueueRetentionPeriod` configure the default failure queue, which is not created because `failureDestinationEnabled` is false: remove them');
+  });
+
+  test.each([
+    ['entry', { entry: HANDLER_ENTRY }, '`entry`'],
+    ['onFailure', { onFailure: { bind: () => ({ destination: 'arn' }) } }, '`failureDestination`'],
+    ['retryAttempts', { retryAttempts: 1 }, '`retryAttempts`'],
+    ['maxEventAge', { maxEventAge: Duration.hours(1) }, '`maxEventAge`'],
+  ])('functionProps.%s, which the construct owns', (key, functionProps, replacement) => {
+    expect(() => construct({ functionProps }))
+      .toThrow(`\`functionProps.${key}\` is owned by LambdaInvokeStep: use ${replacement} instead, got a value for \`functionProps.${key}\``);
+  });
+
+  test('functionProps.code, which replaces the bundled entry', () => {
+    const stack = newStack();
+    expect(() => new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, functionProps: { code: lambda.Code.fromInline('x') } }))
+      .toThrow('`functionProps.code` is owned by LambdaInvokeStep: use `entry` instead, got a value for `functionProps.code`');
+  });
+
+  test('the declared output variables environment variable set by hand', () => {
+    expect(() => construct({ functionProps: { environment: { CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES: 'A' } } }))
+      .toThrow("`functionProps.environment` must not set CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES: it is set from `outputVariables`, got 'A'");
+  });
+});
+
+describe('asynchronous invocation limits', () => {
+  test('retry attempts outside 0 to 2', () => {
+    expect(() => construct({ retryAttempts: 3 })).toThrow('`retryAttempts` must be an integer from 0 to 2 (Lambda asynchronous invocation), got 3');
+  });
+
+  test('a maximum event age under a minute or over 6 hours', () => {
+    expect(() => construct({ maxEventAge: Duration.seconds(30) })).toThrow('`maxEventAge` must be from 60 to 21600 seconds, got 30 seconds (30 seconds)');
+    expect(() => construct({ maxEventAge: Duration.hours(7) })).toThrow('`maxEventAge` must be from 60 to 21600 seconds, got 25200 seconds (7 hours)');
+  });
+
+  test('a failure queue retention outside 60 seconds to 14 days', () => {
+    expect(() => construct({ failureQueueRetentionPeriod: Duration.days(15) }))
+      .toThrow('`failureQueueRetentionPeriod` must be from 60 to 1209600 seconds, got 1296000 seconds (15 days)');
+  });
+});
