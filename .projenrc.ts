@@ -28,12 +28,21 @@ const project = new awscdk.AwsCdkConstructLibrary({
   tsconfigDevFile: 'tsconfig.dev.json',
   tsconfigDev: { include: ['.projenrc.ts'], compilerOptions: {} },
   // A changed snapshot must fail the build, never be rewritten by it (`npx projen test:update` updates).
-  jestOptions: { updateSnapshot: javascript.UpdateSnapshot.NEVER },
+  // jest 29: jest 30 resolves modules through unrs-resolver, whose per-platform binaries the
+  // registry this project builds from does not all carry, so `npm ci` would reject the lockfile.
+  jestOptions: { updateSnapshot: javascript.UpdateSnapshot.NEVER, jestVersion: '^29' },
   // Lint everything against the dev tsconfig at the root, which includes test/ and example/.
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'], projectService: false, tsconfigPath: './tsconfig.dev.json' },
 
   // esbuild bundles the function code in NodejsFunction without Docker; users need it too (README).
-  devDeps: ['esbuild', 'ts-node', '@aws-sdk/client-codepipeline', '@types/aws-lambda'],
+  devDeps: [
+    'esbuild',
+    'ts-node',
+    '@aws-sdk/client-codepipeline',
+    '@types/aws-lambda',
+    // 3.7: the last line that resolves with enhanced-resolve (pure JS), see the jest note above.
+    'eslint-import-resolver-typescript@~3.7.0',
+  ],
 
   publishToPypi: {
     distName: 'cdk-lambda-invoke-step',
