@@ -35,10 +35,16 @@ const project = new awscdk.AwsCdkConstructLibrary({
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'], projectService: false, tsconfigPath: './tsconfig.dev.json' },
 
   // esbuild bundles the function code in NodejsFunction without Docker; users need it too (README).
+  // The runtime's zip handling; not jsii modules, so bundled into the package (see the commit for the choice).
+  bundledDeps: ['yauzl@^3.4.0', 'yazl@^3.3.1'],
   devDeps: [
     'esbuild',
+    '@types/yauzl',
+    '@types/yazl',
+    's3rver',
     'ts-node',
-    '@aws-sdk/client-codepipeline',
+    '@aws-sdk/client-codepipeline@^3',
+    '@aws-sdk/client-s3@^3',
     '@types/aws-lambda',
     // 3.7: the last line that resolves with enhanced-resolve (pure JS), see the jest note above.
     'eslint-import-resolver-typescript@~3.7.0',
@@ -73,6 +79,19 @@ for (const pattern of ['/example/', '/.ci/', '/rosetta/', '/tsconfig.dev.json'])
 const packageJs = project.tasks.tryFind('package:js')!;
 project.packageTask.reset();
 project.packageTask.spawn(packageJs);
+
+// The runtime imports the AWS SDK v3 clients (@aws-sdk/client-codepipeline, @aws-sdk/client-s3). The Lambda
+// Node.js runtime provides them and NodejsFunction leaves them out of the bundle. jsii accepts no
+// non-jsii peer dependency and bundling them would add megabytes, so they are devDependencies here and
+// README asks users to install them to type-check or run a handler outside Lambda.
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './runtime': { types: './lib/runtime/index.d.ts', default: './lib/runtime/index.js' },
+  './.jsii': './.jsii',
+  './package.json': './package.json',
+});
+// TypeScript projects on the old `node` module resolution do not read `exports`.
+project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'] } });
 
 project.addTask('example', {
   description: 'Synthesize the example pipeline app (the main job)',

@@ -1,0 +1,218 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from '../limits';
+import { ArtifactCredentials, JobEvent, MalformedJobEventError, parseJobEvent, redact } from './event';
+import { PipelineJob } from './job';
+import { JobFailure, JobResult, failureDetails, successRequest } from './results';
+
+/** Where the runtime writes its log lines. Never given the event or credentials. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** The parts of the Lambda context the runtime uses. */
+export interface LambdaContext {
+  readonly awsRequestId: string;
+  getRemainingTimeInMillis(): number;
+}
+
+export interface PipelineJobHandlerOptions {
+  /** @default a CodePipelineClient with the function's own credentials and region */
+  readonly codePipelineClient?: CodePipelineClient;
+  /** Builds the S3 client for the job's artifacts from the job's temporary credentials. @default new S3Client({ credentials }) */
+  readonly createS3Client?: (credentials: ArtifactCredentials) => S3Client;
+  /** @default console */
+  readonly logger?: Logger;
+  /**
+   * How long before the function's timeout the runtime gives up on an unfinished step and
+   * reports a failure, so that the action never waits for CodePipeline's 20 minute timeout.
+   * It must leave time to report: a PutJobFailureResult call usually takes well under a second.
+   *
+   * @default 10000
+   */
+  readonly timeoutMarginMillis?: number;
+  /**
+   * Output variables the step must report before it may succeed.
+   *
+   * @default the JSON array in the CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES environment variable, which LambdaInvokeStep sets from `outputVariables`
+   */
+  readonly declaredOutputVariables?: string[];
+}
+
+/** The step's own code: it does the job's work and returns its result. */
+export type StepFunction = (job: PipelineJob) => Promise<JobResult | void> | JobResult | void;
+
+/** The Lambda handler `pipelineJobHandler` returns. */
+export type PipelineJobLambdaHandler = (event: unknown, context: LambdaContext) => Promise<void>;
+
+export const DEFAULT_TIMEOUT_MARGIN_MILLIS = 10_000;
+
+/** Errors CodePipeline returns when the job can no longer take a result: it finished, or timed out. */
+const JOB_NO_LONGER_ACCEPTS_RESULTS = new Set(['InvalidJobStateException', 'JobNotFoundException']);
+
+type Outcome =
+  | { readonly kind: 'returned'; readonly result: JobResult | void }
+  | { readonly kind: 'threw'; readonly error: unknown }
+  | { readonly kind: 'timedOut'; readonly budgetMillis: number };
+
+/**
+ * Turns a step function into a Lambda handler for a CodePipeline Invoke/Lambda action.
+ * The handler reports exactly one result per invocation, never logs the event or its credentials,
+ * and fails the job itself before the function times out.
+ */
+export function pipelineJobHandler(step: StepFunction, options: PipelineJobHandlerOptions = {}): PipelineJobLambdaHandler {
+  const logger = options.logger ?? console;
+  let defaultCodePipeline: CodePipelineClient | undefined;
+  const codePipeline = () => options.codePipelineClient ?? (defaultCodePipeline ??= new CodePipelineClient({}));
+
+  return async (event, context) => {
+    let jobEvent: JobEvent;
+    try {
+      jobEvent = parseJobEvent(event);
+    } catch (error) {
+      logger.error((error as Error).message);
+      if (!(error instanceof MalformedJobEventError)) {
+        // No job id: nothing to report to. Throwing sends the event to the failure destination.
+        throw error;
+      }
+      // The event's credentials were not read, so nothing in this message can carry them.
+      await reportFailure(codePipeline(), error.jobId, failureDetails(new JobFailure(error.message, 'ConfigurationError'), context.awsRequestId, unchanged), logger);
+      return;
+    }
+    await runJob(jobEvent, context, step, options, codePipeline(), logger);
+  };
+}
+
+async function runJob(jobEvent: JobEvent, context: LambdaContext, step: StepFunction, options: PipelineJobHandlerOptions, codePipeline: CodePipelineClient, logger: Logger) {
+  const scrub = (text: string) => redact(text, jobEvent.credentials);
+  const log: Logger = {
+    info: message => logger.info(scrub(`[job ${jobEvent.id}] ${message}`)),
+    warn: message => logger.warn(scrub(`[job ${jobEvent.id}] ${message}`)),
+    error: message => logger.error(scrub(`[job ${jobEvent.id}] ${message}`)),
+  };
+  const tempDirectory = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pipeline-job-'));
+  let open = true;
+  let s3: S3Client | undefined;
+  const job = new PipelineJob(jobEvent, {
+    s3: () => s3 ??= (options.createS3Client ?? defaultS3Client)(jobEvent.credentials!),
+    tempDirectory,
+    encryptionKeyId: jobEvent.encryptionKeyId,
+    assertOpen: () => {
+      if (!open) {
+        throw new Error('The job\'s result has already been reported: its artifacts can no longer be used');
+      }
+    },
+  }, context.awsRequestId, () => context.getRemainingTimeInMillis());
+
+  log.info(`started${job.isContinuation ? ' (continuation)' : ''}, request ${context.awsRequestId}`);
+  try {
+    const outcome = await runWithDeadline(step, job, context, options.timeoutMarginMillis ?? DEFAULT_TIMEOUT_MARGIN_MILLIS);
+    open = false;
+    const result = resultToReport(outcome, job, options, context.awsRequestId);
+    if ('failure' in result) {
+      log.error(`failing the job (${result.failure.type}): ${result.failure.message}`);
+      await reportFailure(codePipeline, job.id, { ...result.failure, message: scrub(result.failure.message!) }, log, scrub);
+    } else {
+      await reportSuccess(codePipeline, result.success, log, scrub);
+    }
+  } finally {
+    open = false;
+    s3?.destroy();
+    await fs.promises.rm(tempDirectory, { recursive: true, force: true });
+  }
+}
+
+async function runWithDeadline(step: StepFunction, job: PipelineJob, context: LambdaContext, marginMillis: number): Promise<Outcome> {
+  const budgetMillis = context.getRemainingTimeInMillis() - marginMillis;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<Outcome>(resolve => {
+    timer = setTimeout(() => resolve({ kind: 'timedOut', budgetMillis }), Math.max(budgetMillis, 0));
+  });
+  const work = (async () => step(job))().then<Outcome, Outcome>(
+    result => ({ kind: 'returned', result }),
+    error => ({ kind: 'threw', error }),
+  );
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function resultToReport(outcome: Outcome, job: PipelineJob, options: PipelineJobHandlerOptions, requestId: string):
+{ success: PutJobSuccessResultInput } | { failure: FailureDetails } {
+  const fail = (error: unknown) => ({ failure: failureDetails(error, requestId, unchanged) });
+  switch (outcome.kind) {
+    case 'timedOut':
+      return fail(new JobFailure(`The step ran out of time: it had not finished ${Math.max(outcome.budgetMillis, 0)} ms into the invocation, `
+        + 'which leaves the runtime its margin before the Lambda function times out. Raise the function\'s timeout, or split the work with job.continueLater().'));
+    case 'threw':
+      return fail(outcome.error);
+    case 'returned':
+      try {
+        const success = successRequest(job.id, outcome.result, requestId, options.declaredOutputVariables ?? declaredFromEnvironment());
+        const unwritten = job.unwrittenOutputArtifacts;
+        if (!success.continuationToken && unwritten.length > 0) {
+          throw new JobFailure(`The step did not write its output artifacts: ${unwritten.join(', ')}`);
+        }
+        return { success };
+      } catch (error) {
+        return fail(error);
+      }
+  }
+}
+
+function declaredFromEnvironment(): string[] | undefined {
+  const value = process.env[DECLARED_OUTPUT_VARIABLES_ENV];
+  if (value === undefined) {
+    return undefined;
+  }
+  let names: unknown;
+  try {
+    names = JSON.parse(value);
+  } catch {
+    names = undefined;
+  }
+  if (!Array.isArray(names) || !names.every(name => typeof name === 'string')) {
+    throw new JobFailure(`${DECLARED_OUTPUT_VARIABLES_ENV} must be a JSON array of variable names, got '${value}'`, 'ConfigurationError');
+  }
+  return names;
+}
+
+type Scrub = (text: string) => string;
+const unchanged: Scrub = text => text;
+
+async function reportSuccess(codePipeline: CodePipelineClient, request: PutJobSuccessResultInput, log: Logger, scrub: Scrub) {
+  const kind = request.continuationToken ? 'continuation' : 'success';
+  await send(() => codePipeline.send(new PutJobSuccessResultCommand(request)), kind, log, scrub);
+}
+
+async function reportFailure(codePipeline: CodePipelineClient, jobId: string, failure: FailureDetails, log: Logger, scrub: Scrub = unchanged) {
+  await send(() => codePipeline.send(new PutJobFailureResultCommand({ jobId, failureDetails: failure })), 'failure', log, scrub);
+}
+
+async function send(call: () => Promise<unknown>, kind: string, log: Logger, scrub: Scrub) {
+  try {
+    await call();
+    log.info(`reported ${kind}`);
+  } catch (error) {
+    const { name, message } = error as Error;
+    if (JOB_NO_LONGER_ACCEPTS_RESULTS.has(name)) {
+      log.warn(`CodePipeline no longer takes a result for this job (${name}): it has already finished or timed out; the ${kind} was not reported`);
+      return;
+    }
+    const failure = `Could not report the job's ${kind} to CodePipeline (${name}: ${message}); failing the invocation so Lambda retries it`;
+    log.error(failure);
+    throw new Error(scrub(failure));
+  }
+}
+
+function defaultS3Client(credentials: ArtifactCredentials): S3Client {
+  return new S3Client({ credentials });
+}

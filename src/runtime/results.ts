@@ -1,0 +1,173 @@
+import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline';
+import { OUTPUT_VARIABLE_NAME_PATTERN } from '../limits';
+
+/** CodePipeline's failure types (API model FailureType). */
+export type FailureType =
+  | 'JobFailed'
+  | 'ConfigurationError'
+  | 'PermissionError'
+  | 'RevisionOutOfSync'
+  | 'RevisionUnavailable'
+  | 'SystemUnavailable';
+
+const FAILURE_TYPES: ReadonlySet<string> = new Set<FailureType>([
+  'JobFailed', 'ConfigurationError', 'PermissionError', 'RevisionOutOfSync', 'RevisionUnavailable', 'SystemUnavailable',
+]);
+
+/** Limits of the API model and CodePipeline quotas; the SDK checks none of them. */
+export const RESULT_LIMITS = {
+  summary: 2048,
+  externalExecutionId: 1500,
+  continuationToken: 2048,
+  failureMessage: 5000,
+  outputVariablesBytes: 122_880,
+  revision: 1500,
+  changeIdentifier: 100,
+  revisionSummary: 2048,
+} as const;
+
+/** Throw this (or a subclass) to fail the job with a failure type other than `JobFailed`. */
+export class JobFailure extends Error {
+  constructor(message: string, public readonly failureType: FailureType = 'JobFailed') {
+    super(message);
+    this.name = 'JobFailure';
+  }
+}
+
+/** The revision the action worked on, reported with a success. */
+export interface CurrentRevision {
+  readonly revision: string;
+  readonly changeIdentifier: string;
+  readonly created?: Date;
+  readonly revisionSummary?: string;
+}
+
+/** Details shown in the console for the action's run. */
+export interface ExecutionDetails {
+  /** 1 to 2048 characters. */
+  readonly summary?: string;
+  /** 0 to 100. */
+  readonly percentComplete?: number;
+  /** 1 to 1500 characters. @default the Lambda request id */
+  readonly externalExecutionId?: string;
+}
+
+/** What a step function returns to report success. */
+export interface JobSuccess extends ExecutionDetails {
+  /** Output variables: keys `[A-Za-z0-9@\-_]{1,128}`, string values, 122,880 bytes together. */
+  readonly outputVariables?: Record<string, string>;
+  readonly currentRevision?: CurrentRevision;
+}
+
+/** What `job.continueLater()` returns: the step is not done and CodePipeline invokes it again. */
+export interface JobContinuation extends ExecutionDetails {
+  readonly continuationToken: string;
+}
+
+export type JobResult = JobSuccess | JobContinuation;
+
+const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
+
+function checkLength(field: string, value: string | undefined, max: number) {
+  if (value !== undefined && (typeof value !== 'string' || value.length < 1 || value.length > max)) {
+    const received = typeof value === 'string' ? `${value.length} characters` : `a ${typeof value}`;
+    throw new JobFailure(`${field} must be a string of 1 to ${max} characters, got ${received}`, 'ConfigurationError');
+  }
+}
+
+/** Checks a continuation state before it becomes the continuation token. */
+export function checkContinuationToken(token: unknown): asserts token is string {
+  if (typeof token !== 'string' || token.length < 1 || token.length > RESULT_LIMITS.continuationToken) {
+    const received = typeof token === 'string' ? `${token.length} characters` : `a ${typeof token}`;
+    throw new JobFailure(`continueLater(): the state must be a string of 1 to ${RESULT_LIMITS.continuationToken} characters (it becomes the continuation token), got ${received}`, 'ConfigurationError');
+  }
+}
+
+function checkExecutionDetails(details: ExecutionDetails) {
+  checkLength('executionDetails.summary', details.summary, RESULT_LIMITS.summary);
+  checkLength('executionDetails.externalExecutionId', details.externalExecutionId, RESULT_LIMITS.externalExecutionId);
+  const percent = details.percentComplete;
+  if (percent !== undefined && !(Number.isInteger(percent) && percent >= 0 && percent <= 100)) {
+    throw new JobFailure(`executionDetails.percentComplete must be an integer from 0 to 100, got ${percent}`, 'ConfigurationError');
+  }
+}
+
+function checkOutputVariables(variables: unknown, declared: readonly string[] | undefined) {
+  if (variables !== undefined && (typeof variables !== 'object' || variables === null || Array.isArray(variables))) {
+    throw new JobFailure(`outputVariables must be an object of name → string, got ${Array.isArray(variables) ? 'an array' : typeof variables}`, 'ConfigurationError');
+  }
+  const entries = Object.entries((variables ?? {}) as Record<string, unknown>);
+  const badNames = entries.map(([name]) => name).filter(name => !OUTPUT_VARIABLE_NAME_PATTERN.test(name));
+  if (badNames.length > 0) {
+    throw new JobFailure(`outputVariables names must match ${OUTPUT_VARIABLE_NAME_PATTERN.source}, got ${badNames.map(name => `'${name}'`).join(', ')}`, 'ConfigurationError');
+  }
+  const notStrings = entries.filter(([, value]) => typeof value !== 'string').map(([name, value]) => `${name} (${typeof value})`);
+  if (notStrings.length > 0) {
+    throw new JobFailure(`outputVariables values must be strings, got ${notStrings.join(', ')}`, 'ConfigurationError');
+  }
+  const bytes = entries.reduce((sum, [name, value]) => sum + byteLength(name) + byteLength(value as string), 0);
+  if (bytes > RESULT_LIMITS.outputVariablesBytes) {
+    throw new JobFailure(`outputVariables must total at most ${RESULT_LIMITS.outputVariablesBytes} bytes (names and values, UTF-8), got ${bytes}`, 'ConfigurationError');
+  }
+  const missing = (declared ?? []).filter(name => !entries.some(([returned]) => returned === name));
+  if (missing.length > 0) {
+    throw new JobFailure(`The step did not report the output variables it declares: ${missing.join(', ')}`, 'JobFailed');
+  }
+}
+
+function checkCurrentRevision(revision: CurrentRevision | undefined) {
+  if (revision === undefined) {
+    return;
+  }
+  checkLength('currentRevision.revision', revision.revision, RESULT_LIMITS.revision);
+  checkLength('currentRevision.changeIdentifier', revision.changeIdentifier, RESULT_LIMITS.changeIdentifier);
+  checkLength('currentRevision.revisionSummary', revision.revisionSummary, RESULT_LIMITS.revisionSummary);
+}
+
+/**
+ * The PutJobSuccessResult request for what the step returned. Throws a `JobFailure` naming the
+ * broken rule when the result is outside the service's limits.
+ */
+export function successRequest(jobId: string, result: JobResult | void, requestId: string, declared: readonly string[] | undefined): PutJobSuccessResultInput {
+  const returned: Partial<JobSuccess & JobContinuation> = result ?? {};
+  if (typeof returned !== 'object') {
+    throw new JobFailure(`The step must return nothing, an object with outputVariables and execution details, or job.continueLater(); got a ${typeof returned}`, 'ConfigurationError');
+  }
+  const isContinuation = returned.continuationToken !== undefined;
+  checkExecutionDetails(returned);
+  if (isContinuation) {
+    checkContinuationToken(returned.continuationToken);
+    if (returned.outputVariables !== undefined) {
+      throw new JobFailure('outputVariables cannot be reported together with a continuation: report them from the invocation that finishes the job', 'ConfigurationError');
+    }
+  } else {
+    checkOutputVariables(returned.outputVariables, declared);
+    checkCurrentRevision(returned.currentRevision);
+  }
+  return {
+    jobId,
+    executionDetails: {
+      summary: returned.summary,
+      percentComplete: returned.percentComplete,
+      externalExecutionId: returned.externalExecutionId ?? requestId,
+    },
+    ...(isContinuation
+      ? { continuationToken: returned.continuationToken }
+      : { outputVariables: returned.outputVariables, currentRevision: returned.currentRevision }),
+  };
+}
+
+/** The failure details for an error the step threw (or the runtime raised). */
+export function failureDetails(error: unknown, requestId: string, redactText: (text: string) => string): FailureDetails {
+  const message = redactText(error instanceof Error ? error.message : String(error)).trim();
+  const failureType = (error as { failureType?: unknown } | undefined)?.failureType;
+  return {
+    type: typeof failureType === 'string' && FAILURE_TYPES.has(failureType) ? failureType as FailureType : 'JobFailed',
+    message: truncate(message || 'The step failed without a message', RESULT_LIMITS.failureMessage),
+    externalExecutionId: requestId,
+  };
+}
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 15)} ...(truncated)`;
+}
