@@ -72,6 +72,7 @@ export class InputArtifact {
       }
     });
     if (content === undefined) {
+      seen.sort();
       const listed = seen.slice(0, 20).join(', ') + (seen.length > 20 ? `, ... (${seen.length} in all)` : '');
       throw new Error(`Input artifact '${this.name}' has no file '${filePath}'; it holds: ${listed || 'no entries'}`);
     }

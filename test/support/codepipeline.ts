@@ -1,0 +1,71 @@
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+
+export interface RecordedCall {
+  /** The operation, e.g. PutJobSuccessResult. */
+  readonly operation: string;
+  readonly input: any;
+  /** The raw request body, for leak checks. */
+  readonly body: string;
+}
+
+/**
+ * A CodePipeline endpoint on a random port of 127.0.0.1 speaking the service's JSON 1.1
+ * protocol: it records every call and answers `{}`, or a queued service error.
+ */
+export class LoopbackCodePipeline {
+  public static async start(): Promise<LoopbackCodePipeline> {
+    const endpoint = new LoopbackCodePipeline();
+    await new Promise<void>(resolve => endpoint.server.listen(0, '127.0.0.1', resolve));
+    return endpoint;
+  }
+
+  public readonly calls: RecordedCall[] = [];
+  private readonly queuedErrors: Array<{ name: string; status: number }> = [];
+  private readonly server = http.createServer((request, response) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', chunk => body += chunk);
+    request.on('end', () => {
+      const operation = String(request.headers['x-amz-target'] ?? '').replace(/^CodePipeline_20150709\./, '');
+      this.calls.push({ operation, input: body ? JSON.parse(body) : {}, body });
+      const error = this.queuedErrors.shift();
+      if (error) {
+        response.writeHead(error.status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': error.name });
+        response.end(JSON.stringify({ __type: error.name, message: `${error.name} from the loopback endpoint` }));
+      } else {
+        response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end('{}');
+      }
+    });
+  });
+
+  public get endpoint(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** The next calls answer with these service errors, in order (HTTP 400 unless given). */
+  public failNextCalls(...errors: Array<string | { name: string; status: number }>) {
+    this.queuedErrors.push(...errors.map(error => typeof error === 'string' ? { name: error, status: 400 } : error));
+  }
+
+  public client(): CodePipelineClient {
+    return new CodePipelineClient({
+      endpoint: this.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'loopback', secretAccessKey: 'loopback' },
+      maxAttempts: 1,
+    });
+  }
+
+  public reset() {
+    this.calls.length = 0;
+    this.queuedErrors.length = 0;
+  }
+
+  public async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>(resolve => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,80 @@
+import * as fs from 'fs';
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+// s3rver keeps the access keys it accepts in this registry; the job events' keys must be in it.
+import { DUMMY_ACCOUNT } from 's3rver/lib/models/account';
+import type { ArtifactCredentials } from '../../src/runtime';
+
+const S3rver = require('s3rver');
+
+export interface RecordedS3Request {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: http.IncomingHttpHeaders;
+}
+
+/**
+ * s3rver (a third-party S3 implementation from npm) served on a random port of 127.0.0.1,
+ * behind a server of ours that records every request's method, path and headers.
+ */
+export class LoopbackS3 {
+  public static async start(buckets: string[]): Promise<LoopbackS3> {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 's3rver-'));
+    const s3rver = new S3rver({ directory, silent: true, configureBuckets: buckets.map(name => ({ name })) });
+    await s3rver.configureBuckets();
+    const requests: RecordedS3Request[] = [];
+    const handle = s3rver.callback();
+    const server = http.createServer((request, response) => {
+      requests.push({ method: request.method!, url: request.url!, headers: request.headers });
+      handle(request, response);
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    return new LoopbackS3(server, directory, requests);
+  }
+
+  public readonly endpoint: string;
+
+  private constructor(private readonly server: http.Server, private readonly directory: string, public readonly requests: RecordedS3Request[]) {
+    this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  /**
+   * An S3 client for this server, signing with `credentials` (registered with s3rver first).
+   * Checksums only when required: s3rver does not decode the aws-chunked uploads with trailing
+   * checksums that the SDK sends to S3 by default for streamed bodies.
+   */
+  public client(credentials: ArtifactCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sessionToken: 'none' }): S3Client {
+    DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+    return new S3Client({
+      endpoint: this.endpoint,
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  public async put(bucket: string, key: string, body: Buffer | fs.ReadStream, contentLength?: number): Promise<void> {
+    const client = this.client();
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength }));
+    client.destroy();
+  }
+
+  public async get(bucket: string, key: string): Promise<Buffer> {
+    const client = this.client();
+    const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const bytes = Buffer.from(await response.Body!.transformToByteArray());
+    client.destroy();
+    return bytes;
+  }
+
+  public async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>(resolve => this.server.close(() => resolve()));
+    fs.rmSync(this.directory, { recursive: true, force: true });
+  }
+}

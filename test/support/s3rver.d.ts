@@ -1,0 +1,3 @@
+declare module 's3rver/lib/models/account' {
+  export const DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+}
