@@ -1,0 +1,66 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { promisify } from 'util';
+import { buildSync } from 'esbuild';
+import { LoopbackCodePipeline } from './codepipeline';
+import { LoopbackS3 } from './s3';
+import { temporaryDirectory } from './zip';
+
+const REPOSITORY = path.resolve(__dirname, '..', '..');
+
+export interface Measurement {
+  readonly seconds: number;
+  readonly rssBefore: number;
+  readonly peakRss: number;
+  /** Peak RSS during the invocation minus RSS before it, in bytes. */
+  readonly growth: number;
+}
+
+/** Bundles `entry` the way NodejsFunction does (esbuild, @aws-sdk external) into `outdir`. */
+export function bundleHandler(entry: string, outdir: string): string {
+  const outfile = path.join(outdir, 'index.js');
+  buildSync({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', external: ['@aws-sdk/*'], outfile, logLevel: 'error' });
+  return outfile;
+}
+
+/**
+ * Copies the zip at `zipPath` from an input artifact to an output artifact with the bundled
+ * copy-artifact handler, in a process of its own, and returns what that process measured.
+ */
+export async function measureArtifactCopy(zipPath: string, s3: LoopbackS3, codePipeline: LoopbackCodePipeline): Promise<Measurement> {
+  const work = temporaryDirectory('measure-');
+  try {
+    const bundle = bundleHandler(path.join(REPOSITORY, 'test', 'fixtures', 'copy-artifact-handler.ts'), work);
+    const credentials = { accessKeyId: 'MEASURE', secretAccessKey: 'measure-secret', sessionToken: 'measure-session' };
+    s3.client(credentials).destroy();
+    await s3.put('artifacts', 'in.zip', fs.createReadStream(zipPath), fs.statSync(zipPath).size);
+    const event = {
+      'CodePipeline.job': {
+        id: '00000000-0000-4000-8000-000000000001',
+        accountId: '123456789012',
+        data: {
+          actionConfiguration: { configuration: { FunctionName: 'measure' } },
+          inputArtifacts: [{ name: 'In', revision: null, location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'in.zip' } } }],
+          outputArtifacts: [{ name: 'Out', revision: null, location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'out.zip' } } }],
+          artifactCredentials: credentials,
+        },
+      },
+    };
+    fs.writeFileSync(path.join(work, 'event.json'), JSON.stringify(event));
+    // Asynchronously: the S3 server and CodePipeline endpoint run on this process's event loop.
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, 'measure-handler.js'), bundle, path.join(work, 'event.json')], {
+      env: {
+        ...process.env,
+        NODE_PATH: path.join(REPOSITORY, 'node_modules'),
+        TEST_S3_ENDPOINT: s3.endpoint,
+        TEST_CODEPIPELINE_ENDPOINT: codePipeline.endpoint,
+      },
+      encoding: 'utf8',
+      maxBuffer: 1024 * 1024,
+    });
+    return JSON.parse(stdout.trim().split('\n').pop()!);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
