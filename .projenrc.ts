@@ -32,7 +32,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // registry this project builds from does not all carry, so `npm ci` would reject the lockfile.
   jestOptions: { updateSnapshot: javascript.UpdateSnapshot.NEVER, jestVersion: '^29' },
   // Lint everything against the dev tsconfig at the root, which includes test/ and example/.
-  eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'projenrc', '.projenrc.ts'], projectService: false, tsconfigPath: './tsconfig.dev.json' },
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'bench', 'projenrc', '.projenrc.ts'], projectService: false, tsconfigPath: './tsconfig.dev.json' },
 
   // esbuild bundles the function code in NodejsFunction without Docker; users need it too (README).
   // The runtime's zip handling; not jsii modules, so bundled into the package (see the commit for the choice).
@@ -70,7 +70,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['example/cdk.out', '*.tgz', '.bench/'],
 });
 
-for (const pattern of ['/example/', '/.ci/', '/rosetta/', '/tsconfig.dev.json']) {
+for (const pattern of ['/example/', '/bench/', '/.ci/', '/rosetta/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -97,6 +97,11 @@ project.addTask('example', {
   description: 'Synthesize the example pipeline app (the main job)',
   exec: 'ts-node --project tsconfig.dev.json example/main.ts',
   receiveArgs: true,
+});
+
+project.addTask('bench', {
+  description: 'Benchmarks (not part of the test suite): prints a table, writes JSON to .bench/',
+  exec: 'ts-node --project tsconfig.dev.json bench/artifact-throughput.ts',
 });
 
 project.synth();

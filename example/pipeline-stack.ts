@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { LambdaInvokeStep } from '../src';
 
 /**
- * A small pipeline: an S3 source, a smoke-test step run by a Lambda function,
- * and a manual approval that shows the report URL the step produced.
+ * A small pipeline: an S3 source, a smoke-test step run by a Lambda function that writes a
+ * report artifact, and a manual approval that shows the report URL the step produced.
  */
 export class ExamplePipelineStack extends Stack {
   public readonly smokeTest: LambdaInvokeStep;
@@ -15,10 +15,12 @@ export class ExamplePipelineStack extends Stack {
 
     const sourceBucket = new s3.Bucket(this, 'SourceBucket', { versioned: true, enforceSSL: true });
     const source = new codepipeline.Artifact('Source');
+    const report = new codepipeline.Artifact('Report');
 
     this.smokeTest = new LambdaInvokeStep(this, 'SmokeTest', {
       entry: path.join(__dirname, 'smoke-test.ts'),
       inputs: [source],
+      outputs: [report],
       userParameters: { url: 'https://example.com' },
       variablesNamespace: 'SmokeTest',
       outputVariables: ['REPORT_URL'],

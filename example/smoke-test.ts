@@ -1,25 +1,21 @@
-import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
-import type { CodePipelineEvent, Context } from 'aws-lambda';
+// In your project: import { JobFailure, pipelineJobHandler } from 'cdk-lambda-invoke-step/runtime';
+import { JobFailure, pipelineJobHandler } from '../src/runtime';
 
-const codepipeline = new CodePipelineClient({});
+interface SmokeTestParameters {
+  readonly url?: string;
+}
 
-/** Checks the step's parameters and reports the URL the report will be published at. */
-export const handler = async (event: CodePipelineEvent, context: Context): Promise<void> => {
-  const job = event['CodePipeline.job'];
-  try {
-    const { url } = JSON.parse(job.data.actionConfiguration.configuration.UserParameters) as { url?: string };
-    if (!url) {
-      throw new Error('UserParameters must hold a "url"');
-    }
-    await codepipeline.send(new PutJobSuccessResultCommand({
-      jobId: job.id,
-      outputVariables: { REPORT_URL: `${url}/reports/${context.awsRequestId}` },
-      executionDetails: { summary: `smoke test of ${url} passed`, externalExecutionId: context.awsRequestId },
-    }));
-  } catch (error) {
-    await codepipeline.send(new PutJobFailureResultCommand({
-      jobId: job.id,
-      failureDetails: { type: 'JobFailed', message: (error as Error).message.slice(0, 5000) },
-    }));
+/** Checks the step's parameters and source, writes a report artifact and reports where it will be published. */
+export const handler = pipelineJobHandler(async job => {
+  const { url } = job.userParametersJson<SmokeTestParameters>();
+  if (!url) {
+    throw new JobFailure('UserParameters must hold a "url"', 'ConfigurationError');
   }
-};
+  const sourceFiles = (await job.inputArtifact('Source').entries()).filter(entry => !entry.isDirectory);
+  const report = { url, sourceFiles: sourceFiles.map(entry => entry.path) };
+  await job.outputArtifact('Report').write({ 'report.json': JSON.stringify(report, undefined, 2) });
+  return {
+    outputVariables: { REPORT_URL: `${url}/reports/${job.id}` },
+    summary: `smoke test of ${url} passed (${sourceFiles.length} source files)`,
+  };
+});

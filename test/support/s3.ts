@@ -4,11 +4,11 @@ import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-// s3rver keeps the access keys it accepts in this registry; the job events' keys must be in it.
-import { DUMMY_ACCOUNT } from 's3rver/lib/models/account';
 import type { ArtifactCredentials } from '../../src/runtime';
 
+// s3rver ships no types. It keeps the access keys it accepts in DUMMY_ACCOUNT; the job events' keys must be in it.
 const S3rver = require('s3rver');
+const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void } };
 
 export interface RecordedS3Request {
   readonly method: string;

@@ -1,0 +1,88 @@
+import { execFile } from 'child_process';
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { promisify } from 'util';
+import { LoopbackCodePipeline } from '../test/support/codepipeline';
+import { measureArtifactCopy } from '../test/support/measure';
+import { LoopbackS3 } from '../test/support/s3';
+import { temporaryDirectory } from '../test/support/zip';
+
+// Artifact throughput and peak memory of the runtime beside Info-ZIP's unzip and zip on the
+// same files, measured side by side in one run. Size: BENCH_ARTIFACT_MB (default 500).
+
+const MB = 1024 * 1024;
+const run = promisify(execFile);
+
+interface Row {
+  readonly what: string;
+  readonly seconds: number;
+  readonly peakRssMb: number;
+  readonly throughputMbPerSecond: number;
+}
+
+/** Runs a command under GNU time: wall seconds and peak RSS. */
+async function timed(command: string, args: string[], cwd: string): Promise<{ seconds: number; peakRssMb: number }> {
+  const { stderr } = await run('/usr/bin/time', ['-f', 'BENCH %e %M', command, ...args], { cwd, maxBuffer: 16 * MB });
+  const [, seconds, kilobytes] = /BENCH ([\d.]+) (\d+)/.exec(stderr)!;
+  return { seconds: Number(seconds), peakRssMb: Number(kilobytes) / 1024 };
+}
+
+async function writeRandomFile(file: string, bytes: number) {
+  const stream = fs.createWriteStream(file);
+  for (let written = 0; written < bytes; written += MB) {
+    if (!stream.write(randomBytes(Math.min(MB, bytes - written)))) {
+      await new Promise(resolve => stream.once('drain', resolve));
+    }
+  }
+  await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => error ? reject(error) : resolve()));
+}
+
+async function main() {
+  const megabytes = Number(process.env.BENCH_ARTIFACT_MB ?? 500);
+  const work = temporaryDirectory('bench-artifact-');
+  const s3 = await LoopbackS3.start(['artifacts']);
+  const codePipeline = await LoopbackCodePipeline.start();
+  try {
+    const files = path.join(work, 'files');
+    fs.mkdirSync(path.join(files, 'nested'), { recursive: true });
+    await writeRandomFile(path.join(files, 'nested', 'data.bin'), megabytes * MB);
+    fs.writeFileSync(path.join(files, 'manifest.json'), JSON.stringify({ megabytes }));
+    const zipPath = path.join(work, 'artifact.zip');
+
+    const zipCli = await timed('zip', ['-q', '-r', '-D', '-X', zipPath, '.'], files);
+    fs.mkdirSync(path.join(work, 'unzipped'));
+    const unzipCli = await timed('unzip', ['-q', zipPath, '-d', path.join(work, 'unzipped')], work);
+    const runtime = await measureArtifactCopy(zipPath, s3, codePipeline);
+
+    const rows: Row[] = [
+      { what: 'unzip (CLI): extract', ...unzipCli },
+      { what: 'zip (CLI): compress', ...zipCli },
+      { what: 'unzip + zip (CLI)', seconds: unzipCli.seconds + zipCli.seconds, peakRssMb: Math.max(unzipCli.peakRssMb, zipCli.peakRssMb) },
+      { what: 'runtime: S3 get + extract + zip + S3 put', seconds: runtime.seconds, peakRssMb: runtime.growth / MB },
+    ].map(row => ({ ...row, throughputMbPerSecond: megabytes / row.seconds }));
+
+    console.log(`\nArtifact of ${megabytes} MB (incompressible data), one run, this machine:\n`);
+    console.log('| what | seconds | MB/s | peak memory (MB) |');
+    console.log('|---|---:|---:|---:|');
+    for (const row of rows) {
+      console.log(`| ${row.what} | ${row.seconds.toFixed(2)} | ${row.throughputMbPerSecond.toFixed(1)} | ${row.peakRssMb.toFixed(1)} |`);
+    }
+    console.log(`\nruntime / (unzip + zip) time ratio: ${(runtime.seconds / rows[2].seconds).toFixed(2)}`);
+    console.log('Peak memory: whole-process peak RSS for the CLIs; peak RSS growth during the invocation for the runtime.');
+
+    const out = path.join(__dirname, '..', '.bench');
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'artifact-throughput.json'), JSON.stringify({ megabytes, rows }, undefined, 2));
+    console.log(`Written: ${path.relative(process.cwd(), path.join(out, 'artifact-throughput.json'))}`);
+  } finally {
+    await s3.stop();
+    await codePipeline.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

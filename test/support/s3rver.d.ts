@@ -1,3 +1,0 @@
-declare module 's3rver/lib/models/account' {
-  export const DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
-}
