@@ -193,7 +193,11 @@ describe('3. artifacts', () => {
     expect(read.revision).toBe('e0c7a1b2308ca3071aa7bab414de234ab52eea');
 
     const credentials = guideJob(guideEvent()).data.artifactCredentials;
-    expect(s3Credentials).toEqual([expect.objectContaining({ accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken })]);
+    expect(s3Credentials).toEqual([expect.objectContaining({
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+    })]);
     const get = s3.requests.find(request => request.method === 'GET')!;
     expect(get.url.split('?')[0]).toBe(`/${GUIDE_BUCKET}/${GUIDE_INPUT_KEY}`);
     expect(get.headers.authorization).toContain(`Credential=${credentials.accessKeyId}/`);
@@ -320,7 +324,7 @@ describe('4. results', () => {
   test('a return value is reported as success with output variables, execution details and revision', async () => {
     const context = lambdaContext(60_000, 'req-42');
     await run(async () => ({
-      outputVariables: { REPORT_URL: 'https://example.com/r/1', 'build@id-1': '7' },
+      outputVariables: { 'REPORT_URL': 'https://example.com/r/1', 'build@id-1': '7' },
       summary: 'smoke test passed',
       percentComplete: 100,
       currentRevision: { revision: 'abc123', changeIdentifier: 'change-1', revisionSummary: 'fix' },

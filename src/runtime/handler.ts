@@ -1,8 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+// eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline';
+// eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { S3Client } from '@aws-sdk/client-s3';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from '../limits';
 import { ArtifactCredentials, JobEvent, MalformedJobEventError, parseJobEvent, redact } from './event';
@@ -89,7 +91,14 @@ export function pipelineJobHandler(step: StepFunction, options: PipelineJobHandl
   };
 }
 
-async function runJob(jobEvent: JobEvent, context: LambdaContext, step: StepFunction, options: PipelineJobHandlerOptions, codePipeline: CodePipelineClient, logger: Logger) {
+async function runJob(
+  jobEvent: JobEvent,
+  context: LambdaContext,
+  step: StepFunction,
+  options: PipelineJobHandlerOptions,
+  codePipeline: CodePipelineClient,
+  logger: Logger,
+) {
   const scrub = (text: string) => redact(text, jobEvent.credentials);
   const log: Logger = {
     info: message => logger.info(scrub(`[job ${jobEvent.id}] ${message}`)),
@@ -145,8 +154,9 @@ async function runWithDeadline(step: StepFunction, job: PipelineJob, context: La
   }
 }
 
-function resultToReport(outcome: Outcome, job: PipelineJob, options: PipelineJobHandlerOptions, requestId: string):
-{ success: PutJobSuccessResultInput } | { failure: FailureDetails } {
+type Report = { success: PutJobSuccessResultInput } | { failure: FailureDetails };
+
+function resultToReport(outcome: Outcome, job: PipelineJob, options: PipelineJobHandlerOptions, requestId: string): Report {
   const fail = (error: unknown) => ({ failure: failureDetails(error, requestId, unchanged) });
   switch (outcome.kind) {
     case 'timedOut':

@@ -128,7 +128,12 @@ function checkCurrentRevision(revision: CurrentRevision | undefined) {
  * The PutJobSuccessResult request for what the step returned. Throws a `JobFailure` naming the
  * broken rule when the result is outside the service's limits.
  */
-export function successRequest(jobId: string, result: JobResult | void, requestId: string, declared: readonly string[] | undefined): PutJobSuccessResultInput {
+export function successRequest(
+  jobId: string,
+  result: JobResult | void,
+  requestId: string,
+  declared: readonly string[] | undefined,
+): PutJobSuccessResultInput {
   const returned: Partial<JobSuccess & JobContinuation> = result ?? {};
   if (typeof returned !== 'object') {
     throw new JobFailure(`The step must return nothing, an object with outputVariables and execution details, or job.continueLater(); got a ${typeof returned}`, 'ConfigurationError');

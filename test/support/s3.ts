@@ -7,7 +7,9 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import type { ArtifactCredentials } from '../../src/runtime';
 
 // s3rver ships no types. It keeps the access keys it accepts in DUMMY_ACCOUNT; the job events' keys must be in it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS package
 const S3rver = require('s3rver');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module of s3rver, untyped
 const { DUMMY_ACCOUNT } = require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void } };
 
 export interface RecordedS3Request {
