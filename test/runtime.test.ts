@@ -515,6 +515,25 @@ describe('7. secrets', () => {
     expect(thrown[0].message).toMatch(/^Could not report the job's failure to CodePipeline \(InternalFailure/);
   });
 
+  test('a secret cut by the 5000 character limit is redacted before the cut', async () => {
+    const event = guideEvent();
+    const { secretAccessKey } = guideJob(event).data.artifactCredentials;
+    await run(async () => {
+      throw new Error(`${'x'.repeat(4980)}${secretAccessKey}`);
+    }, event);
+    const failure = expectFailure('JobFailed', /^x{4980}\[REDACTED\]$/);
+    expect(failure.message).not.toContain(secretAccessKey.slice(0, 5));
+  });
+
+  test('the step\'s stack is logged with the failure, redacted', async () => {
+    const event = guideEvent();
+    const { sessionToken } = guideJob(event).data.artifactCredentials;
+    await run(async function stepThatThrows() {
+      throw new Error(`token ${sessionToken}`);
+    }, event);
+    expect(logger.lines.join('\n')).toMatch(/ERROR .*failing the job \(JobFailed\): token \[REDACTED\]\nError: token \[REDACTED\]\n\s+at stepThatThrows/);
+  });
+
   test('the default logger is console, and it sees no secret either', async () => {
     const lines: string[] = [];
     const spies = (['info', 'warn', 'error'] as const).map(level => jest.spyOn(console, level).mockImplementation((...args) => {

@@ -58,6 +58,9 @@ export const DEFAULT_TIMEOUT_MARGIN_MILLIS = 10_000;
 /** Errors CodePipeline returns when the job can no longer take a result: it finished, or timed out. */
 const JOB_NO_LONGER_ACCEPTS_RESULTS = new Set(['InvalidJobStateException', 'JobNotFoundException']);
 
+type Scrub = (text: string) => string;
+const unchanged: Scrub = text => text;
+
 type Outcome =
   | { readonly kind: 'returned'; readonly result: JobResult | void }
   | { readonly kind: 'threw'; readonly error: unknown }
@@ -123,10 +126,11 @@ async function runJob(
   try {
     const outcome = await runWithDeadline(step, job, context, options.timeoutMarginMillis ?? DEFAULT_TIMEOUT_MARGIN_MILLIS);
     open = false;
-    const result = resultToReport(outcome, job, options, context.awsRequestId);
+    const result = resultToReport(outcome, job, options, context.awsRequestId, scrub);
     if ('failure' in result) {
-      log.error(`failing the job (${result.failure.type}): ${result.failure.message}`);
-      await reportFailure(codePipeline, job.id, { ...result.failure, message: scrub(result.failure.message!) }, log, scrub);
+      const stack = outcome.kind === 'threw' && outcome.error instanceof Error ? `\n${outcome.error.stack}` : '';
+      log.error(`failing the job (${result.failure.type}): ${result.failure.message}${stack}`);
+      await reportFailure(codePipeline, job.id, result.failure, log, scrub);
     } else {
       await reportSuccess(codePipeline, result.success, log, scrub);
     }
@@ -156,8 +160,9 @@ async function runWithDeadline(step: StepFunction, job: PipelineJob, context: La
 
 type Report = { success: PutJobSuccessResultInput } | { failure: FailureDetails };
 
-function resultToReport(outcome: Outcome, job: PipelineJob, options: PipelineJobHandlerOptions, requestId: string): Report {
-  const fail = (error: unknown) => ({ failure: failureDetails(error, requestId, unchanged) });
+function resultToReport(outcome: Outcome, job: PipelineJob, options: PipelineJobHandlerOptions, requestId: string, scrub: Scrub): Report {
+  // Redacted before the message is cut to the service limit, so no part of a secret survives the cut.
+  const fail = (error: unknown) => ({ failure: failureDetails(error, requestId, scrub) });
   switch (outcome.kind) {
     case 'timedOut':
       return fail(new JobFailure(`The step ran out of time: it had not finished ${Math.max(outcome.budgetMillis, 0)} ms into the invocation, `
@@ -194,9 +199,6 @@ function declaredFromEnvironment(): string[] | undefined {
   }
   return names;
 }
-
-type Scrub = (text: string) => string;
-const unchanged: Scrub = text => text;
 
 async function reportSuccess(codePipeline: CodePipelineClient, request: PutJobSuccessResultInput, log: Logger, scrub: Scrub) {
   const kind = request.continuationToken ? 'continuation' : 'success';
