@@ -1,1 +1,2 @@
 export * from './lambda-invoke-step';
+export * from './pipelines-step';

@@ -18,11 +18,10 @@ import { Construct } from 'constructs';
 import {
   ACTION_NAME_PATTERN,
   DECLARED_OUTPUT_VARIABLES_ENV,
-  MAX_ARTIFACTS,
-  MAX_CONFIGURATION_VALUE_LENGTH,
   NAMESPACE_PATTERN,
   OUTPUT_VARIABLE_NAME_PATTERN,
 } from './limits';
+import { checkArtifactCount, checkPattern, checkUserParameters } from './validation';
 
 /**
  * Properties of a `LambdaInvokeStep`.
@@ -217,9 +216,16 @@ export class LambdaInvokeStep extends Construct {
   /** The action's variables namespace, when one was given. */
   public readonly variablesNamespace?: string;
 
+  /**
+   * The props the construct was made with, for `LambdaInvokePipelinesStep`.
+   * @internal
+   */
+  public readonly _props: LambdaInvokeStepProps;
+
   constructor(scope: Construct, id: string, props: LambdaInvokeStepProps) {
     super(scope, id);
     validateProps(this, id, props);
+    this._props = props;
 
     this.outputVariables = props.outputVariables ? [...props.outputVariables] : undefined;
     this.variablesNamespace = props.variablesNamespace;
@@ -294,11 +300,19 @@ export class LambdaInvokeStep extends Construct {
    * @param name the variable's name; when `outputVariables` was set, one of them
    */
   public variable(name: string): string {
+    this._checkVariableName(name);
+    return this.variablesNamespace !== undefined ? `#{${this.variablesNamespace}.${name}}` : this.action.variable(name);
+  }
+
+  /**
+   * Throws unless `name` is a valid output variable name, and a declared one when names are declared.
+   * @internal
+   */
+  public _checkVariableName(name: string): void {
     checkOutputVariableName('variable()', name);
     if (this.outputVariables && !Token.isUnresolved(name) && !this.outputVariables.includes(name)) {
       throw new Error(`variable() accepts only the names declared in \`outputVariables\` (${this.outputVariables.join(', ') || 'none'}), got '${name}'`);
     }
-    return this.variablesNamespace !== undefined ? `#{${this.variablesNamespace}.${name}}` : this.action.variable(name);
   }
 }
 
@@ -325,56 +339,6 @@ function checkEntry(entry: string) {
   }
   if (!fs.existsSync(entry) || !fs.statSync(entry).isFile()) {
     throw new Error(`\`entry\` must be an existing file, got '${entry}' (resolved to '${path.resolve(entry)}')`);
-  }
-}
-
-function checkArtifactCount(prop: string, artifacts: codepipeline.Artifact[] | undefined) {
-  if (artifacts && artifacts.length > MAX_ARTIFACTS) {
-    throw new Error(`\`${prop}\` accepts at most ${MAX_ARTIFACTS} artifacts for a Lambda invoke action, got ${artifacts.length}`);
-  }
-}
-
-function checkUserParameters(scope: Construct, props: LambdaInvokeStepProps) {
-  if (props.userParameters !== undefined && props.userParametersString !== undefined) {
-    throw new Error('`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both');
-  }
-  const [prop, encoded] = props.userParametersString !== undefined
-    ? ['userParametersString', props.userParametersString]
-    : ['userParameters', props.userParameters && Stack.of(scope).toJsonString(props.userParameters)];
-  if (encoded === undefined) {
-    return;
-  }
-  const length = knownLength(scope, encoded);
-  if (length > MAX_CONFIGURATION_VALUE_LENGTH) {
-    throw new Error(`\`${prop}\` must be at most ${MAX_CONFIGURATION_VALUE_LENGTH} characters once resolved (CodePipeline action configuration value), got ${length}`);
-  }
-  if (length === 0 && !Token.isUnresolved(encoded)) {
-    throw new Error(`\`${prop}\` must be at least 1 character (CodePipeline action configuration value), got an empty string`);
-  }
-}
-
-/**
- * The number of characters of `value` known at synth time: all of it for a plain string,
- * the literal parts of a string that embeds tokens (the tokens can only add to it).
- */
-function knownLength(scope: Construct, value: string): number {
-  const resolved = Stack.of(scope).resolve(value);
-  if (typeof resolved === 'string') {
-    return resolved.length;
-  }
-  const join = resolved?.['Fn::Join'];
-  if (Array.isArray(join) && Array.isArray(join[1])) {
-    const parts: unknown[] = join[1];
-    const literals = parts.filter((part): part is string => typeof part === 'string');
-    const delimiters = String(join[0]).length * Math.max(parts.length - 1, 0);
-    return literals.reduce((sum, part) => sum + part.length, delimiters);
-  }
-  return 0;
-}
-
-function checkPattern(prop: string, value: string, pattern: RegExp, hint = '') {
-  if (!Token.isUnresolved(value) && !pattern.test(value)) {
-    throw new Error(`\`${prop}\` must match ${pattern.source}${hint}, got '${value}'`);
   }
 }
 

@@ -1,0 +1,242 @@
+import {
+  Stack,
+  Stage,
+  Token,
+  aws_codepipeline as codepipeline,
+  aws_codepipeline_actions as codepipeline_actions,
+  pipelines,
+} from 'aws-cdk-lib';
+// The output plumbing CodeBuildStep.exportedVariable() uses; aws-cdk-lib exports this path.
+import { StepOutput } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
+import { Construct } from 'constructs';
+import { LambdaInvokeStep } from './lambda-invoke-step';
+import { checkArtifactCount, checkUserParameters } from './validation';
+
+/** CodePipeline's name for the engine that resolves step outputs to `#{namespace.variable}`. */
+const CODEPIPELINE_ENGINE = 'codepipeline';
+
+/**
+ * Properties of a `LambdaInvokePipelinesStep`.
+ */
+export interface LambdaInvokePipelinesStepProps {
+  /**
+   * The construct whose function the step invokes. Its function, roles, failure destination,
+   * `outputVariables` and `actionRole` are used as they are; its `inputs` and `outputs` must be
+   * empty (give `inputs` here instead), and CDK Pipelines chooses the action name and run order.
+   */
+  readonly lambdaInvokeStep: LambdaInvokeStep;
+
+  /**
+   * The file sets the function reads, in order: 0 to 5. In the function, `job.inputArtifactNames`
+   * lists them in the same order; each is named by CDK Pipelines after its producer, such as
+   * `Synth_Output` for the synth step's output.
+   *
+   * @default - no inputs
+   */
+  readonly inputs?: pipelines.IFileSetProducer[];
+
+  /**
+   * Whether the function writes an output artifact, which later steps can use as this step's
+   * `primaryOutput`. The function finds it as `job.outputArtifactNames[0]` (named `<step id>_Output`).
+   *
+   * @default false
+   */
+  readonly producesOutput?: boolean;
+
+  /**
+   * User parameters as an object, JSON-encoded for the function. Values may be stack outputs of
+   * stacks the pipeline deploys (`StackOutputReference.fromCfnOutput(output)`); the step then
+   * runs after those stacks, and the function receives the output's value.
+   *
+   * @default - the `userParameters` or `userParametersString` of the `LambdaInvokeStep`, if any
+   */
+  readonly userParameters?: { [key: string]: any };
+
+  /**
+   * User parameters as a string. Only one of `userParameters` and `userParametersString` may be set.
+   *
+   * @default - the `userParameters` or `userParametersString` of the `LambdaInvokeStep`, if any
+   */
+  readonly userParametersString?: string;
+}
+
+/**
+ * A CDK Pipelines step that invokes the function of a `LambdaInvokeStep`. Place it in `pre` or
+ * `post` of a stage or wave, or anywhere a `Step` goes.
+ *
+ * @example
+ * const smokeTest = new LambdaInvokeStep(pipelineStack, 'SmokeTest', { entry: 'smoke-test.ts', outputVariables: ['REPORT_URL'] });
+ * pipeline.addStage(prod, {
+ *   post: [new LambdaInvokePipelinesStep('SmokeTest', { lambdaInvokeStep: smokeTest, inputs: [synth] })],
+ * });
+ */
+export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelines.ICodePipelineActionFactory {
+  private readonly lambdaInvokeStep: LambdaInvokeStep;
+  private readonly inputFileSets: pipelines.FileSet[];
+  private readonly userParameters?: { [key: string]: any };
+  private readonly userParametersString?: string;
+  private readonly stackOutputs: pipelines.StackOutputReference[];
+  private placedIn?: string;
+
+  constructor(id: string, props: LambdaInvokePipelinesStepProps) {
+    super(id);
+    this.lambdaInvokeStep = props.lambdaInvokeStep;
+    const constructProps = props.lambdaInvokeStep._props;
+    for (const prop of ['inputs', 'outputs'] as const) {
+      if (constructProps[prop]?.length) {
+        throw new Error(`LambdaInvokePipelinesStep '${id}': the LambdaInvokeStep's \`${prop}\` (codepipeline.Artifact) do not apply in CDK Pipelines; `
+          + `give file sets as \`inputs\`${prop === 'outputs' ? ' and set `producesOutput`' : ''} of the LambdaInvokePipelinesStep instead, got ${constructProps[prop]!.length}`);
+      }
+    }
+    const ownParameters = props.userParameters !== undefined || props.userParametersString !== undefined;
+    const constructParameters = constructProps.userParameters !== undefined || constructProps.userParametersString !== undefined;
+    if (ownParameters && constructParameters) {
+      throw new Error(`LambdaInvokePipelinesStep '${id}': user parameters are set both here and on the LambdaInvokeStep; set them in one place`);
+    }
+    const parameters = ownParameters ? props : constructProps;
+    if (parameters.userParameters !== undefined && parameters.userParametersString !== undefined) {
+      throw new Error('`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both');
+    }
+    this.userParameters = parameters.userParameters;
+    this.userParametersString = parameters.userParametersString;
+
+    checkArtifactCount('inputs', props.inputs);
+    this.inputFileSets = (props.inputs ?? []).map((producer, index) => {
+      const fileSet = producer.primaryOutput;
+      if (!fileSet) {
+        throw new Error(`LambdaInvokePipelinesStep '${id}': \`inputs[${index}]\` (${producer}) produces no file set`);
+      }
+      this.addDependencyFileSet(fileSet);
+      return fileSet;
+    });
+    if (props.producesOutput) {
+      this.configurePrimaryOutput(new pipelines.FileSet('Output', this));
+    }
+    this.stackOutputs = collectStackOutputs(this.userParameters);
+    this.discoverReferencedOutputs(this.userParameters ?? this.userParametersString);
+  }
+
+  /**
+   * The steps this one runs after. CDK Pipelines reads this when it first meets the step in the
+   * pipeline, before it would report a second placement as a dependency cycle (across waves) or
+   * merge both into one action (within a wave); a step placed twice is refused here instead.
+   */
+  public get dependencies(): pipelines.Step[] {
+    refuseSecondPlacement(this, this.lambdaInvokeStep);
+    return super.dependencies;
+  }
+
+  /** The stack outputs the user parameters use: CDK Pipelines runs the step after their stacks. */
+  public get consumedStackOutputs(): pipelines.StackOutputReference[] {
+    return [...this.stackOutputs];
+  }
+
+  /**
+   * The expression that reads one of the function's output variables, for a later step such as a
+   * `CodeBuildStep`'s `env`. The pipeline runs the consuming step after this one, and gives this
+   * step's action the variables namespace `<stage name>@<step id>` (CDK Pipelines' own naming).
+   *
+   * @param name the variable's name; when the LambdaInvokeStep declares `outputVariables`, one of them
+   */
+  public variable(name: string): string {
+    this.lambdaInvokeStep._checkVariableName(name);
+    return new StepOutput(this, CODEPIPELINE_ENGINE, name).toString();
+  }
+
+  /** Adds the step's action to the pipeline; CDK Pipelines calls it. */
+  public produceAction(stage: codepipeline.IStage, options: pipelines.ProduceActionOptions): pipelines.CodePipelineActionFactoryResult {
+    const placement = `action ${options.actionName} of stage ${stage.stageName}`;
+    if (this.placedIn) {
+      // Reached only by a placement the pipeline scan could not see (for example a pipeline in another stage).
+      throw new Error(`LambdaInvokePipelinesStep '${this.id}' is placed in the pipeline 2 times (${this.placedIn}, ${placement}): `
+        + 'a step runs once, so make one LambdaInvokePipelinesStep per place; they may share the same LambdaInvokeStep');
+    }
+    this.placedIn = placement;
+    checkSameEnvironment(this.id, this.lambdaInvokeStep, options.scope);
+
+    const userParameters = this.userParameters && replaceStackOutputs(this.userParameters, output => options.stackOutputsMap.toCodePipeline(output));
+    checkUserParameters(options.scope, { userParameters, userParametersString: this.userParametersString });
+    stage.addAction(new codepipeline_actions.LambdaInvokeAction({
+      actionName: options.actionName,
+      runOrder: options.runOrder,
+      lambda: this.lambdaInvokeStep.lambdaFunction,
+      inputs: this.inputFileSets.map(fileSet => options.artifacts.toCodePipeline(fileSet)),
+      outputs: this.primaryOutput ? [options.artifacts.toCodePipeline(this.primaryOutput)] : undefined,
+      userParameters,
+      userParametersString: this.userParametersString,
+      variablesNamespace: options.variablesNamespace ?? this.lambdaInvokeStep.variablesNamespace,
+      role: this.lambdaInvokeStep._props.actionRole,
+    }));
+    return { runOrdersConsumed: 1 };
+  }
+}
+
+/** Where `step` is placed in the CDK Pipelines of the app stage that holds `scope`, such as `post of stage Prod`. */
+function placements(step: pipelines.Step, scope: Construct): string[] {
+  const root = Stage.of(scope) ?? scope.node.root;
+  const found: string[] = [];
+  const look = (steps: pipelines.Step[], where: string) => {
+    found.push(...steps.filter(candidate => candidate === step).map(() => where));
+  };
+  for (const pipeline of root.node.findAll().filter(pipelines.PipelineBase.isPipeline)) {
+    for (const wave of pipeline.waves) {
+      look(wave.pre, `pre of wave ${wave.id}`);
+      look(wave.post, `post of wave ${wave.id}`);
+      for (const stage of wave.stages) {
+        look(stage.pre, `pre of stage ${stage.stageName}`);
+        look(stage.post, `post of stage ${stage.stageName}`);
+        for (const stack of stage.stacks) {
+          look([...stack.pre, ...stack.changeSet, ...stack.post], `steps of stack ${stack.stackName}`);
+        }
+      }
+    }
+  }
+  return found;
+}
+
+function refuseSecondPlacement(step: pipelines.Step, scope: Construct) {
+  const places = placements(step, scope);
+  if (places.length > 1) {
+    throw new Error(`LambdaInvokePipelinesStep '${step.id}' is placed in the pipeline ${places.length} times (${places.join(', ')}): `
+      + 'a step runs once, so make one LambdaInvokePipelinesStep per place; they may share the same LambdaInvokeStep');
+  }
+}
+
+function checkSameEnvironment(id: string, lambdaInvokeStep: LambdaInvokeStep, pipelineScope: Construct) {
+  const functionStack = Stack.of(lambdaInvokeStep);
+  const pipelineStack = Stack.of(pipelineScope);
+  if (Stage.of(functionStack) !== Stage.of(pipelineStack)) {
+    throw new Error(`LambdaInvokePipelinesStep '${id}': the LambdaInvokeStep is in stack ${functionStack.node.path}, inside a stage the pipeline deploys, `
+      + `but the pipeline's action must reference it from ${pipelineStack.node.path}: define the LambdaInvokeStep in the pipeline's stack or another stack beside it`);
+  }
+  for (const part of ['account', 'region'] as const) {
+    const [functionValue, pipelineValue] = [functionStack[part], pipelineStack[part]];
+    if (!Token.isUnresolved(functionValue) && !Token.isUnresolved(pipelineValue) && functionValue !== pipelineValue) {
+      throw new Error(`LambdaInvokePipelinesStep '${id}': the function's ${part} (${functionValue}) differs from the pipeline's (${pipelineValue}); `
+        + 'only a function in the pipeline\'s own account and region is supported');
+    }
+  }
+}
+
+/** A copy of `value` with every StackOutputReference replaced. */
+function replaceStackOutputs(value: any, replace: (output: pipelines.StackOutputReference) => string): any {
+  if (value instanceof pipelines.StackOutputReference) {
+    return replace(value);
+  }
+  if (Array.isArray(value)) {
+    return value.map(item => replaceStackOutputs(item, replace));
+  }
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceStackOutputs(item, replace)]));
+  }
+  return value;
+}
+
+function collectStackOutputs(value: unknown): pipelines.StackOutputReference[] {
+  const found: pipelines.StackOutputReference[] = [];
+  replaceStackOutputs(value, output => {
+    found.push(output);
+    return '';
+  });
+  return found;
+}

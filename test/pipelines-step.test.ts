@@ -1,0 +1,219 @@
+import { CfnOutput, Stack, aws_codepipeline as codepipeline, aws_iam as iam, pipelines } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { onlyLogicalId, roleRunningAction, statementsOfRole } from './helpers';
+import { AppStage, ENV, pipelinesApp } from './pipelines-app';
+import { LambdaInvokePipelinesStep, LambdaInvokeStep } from '../src';
+
+function pipelineActions(template: Template): Array<{ stage: string; action: any }> {
+  const pipeline = Object.values<any>(template.findResources('AWS::CodePipeline::Pipeline'))[0];
+  return pipeline.Properties.Stages.flatMap((stage: any) => stage.Actions.map((action: any) => ({ stage: stage.Name, action })));
+}
+
+function actionNamed(template: Template, pattern: RegExp) {
+  const found = pipelineActions(template).filter(({ action }) => pattern.test(action.Name));
+  expect(found).toHaveLength(1);
+  return found[0];
+}
+
+describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wave\'s post', selfMutation => {
+  let template: Template;
+
+  beforeAll(() => {
+    const { pipeline, pipelineStack, prod, smokeTest } = pipelinesApp({ selfMutation });
+    const publish = new pipelines.CodeBuildStep('Publish', {
+      input: smokeTest,
+      commands: ['cat report.json'],
+      env: { REPORT_URL: smokeTest.variable('REPORT_URL') },
+    });
+    // The consumer comes first in the list: the pipeline must still order it after the step.
+    pipeline.addWave('Release', { post: [publish, smokeTest] }).addStage(prod);
+    template = Template.fromStack(pipelineStack);
+  });
+
+  test('self-mutation is as configured', () => {
+    expect(pipelineActions(template).some(({ action }) => action.Name === 'SelfMutate')).toBe(selfMutation);
+  });
+
+  test('the action invokes the function with the synth output as input and its own output', () => {
+    const { action } = actionNamed(template, /SmokeTest$/);
+    expect(action.ActionTypeId).toEqual({ Category: 'Invoke', Owner: 'AWS', Provider: 'Lambda', Version: '1' });
+    expect(action.Configuration.FunctionName).toEqual({ Ref: onlyLogicalId(template, 'AWS::Lambda::Function') });
+    expect(action.InputArtifacts).toEqual([{ Name: 'Synth_Output' }]);
+    expect(action.OutputArtifacts).toEqual([{ Name: 'SmokeTest_Output' }]);
+  });
+
+  test('the stack output in the user parameters resolves to the deploy action\'s variable, and the step runs after that deploy', () => {
+    const deploy = actionNamed(template, /App\.Deploy$/);
+    const smokeTest = actionNamed(template, /SmokeTest$/);
+    expect(deploy.action.Namespace).toMatch(/^[A-Za-z0-9@\-_]+$/);
+    expect(smokeTest.action.Configuration.UserParameters).toBe(`{"url":"#{${deploy.action.Namespace}.Url}","mode":"full"}`);
+    expect(smokeTest.stage).toBe(deploy.stage);
+    expect(smokeTest.action.RunOrder).toBeGreaterThan(deploy.action.RunOrder);
+  });
+
+  test('a consumer of the step\'s variable and output runs after it and reads #{namespace.name}', () => {
+    const smokeTest = actionNamed(template, /SmokeTest$/);
+    const publish = actionNamed(template, /Publish$/);
+    expect(smokeTest.action.Namespace).toBe(`${smokeTest.stage}@${smokeTest.action.Name}`.replace(/[^a-zA-Z0-9@_-]/g, '@'));
+    expect(JSON.parse(publish.action.Configuration.EnvironmentVariables)).toContainEqual({
+      name: 'REPORT_URL', type: 'PLAINTEXT', value: `#{${smokeTest.action.Namespace}.REPORT_URL}`,
+    });
+    expect(publish.action.InputArtifacts).toEqual([{ Name: 'SmokeTest_Output' }]);
+    expect(publish.stage).toBe(smokeTest.stage);
+    expect(publish.action.RunOrder).toBeGreaterThan(smokeTest.action.RunOrder);
+  });
+
+  test('the role that runs the action may list and invoke the function', () => {
+    const role = roleRunningAction(template, actionNamed(template, /SmokeTest$/).action.Name);
+    const statements = statementsOfRole(template, role);
+    expect(statements).toContainEqual({ Action: 'lambda:ListFunctions', Effect: 'Allow', Resource: '*' });
+    expect(statements).toContainEqual(expect.objectContaining({
+      Action: 'lambda:InvokeFunction',
+      Resource: expect.arrayContaining([{ 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::Lambda::Function'), 'Arn'] }]),
+    }));
+  });
+
+  test('the function, its role and its failure queue exist once', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+  });
+});
+
+describe('placement', () => {
+  test('in a stage\'s pre, after a step it depends on, with the run order CDK Pipelines hands it', () => {
+    const { pipeline, pipelineStack, prod, smokeTest } = pipelinesApp({ stepProps: { userParameters: { mode: 'pre' } } });
+    const check = new pipelines.ShellStep('Check', { commands: ['true'] });
+    smokeTest.addStepDependency(check);
+    pipeline.addStage(prod, { pre: [smokeTest, check] });
+    const template = Template.fromStack(pipelineStack);
+    const prepare = actionNamed(template, /App\.Prepare$/);
+    const checkAction = actionNamed(template, /Check$/);
+    const smokeAction = actionNamed(template, /SmokeTest$/);
+    expect(smokeAction.action.Name).toBe('SmokeTest');
+    expect(smokeAction.action.RunOrder).toBeGreaterThan(checkAction.action.RunOrder);
+    expect(prepare.action.RunOrder).toBeGreaterThan(smokeAction.action.RunOrder);
+    expect(smokeAction.action.Configuration.UserParameters).toBe('{"mode":"pre"}');
+  });
+
+  test('takes the user parameters of the LambdaInvokeStep when it has none of its own, and its action role', () => {
+    const { pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const actionRole = new iam.Role(pipelineStack, 'InvokeRole', { assumedBy: new iam.AccountRootPrincipal() });
+    const construct = new LambdaInvokeStep(pipelineStack, 'WithRole', { entry: smokeTestFunction._props.entry, userParametersString: 'from-the-construct', actionRole });
+    pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('Inherits', { lambdaInvokeStep: construct })] });
+    const template = Template.fromStack(pipelineStack);
+    const { action } = actionNamed(template, /Inherits$/);
+    expect(action.Configuration.UserParameters).toBe('from-the-construct');
+    expect(roleRunningAction(template, action.Name)).toBe(pipelineStack.getLogicalId(actionRole.node.defaultChild as iam.CfnRole));
+  });
+
+  test('declares the stack outputs it consumes', () => {
+    const { smokeTest, prod } = pipelinesApp();
+    expect(smokeTest.consumedStackOutputs.map(output => output.outputName)).toEqual([prod.url.node.id]);
+  });
+
+  test('variable() refuses names the LambdaInvokeStep does not declare', () => {
+    const { smokeTest } = pipelinesApp();
+    expect(() => smokeTest.variable('OTHER')).toThrow("variable() accepts only the names declared in `outputVariables` (REPORT_URL), got 'OTHER'");
+  });
+});
+
+describe('bad input', () => {
+  const synthesize = (stack: Stack) => () => Template.fromStack(stack);
+
+  test('an input that is not produced anywhere in the pipeline (CDK\'s own message)', () => {
+    const { pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const orphan = pipelines.CodePipelineFileSet.fromArtifact(new codepipeline.Artifact('Orphan'));
+    pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('Orphaned', { lambdaInvokeStep: smokeTestFunction, inputs: [orphan] })] });
+    expect(synthesize(pipelineStack)).toThrow(/Action 'Orphaned' is using input Artifact 'Orphan', which is not being produced in this pipeline/);
+  });
+
+  test('more than 5 inputs', () => {
+    const { synth } = pipelinesApp();
+    expect(() => pipelinesApp({ stepProps: { inputs: [synth, synth, synth, synth, synth, synth] } }))
+      .toThrow('`inputs` accepts at most 5 artifacts for a Lambda invoke action, got 6');
+  });
+
+  test('a stack output from a stack the pipeline does not deploy (CDK\'s own message)', () => {
+    const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const elsewhere = new CfnOutput(new Stack(app, 'Elsewhere'), 'Thing', { value: 'x' });
+    pipeline.addStage(prod, {
+      post: [new LambdaInvokePipelinesStep('ReadsElsewhere', {
+        lambdaInvokeStep: smokeTestFunction,
+        userParameters: { thing: pipelines.StackOutputReference.fromCfnOutput(elsewhere) },
+      })],
+    });
+    expect(synthesize(pipelineStack)).toThrow("Stack 'Elsewhere' (producing output 'Thing') is not in the pipeline");
+  });
+
+  test.each([
+    ['account', { account: '222222222222', region: ENV.region }],
+    ['region', { account: ENV.account, region: 'eu-west-1' }],
+  ])('a function in another %s than the pipeline', (part, env) => {
+    const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const other = new LambdaInvokeStep(new Stack(app, 'FunctionStack', { env }), 'Remote', { entry: smokeTestFunction._props.entry });
+    pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('Remote', { lambdaInvokeStep: other })] });
+    const value = part === 'account' ? '222222222222' : 'eu-west-1';
+    const pipelineValue = part === 'account' ? ENV.account : ENV.region;
+    expect(synthesize(pipelineStack)).toThrow(`LambdaInvokePipelinesStep 'Remote': the function's ${part} (${value}) differs from the pipeline's (${pipelineValue}); only a function in the pipeline's own account and region is supported`);
+  });
+
+  test('a function inside a stage the pipeline deploys', () => {
+    const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const beta = new AppStage(app, 'Beta', { env: ENV });
+    const inStage = new LambdaInvokeStep(beta.node.findChild('App') as Stack, 'InStage', { entry: smokeTestFunction._props.entry });
+    pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('InStage', { lambdaInvokeStep: inStage })] });
+    expect(synthesize(pipelineStack)).toThrow(/the LambdaInvokeStep is in stack Beta\/App, inside a stage the pipeline deploys, but the pipeline's action must reference it from PipelineStack/);
+  });
+
+  test('the same step in two waves', () => {
+    const { app, pipeline, pipelineStack, prod, smokeTest } = pipelinesApp();
+    pipeline.addStage(new AppStage(app, 'Beta', { env: ENV }), { post: [smokeTest] });
+    pipeline.addStage(prod, { post: [smokeTest] });
+    expect(synthesize(pipelineStack)).toThrow("LambdaInvokePipelinesStep 'SmokeTest' is placed in the pipeline 2 times (post of stage Beta, post of stage Prod): a step runs once");
+  });
+
+  test('the same step twice in one wave, which CDK would merge into one action', () => {
+    const { app, pipeline, pipelineStack, prod, smokeTest } = pipelinesApp();
+    const wave = pipeline.addWave('Wave');
+    wave.addStage(new AppStage(app, 'Beta', { env: ENV }), { post: [smokeTest] });
+    wave.addStage(prod, { post: [smokeTest] });
+    expect(synthesize(pipelineStack)).toThrow("LambdaInvokePipelinesStep 'SmokeTest' is placed in the pipeline 2 times (post of stage Beta, post of stage Prod)");
+  });
+
+  test('one LambdaInvokeStep behind two steps is fine, and is created once', () => {
+    const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    pipeline.addStage(new AppStage(app, 'Beta', { env: ENV }), { post: [new LambdaInvokePipelinesStep('BetaTest', { lambdaInvokeStep: smokeTestFunction })] });
+    pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('ProdTest', { lambdaInvokeStep: smokeTestFunction })] });
+    const template = Template.fromStack(pipelineStack);
+    expect(actionNamed(template, /BetaTest$/).action.Configuration.FunctionName).toEqual(actionNamed(template, /ProdTest$/).action.Configuration.FunctionName);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
+  });
+
+  test('a LambdaInvokeStep with codepipeline.Artifact inputs or outputs', () => {
+    const artifact = new codepipeline.Artifact('Plain');
+    expect(() => pipelinesApp({ constructProps: { inputs: [artifact] } }))
+      .toThrow(/LambdaInvokePipelinesStep 'SmokeTest': the LambdaInvokeStep's `inputs` \(codepipeline.Artifact\) do not apply in CDK Pipelines; give file sets as `inputs` of the LambdaInvokePipelinesStep instead, got 1/);
+    expect(() => pipelinesApp({ constructProps: { outputs: [artifact] } }))
+      .toThrow(/the LambdaInvokeStep's `outputs` .* give file sets as `inputs` and set `producesOutput` of the LambdaInvokePipelinesStep instead, got 1/);
+  });
+
+  test('user parameters both on the step and on the LambdaInvokeStep, or both kinds on the step', () => {
+    expect(() => pipelinesApp({ constructProps: { userParametersString: 'x' } }))
+      .toThrow("LambdaInvokePipelinesStep 'SmokeTest': user parameters are set both here and on the LambdaInvokeStep; set them in one place");
+    expect(() => pipelinesApp({ stepProps: { userParametersString: 'x' } }))
+      .toThrow('`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both');
+  });
+
+  test('user parameters over 1000 characters once the stack outputs are filled in', () => {
+    const { pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    pipeline.addStage(prod, {
+      post: [new LambdaInvokePipelinesStep('Long', {
+        lambdaInvokeStep: smokeTestFunction,
+        userParameters: { pad: 'p'.repeat(975), url: pipelines.StackOutputReference.fromCfnOutput(prod.url) },
+      })],
+    });
+    // {"pad":"<975>","url":"#{ProdAppB2A2DCC5.Url}"}: 8 + 975 + 9 + 22 + 2 characters
+    expect(synthesize(pipelineStack)).toThrow('`userParameters` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1016');
+  });
+});
