@@ -20,13 +20,14 @@ describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wa
 
   beforeAll(() => {
     const { pipeline, pipelineStack, prod, smokeTest } = pipelinesApp({ selfMutation });
-    const publish = new pipelines.CodeBuildStep('Publish', {
+    const publish = new pipelines.ShellStep('Publish', {
       input: smokeTest,
       commands: ['cat report.json'],
       env: { REPORT_URL: smokeTest.variable('REPORT_URL') },
     });
-    // The consumer comes first in the list: the pipeline must still order it after the step.
-    pipeline.addWave('Release', { post: [publish, smokeTest] }).addStage(prod);
+    const notify = new pipelines.CodeBuildStep('Notify', { commands: ['echo "$URL"'], env: { URL: smokeTest.variable('REPORT_URL') } });
+    // The consumers come first in the list: the pipeline must still order them after the step.
+    pipeline.addWave('Release', { post: [publish, notify, smokeTest] }).addStage(prod);
     template = Template.fromStack(pipelineStack);
   });
 
@@ -51,7 +52,7 @@ describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wa
     expect(smokeTest.action.RunOrder).toBeGreaterThan(deploy.action.RunOrder);
   });
 
-  test('a consumer of the step\'s variable and output runs after it and reads #{namespace.name}', () => {
+  test('a ShellStep consuming the step\'s output and variable runs after it and reads #{namespace.name}', () => {
     const smokeTest = actionNamed(template, /SmokeTest$/);
     const publish = actionNamed(template, /Publish$/);
     expect(smokeTest.action.Namespace).toBe(`${smokeTest.stage}@${smokeTest.action.Name}`.replace(/[^a-zA-Z0-9@_-]/g, '@'));
@@ -61,6 +62,15 @@ describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wa
     expect(publish.action.InputArtifacts).toEqual([{ Name: 'SmokeTest_Output' }]);
     expect(publish.stage).toBe(smokeTest.stage);
     expect(publish.action.RunOrder).toBeGreaterThan(smokeTest.action.RunOrder);
+  });
+
+  test('a CodeBuildStep reading the variable in its environment runs after the step', () => {
+    const smokeTest = actionNamed(template, /SmokeTest$/);
+    const notify = actionNamed(template, /Notify$/);
+    expect(JSON.parse(notify.action.Configuration.EnvironmentVariables)).toContainEqual({
+      name: 'URL', type: 'PLAINTEXT', value: `#{${smokeTest.action.Namespace}.REPORT_URL}`,
+    });
+    expect(notify.action.RunOrder).toBeGreaterThan(smokeTest.action.RunOrder);
   });
 
   test('the role that runs the action may list and invoke the function', () => {
@@ -94,6 +104,17 @@ describe('placement', () => {
     expect(smokeAction.action.RunOrder).toBeGreaterThan(checkAction.action.RunOrder);
     expect(prepare.action.RunOrder).toBeGreaterThan(smokeAction.action.RunOrder);
     expect(smokeAction.action.Configuration.UserParameters).toBe('{"mode":"pre"}');
+  });
+
+  test('in a sequence made with Step.sequence', () => {
+    const { pipeline, pipelineStack, prod, smokeTest } = pipelinesApp();
+    const before = new pipelines.ShellStep('Before', { commands: ['true'] });
+    const after = new pipelines.ShellStep('After', { commands: ['true'] });
+    pipeline.addStage(prod, { post: pipelines.Step.sequence([before, smokeTest, after]) });
+    const template = Template.fromStack(pipelineStack);
+    const [beforeAction, smokeAction, afterAction] = [/Before$/, /SmokeTest$/, /After$/].map(name => actionNamed(template, name).action);
+    expect(smokeAction.RunOrder).toBeGreaterThan(beforeAction.RunOrder);
+    expect(afterAction.RunOrder).toBeGreaterThan(smokeAction.RunOrder);
   });
 
   test('takes the user parameters of the LambdaInvokeStep when it has none of its own, and its action role', () => {
