@@ -87,11 +87,12 @@ project.packageTask.spawn(packageJs);
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   './runtime': { types: './lib/runtime/index.d.ts', default: './lib/runtime/index.js' },
+  './testing': { types: './lib/testing/index.d.ts', default: './lib/testing/index.js' },
   './.jsii': './.jsii',
   './package.json': './package.json',
 });
 // TypeScript projects on the old `node` module resolution do not read `exports`.
-project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'] } });
+project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'], testing: ['lib/testing/index.d.ts'] } });
 
 project.addTask('example', {
   description: 'Synthesize the example pipeline app (the main job)',

@@ -1,9 +1,9 @@
-import { LoopbackCodePipeline } from './support/codepipeline';
 import { fixtureEvent, fixtureSecrets } from './support/fixtures';
 import { invoke, lambdaContext } from './support/invoke';
 import { LoopbackS3 } from './support/s3';
 import { unzipFiles, zipFiles } from './support/zip';
 import { handler } from '../example/smoke-test';
+import { LoopbackCodePipeline } from '../src/testing/codepipeline-endpoint';
 
 // The example's handler as written, with the runtime's default clients: the standard SDK
 // environment variables point them at the loopback endpoints.

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LoopbackCodePipeline } from './support/codepipeline';
 import { fixtureEvent, fixtureSecrets } from './support/fixtures';
 import { CapturingLogger, invoke, lambdaContext } from './support/invoke';
 import { LoopbackS3 } from './support/s3';
 import { listFiles, temporaryDirectory, unzipFiles, writeFiles, zipFiles, zipSlipArchive } from './support/zip';
 import { ArtifactCredentials, JobFailure, NotAJobEventError, PipelineJob, PipelineJobHandlerOptions, StepFunction, pipelineJobHandler } from '../src/runtime';
+import { LoopbackCodePipeline } from '../src/testing/codepipeline-endpoint';
 
 const GUIDE_BUCKET = 'us-west-2-123456789012-my-pipeline';
 const GUIDE_INPUT_KEY = 'my-pipeline/test-api-2/TdOSFRV';

@@ -175,20 +175,8 @@ export class OutputArtifact {
    */
   public async write(files: ArtifactFiles | string): Promise<void> {
     this.context.assertOpen();
-    const zip = new yazl.ZipFile();
-    if (typeof files === 'string') {
-      for (const [entryPath, absolutePath] of await listDirectory(files)) {
-        zip.addFile(absolutePath, entryPath);
-      }
-    } else {
-      for (const [entryPath, content] of Object.entries(files)) {
-        const name = checkOutputPath(entryPath);
-        zip.addBuffer(Buffer.from(typeof content === 'string' ? Buffer.from(content, 'utf8') : content), name, { mtime: FIXED_MTIME });
-      }
-    }
-    zip.end();
     const file = path.join(this.context.tempDirectory, `output-${Math.random().toString(36).slice(2)}.zip`);
-    await pipeline(zip.outputStream, fs.createWriteStream(file));
+    await writeZip(files, file);
     const size = (await fs.promises.stat(file)).size;
     if (size > MAX_SINGLE_UPLOAD_BYTES) {
       throw new Error(`Output artifact '${this.name}' is ${size} bytes zipped, over the ${MAX_SINGLE_UPLOAD_BYTES} bytes one upload accepts`);
@@ -206,6 +194,51 @@ export class OutputArtifact {
     await fs.promises.rm(file, { force: true });
     this.writtenFlag = true;
   }
+}
+
+/** Zips `files` (path → content, or every file of a directory) into `zipPath`, streaming. */
+export async function writeZip(files: ArtifactFiles | string, zipPath: string): Promise<void> {
+  const zip = new yazl.ZipFile();
+  if (typeof files === 'string') {
+    for (const [entryPath, absolutePath] of await listDirectory(files)) {
+      zip.addFile(absolutePath, entryPath);
+    }
+  } else {
+    for (const [entryPath, content] of Object.entries(files)) {
+      const name = checkOutputPath(entryPath);
+      zip.addBuffer(Buffer.from(typeof content === 'string' ? Buffer.from(content, 'utf8') : content), name, { mtime: FIXED_MTIME });
+    }
+  }
+  zip.end();
+  await pipeline(zip.outputStream, fs.createWriteStream(zipPath));
+}
+
+/** Every file of the zip at `zipPath`, in memory: for tests and small artifacts. */
+export async function readZip(zipPath: string): Promise<Record<string, Buffer>> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+    yauzl.open(zipPath, { lazyEntries: true, autoClose: false }, (error, opened) => error ? reject(error) : resolve(opened));
+  });
+  const files: Record<string, Buffer> = {};
+  try {
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (entry.fileName.endsWith('/')) {
+          zip.readEntry();
+          return;
+        }
+        openEntry(zip, entry).then(streamToBuffer).then(content => {
+          files[entry.fileName] = content;
+          zip.readEntry();
+        }, reject);
+      });
+      zip.on('end', resolve);
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  } finally {
+    zip.close();
+  }
+  return files;
 }
 
 function describeEntry(entry: yauzl.Entry): ArtifactEntry {

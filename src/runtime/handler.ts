@@ -73,8 +73,20 @@ type Outcome =
  */
 export function pipelineJobHandler(step: StepFunction, options: PipelineJobHandlerOptions = {}): PipelineJobLambdaHandler {
   const logger = options.logger ?? console;
-  let defaultCodePipeline: CodePipelineClient | undefined;
-  const codePipeline = () => options.codePipelineClient ?? (defaultCodePipeline ??= new CodePipelineClient({}));
+  // Reused across invocations (warm starts keep the connection), but rebuilt when the endpoint
+  // configuration changes, as it does between local runs against endpoints on random ports.
+  let defaultCodePipeline: { endpoint?: string; client: CodePipelineClient } | undefined;
+  const codePipeline = () => {
+    if (options.codePipelineClient) {
+      return options.codePipelineClient;
+    }
+    const endpoint = process.env.AWS_ENDPOINT_URL_CODEPIPELINE ?? process.env.AWS_ENDPOINT_URL;
+    if (!defaultCodePipeline || defaultCodePipeline.endpoint !== endpoint) {
+      defaultCodePipeline?.client.destroy();
+      defaultCodePipeline = { endpoint, client: new CodePipelineClient({}) };
+    }
+    return defaultCodePipeline.client;
+  };
 
   return async (event, context) => {
     let jobEvent: JobEvent;

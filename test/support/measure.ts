@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
 import { buildSync } from 'esbuild';
-import { LoopbackCodePipeline } from './codepipeline';
 import { LoopbackS3 } from './s3';
 import { temporaryDirectory } from './zip';
+import { LoopbackCodePipeline } from '../../src/testing/codepipeline-endpoint';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
 

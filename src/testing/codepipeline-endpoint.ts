@@ -1,7 +1,9 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
+// eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
 
+/** One call the endpoint received. */
 export interface RecordedCall {
   /** The operation, e.g. PutJobSuccessResult. */
   readonly operation: string;
@@ -50,6 +52,7 @@ export class LoopbackCodePipeline {
     this.queuedErrors.push(...errors.map(error => typeof error === 'string' ? { name: error, status: 400 } : error));
   }
 
+  /** A client for this endpoint that does not retry, so every call the endpoint answers is visible. */
   public client(): CodePipelineClient {
     return new CodePipelineClient({
       endpoint: this.endpoint,

@@ -1,0 +1,12 @@
+/**
+ * Run a step end to end on this machine: `import { runStep } from 'cdk-lambda-invoke-step/testing'`.
+ * Node.js only; never exported from the jsii entry point.
+ */
+export { runStep, runBundledStep, StepRunError } from './run-step';
+export type { ArtifactSource, ExternalS3, StepOutcome, StepRun, StepRunOptions } from './run-step';
+export { runSynthesizedStep, findSynthesizedStep } from './synthesized';
+export type { SynthesizedStep } from './synthesized';
+export { LoopbackCodePipeline } from './codepipeline-endpoint';
+export type { RecordedCall } from './codepipeline-endpoint';
+export { LoopbackS3Endpoint } from './s3-endpoint';
+export type { StoredObjectInfo } from './s3-endpoint';

@@ -1,0 +1,99 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Stack, Stage, aws_lambda as lambda, cx_api } from 'aws-cdk-lib';
+import { LambdaInvokeStep } from '../lambda-invoke-step';
+import { StepRun, StepRunError, StepRunOptions, runBundledStep } from './run-step';
+
+/** What the cloud assembly says about a LambdaInvokeStep: the code that would be deployed and how it is invoked. */
+export interface SynthesizedStep {
+  /** The bundled asset directory in the cloud assembly. */
+  readonly assetDirectory: string;
+  /** The function's handler, such as `index.handler`. */
+  readonly handler: string;
+  /** The function's environment variables with values known at synth time. */
+  readonly environment: Record<string, string>;
+  readonly timeoutMillis: number;
+  /** The pipeline action that invokes the function, when the template holds one. */
+  readonly action?: { readonly name: string; readonly configuration: any; readonly inputArtifacts: string[]; readonly outputArtifacts: string[] };
+}
+
+/** Finds the step's bundled function in the synthesized cloud assembly. */
+export function findSynthesizedStep(target: LambdaInvokeStep | Stack): SynthesizedStep {
+  const step = target instanceof LambdaInvokeStep ? target : onlyStepIn(target);
+  const stack = Stack.of(step);
+  const stage = Stage.of(stack);
+  if (!stage) {
+    throw new StepRunError(`Stack ${stack.node.path} is not in an App or Stage, so it cannot be synthesized`);
+  }
+  const assembly = stage.synth();
+  const template = assembly.getStackArtifact(stack.artifactId).template;
+  const logicalId = stack.getLogicalId(step.lambdaFunction.node.defaultChild as lambda.CfnFunction);
+  const properties = template.Resources[logicalId].Properties;
+  const assetHash = String(properties.Code?.S3Key ?? '').replace(/\.zip$/, '');
+  const manifests = assembly.artifacts.filter((artifact): artifact is cx_api.AssetManifestArtifact => artifact instanceof cx_api.AssetManifestArtifact);
+  const source = manifests
+    .map(manifest => JSON.parse(fs.readFileSync(manifest.file, 'utf8')).files?.[assetHash]?.source)
+    .find(found => found?.path);
+  if (!source) {
+    throw new StepRunError(`The cloud assembly has no file asset ${assetHash || '(none)'} for ${step.node.path}: was bundling skipped (context aws:cdk:bundling-stacks)?`);
+  }
+  const environment = Object.fromEntries(Object.entries<unknown>(properties.Environment?.Variables ?? {})
+    .filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return {
+    assetDirectory: path.join(assembly.directory, source.path),
+    handler: properties.Handler,
+    environment,
+    timeoutMillis: (properties.Timeout ?? 3) * 1000,
+    action: findAction(template, logicalId),
+  };
+}
+
+/**
+ * Runs the bundled asset of a synthesized LambdaInvokeStep (the code that would be deployed) in a
+ * Node.js process of its own, with the environment variables the template gives the function and
+ * the user parameters and artifact names of the pipeline action that invokes it. `options` override them.
+ */
+export async function runSynthesizedStep(target: LambdaInvokeStep | Stack, options: StepRunOptions = {}): Promise<StepRun> {
+  const found = findSynthesizedStep(target);
+  const configured = found.action?.configuration.UserParameters;
+  if (configured !== undefined && typeof configured !== 'string' && options.userParameters === undefined) {
+    throw new StepRunError(`The action's UserParameters hold values known only at deploy time (${JSON.stringify(configured).slice(0, 200)}): pass \`userParameters\``);
+  }
+  const expectedInputs = found.action?.inputArtifacts;
+  const unknown = Object.keys(options.inputArtifacts ?? {}).filter(name => expectedInputs && !expectedInputs.includes(name));
+  if (unknown.length > 0) {
+    throw new StepRunError(`The action has no input artifact ${unknown.map(name => `'${name}'`).join(', ')}; its input artifacts are: ${expectedInputs!.join(', ') || 'none'}`);
+  }
+  return runBundledStep(found.assetDirectory, found.handler, {
+    userParameters: configured,
+    outputArtifacts: found.action?.outputArtifacts,
+    timeoutMillis: found.timeoutMillis,
+    ...options,
+    inputArtifacts: { ...Object.fromEntries((expectedInputs ?? []).map(name => [name, {}])), ...options.inputArtifacts },
+    environment: { ...found.environment, ...options.environment },
+  });
+}
+
+function onlyStepIn(stack: Stack): LambdaInvokeStep {
+  const steps = stack.node.findAll().filter((construct): construct is LambdaInvokeStep => construct instanceof LambdaInvokeStep);
+  if (steps.length !== 1) {
+    throw new StepRunError(steps.length === 0
+      ? `Stack ${stack.node.path} holds no LambdaInvokeStep`
+      : `Stack ${stack.node.path} holds ${steps.length} LambdaInvokeSteps (${steps.map(step => step.node.path).join(', ')}): pass the one to run`);
+  }
+  return steps[0];
+}
+
+function findAction(template: any, functionLogicalId: string): SynthesizedStep['action'] {
+  const actions = Object.values<any>(template.Resources)
+    .filter(resource => resource.Type === 'AWS::CodePipeline::Pipeline')
+    .flatMap(pipeline => pipeline.Properties.Stages.flatMap((stage: any) => stage.Actions))
+    .filter((action: any) => action.Configuration?.FunctionName?.Ref === functionLogicalId);
+  const action = actions[0];
+  return action && {
+    name: action.Name,
+    configuration: action.Configuration,
+    inputArtifacts: (action.InputArtifacts ?? []).map((artifact: any) => artifact.Name),
+    outputArtifacts: (action.OutputArtifacts ?? []).map((artifact: any) => artifact.Name),
+  };
+}
