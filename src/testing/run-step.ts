@@ -82,7 +82,12 @@ export class StepRunError extends Error {
 }
 
 /** Runs one invocation and tells whether it finished in time. */
-type Invoker = (event: unknown, timeoutMillis: number, environment: Record<string, string>, logs: string[]) => Promise<{ timedOut: boolean; error?: string }>;
+type Invoker = (event: unknown, timeoutMillis: number, environment: Record<string, string>, logs: string[]) => Promise<InvocationEnd>;
+
+interface InvocationEnd {
+  readonly timedOut: boolean;
+  readonly error?: string;
+}
 
 const REGION = 'us-east-1';
 

@@ -30,7 +30,8 @@ export function findSynthesizedStep(target: LambdaInvokeStep | Stack): Synthesiz
   const logicalId = stack.getLogicalId(step.lambdaFunction.node.defaultChild as lambda.CfnFunction);
   const properties = template.Resources[logicalId].Properties;
   const assetHash = String(properties.Code?.S3Key ?? '').replace(/\.zip$/, '');
-  const manifests = assembly.artifacts.filter((artifact): artifact is cx_api.AssetManifestArtifact => artifact instanceof cx_api.AssetManifestArtifact);
+  const manifests = assembly.artifacts
+    .filter((artifact): artifact is cx_api.AssetManifestArtifact => artifact instanceof cx_api.AssetManifestArtifact);
   const source = manifests
     .map(manifest => JSON.parse(fs.readFileSync(manifest.file, 'utf8')).files?.[assetHash]?.source)
     .find(found => found?.path);
