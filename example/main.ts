@@ -1,18 +1,52 @@
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { ExamplePipelineStack } from './pipeline-stack';
+import { findSynthesizedStep, runSynthesizedStep } from '../src/testing';
 
-const app = new App({ outdir: process.env.CDK_OUTDIR ?? path.join(__dirname, 'cdk.out') });
-const stack = new ExamplePipelineStack(app, 'LambdaInvokeStepExample');
-const artifact = app.synth().getStackByName(stack.stackName);
+// The main job: synthesize the example pipeline, then run its step's bundled asset (the code
+// that would be deployed) on this machine against loopback endpoints, and report what it did.
+async function main() {
+  const app = new App({ outdir: process.env.CDK_OUTDIR ?? path.join(__dirname, 'cdk.out') });
+  const stack = new ExamplePipelineStack(app, 'LambdaInvokeStepExample');
+  const artifact = app.synth().getStackByName(stack.stackName);
+  const resources = Object.values<any>(artifact.template.Resources);
+  const stages: any[] = resources.find(resource => resource.Type === 'AWS::CodePipeline::Pipeline').Properties.Stages;
+  const relative = (file: string) => path.relative(process.cwd(), file);
 
-const resources = Object.values<any>(artifact.template.Resources);
-const stages = resources.find(resource => resource.Type === 'AWS::CodePipeline::Pipeline').Properties.Stages;
-const summary = stages.map((stage: any) => `  ${stage.Name}: ${stage.Actions.map((action: any) => `${action.Name} (${action.ActionTypeId.Provider})`).join(', ')}`);
+  const sourceDirectory = path.join(__dirname, 'source-artifact');
+  const synthesized = findSynthesizedStep(stack.smokeTest);
+  const run = await runSynthesizedStep(stack.smokeTest, { inputArtifacts: { Source: sourceDirectory } });
 
-console.log([
-  `Synthesized ${stack.stackName} with ${resources.length} resources.`,
-  `Template: ${path.relative(process.cwd(), artifact.templateFullPath)}`,
-  'Pipeline stages:',
-  ...summary,
-].join('\n'));
+  // What the downstream actions will see once CodePipeline fills in the step's variables.
+  const namespace = stages.flatMap(stage => stage.Actions).find(action => action.Name === synthesized.action?.name)?.Namespace;
+  const resolve = (value: string) => value.replace(/#\{([^.}]+)\.([^}]+)\}/g, (expression, ns, name) =>
+    ns === namespace && name in run.outputVariables ? run.outputVariables[name] : expression);
+  const downstream = stages.flatMap(stage => stage.Actions)
+    .filter(action => JSON.stringify(action.Configuration ?? {}).includes(`#{${namespace}.`));
+
+  console.log([
+    `Synthesized ${stack.stackName} with ${resources.length} resources.`,
+    `Template: ${relative(artifact.templateFullPath)}`,
+    `Pipeline: ${stages.map(stage => `${stage.Name} [${stage.Actions.map((action: any) => `${action.Name} (${action.ActionTypeId.Provider})`).join(', ')}]`).join(' -> ')}`,
+    '',
+    `Ran ${synthesized.action?.name ?? 'the step'} from its bundled asset ${relative(synthesized.assetDirectory)} on ${relative(sourceDirectory)}:`,
+    `  outcome: ${run.outcome} after ${run.invocations} invocation${run.invocations === 1 ? '' : 's'}`,
+    ...(run.failureDetails ? [`  failure (${run.failureDetails.type}): ${run.failureDetails.message}`] : []),
+    ...(run.executionDetails?.summary ? [`  summary: ${run.executionDetails.summary}`] : []),
+    `  output variables: ${Object.entries(run.outputVariables).map(([name, value]) => `${name} = ${value}`).join(', ') || 'none'}`,
+    ...Object.entries(run.outputArtifacts).map(([name, files]) =>
+      `  output artifact ${name}: ${Object.entries(files).map(([file, content]) => `${file} (${content.length} bytes)`).join(', ')}`),
+    ...downstream.flatMap(action => [
+      `  downstream action ${action.Name}, configuration with the variables filled in:`,
+      ...Object.entries<string>(action.Configuration).map(([key, value]) => `    ${key}: ${resolve(value)}`),
+    ]),
+  ].join('\n'));
+  if (run.outcome !== 'succeeded') {
+    process.exitCode = 1;
+  }
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});

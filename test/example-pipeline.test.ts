@@ -52,7 +52,12 @@ test('the main job synthesizes the example and says where the template went', ()
     });
     const templatePath = path.join(outdir, 'LambdaInvokeStepExample.template.json');
     expect(output).toContain(`Template: ${path.relative(root, templatePath)}`);
-    expect(output).toContain('Test: SmokeTest (Lambda)');
+    expect(output).toContain('Test [SmokeTest (Lambda)]');
+    expect(output).toMatch(/Ran SmokeTest from its bundled asset .*asset\.[0-9a-f]{64} on example\/source-artifact:/);
+    expect(output).toContain('  outcome: succeeded after 1 invocation');
+    expect(output).toMatch(/  output variables: REPORT_URL = https:\/\/example\.com\/reports\/[0-9a-f-]{36}\n/);
+    expect(output).toContain('  output artifact Report: report.json (');
+    expect(output).toMatch(/    ExternalEntityLink: https:\/\/example\.com\/reports\/[0-9a-f-]{36}\n/);
     const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
     expect(Object.values<any>(template.Resources).map(resource => resource.Type)).toContain('AWS::CodePipeline::Pipeline');
   } finally {

@@ -60,6 +60,12 @@ export class LoopbackS3 {
     });
   }
 
+  /** This server as the testing harness's external S3, with `credentials` registered. */
+  public asExternalS3(bucket: string, credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) {
+    DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
+    return { endpoint: this.endpoint, bucket, credentials };
+  }
+
   public async put(bucket: string, key: string, body: Buffer | fs.ReadStream, contentLength?: number): Promise<void> {
     const client = this.client();
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: contentLength }));

@@ -1,0 +1,140 @@
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { fixtureEvent, fixtureSecrets } from './support/fixtures';
+import { LoopbackS3 } from './support/s3';
+import { ExamplePipelineStack } from '../example/pipeline-stack';
+import { LambdaInvokeStep } from '../src';
+import { StepRun, StepRunError, runSynthesizedStep } from '../src/testing';
+
+// The example app's step as it would be deployed: its bundled asset from the cloud assembly,
+// run in a process of its own against s3rver (a third-party S3 implementation) and the
+// harness's CodePipeline endpoint.
+const GUIDE_BUCKET = 'us-west-2-123456789012-my-pipeline';
+const SOURCE = { 'index.html': '<h1>hi</h1>', 'assets/app.js': 'console.log(1)' };
+let s3: LoopbackS3;
+let runs: StepRun[];
+let example: ExamplePipelineStack;
+
+beforeAll(async () => {
+  s3 = await LoopbackS3.start(['artifacts', GUIDE_BUCKET, 'bucket_name']);
+  example = new ExamplePipelineStack(new App(), 'E2EExample');
+});
+
+afterAll(async () => {
+  await s3?.stop();
+});
+
+beforeEach(() => {
+  runs = [];
+});
+
+afterEach(() => {
+  const logged = runs.flatMap(run => [...run.logs, ...run.calls.map(call => call.body)]).join('\n');
+  for (const secret of fixtureSecrets()) {
+    expect(logged).not.toContain(secret);
+  }
+});
+
+const s3rverAs = (credentials = { accessKeyId: 'E2E', secretAccessKey: 'e2e-secret' }) => s3.asExternalS3('artifacts', credentials);
+
+async function recorded(run: Promise<StepRun>): Promise<StepRun> {
+  const result = await run;
+  runs.push(result);
+  return result;
+}
+
+test('the example step succeeds with its variable and its report artifact', async () => {
+  const run = await recorded(runSynthesizedStep(example.smokeTest, { s3: s3rverAs(), inputArtifacts: { Source: SOURCE } }));
+  expect(run.outcome).toBe('succeeded');
+  const jobId = run.event['CodePipeline.job'].id;
+  expect(run.outputVariables).toEqual({ REPORT_URL: `https://example.com/reports/${jobId}` });
+  const report = JSON.parse(run.outputArtifacts.Report['report.json'].toString());
+  expect(report.url).toBe('https://example.com');
+  expect(report.sourceFiles.sort()).toEqual(['assets/app.js', 'index.html']);
+  expect(run.event['CodePipeline.job'].data.actionConfiguration.configuration.UserParameters).toBe('{"url":"https://example.com"}');
+  expect(run.logs).toContainEqual(expect.stringContaining(`[job ${jobId}] reported success`));
+});
+
+test('the example step fails with a ConfigurationError when its parameters lack the url', async () => {
+  const run = await recorded(runSynthesizedStep(example.smokeTest, { s3: s3rverAs(), userParameters: { other: 1 }, inputArtifacts: { Source: SOURCE } }));
+  expect(run.outcome).toBe('failed');
+  expect(run.failureDetails).toMatchObject({ type: 'ConfigurationError', message: 'UserParameters must hold a "url"' });
+});
+
+test('a declared variable the function does not report fails the job, naming it', async () => {
+  const stack = new Stack(new App(), 'Undeclared');
+  const step = new LambdaInvokeStep(stack, 'Smoke', {
+    entry: path.join(__dirname, '..', 'example', 'smoke-test.ts'),
+    outputVariables: ['REPORT_URL', 'BUILD_ID'],
+  });
+  const run = await recorded(runSynthesizedStep(step, {
+    s3: s3rverAs(),
+    userParameters: { url: 'https://example.com' },
+    inputArtifacts: { Source: SOURCE },
+    outputArtifacts: ['Report'],
+  }));
+  expect(run.outcome).toBe('failed');
+  expect(run.failureDetails?.message).toBe('The step did not report the output variables it declares: BUILD_ID');
+});
+
+test('a continuing step is invoked again with its token until it finishes', async () => {
+  const stack = new Stack(new App(), 'Continuing');
+  new LambdaInvokeStep(stack, 'Rounds', { entry: path.join(__dirname, 'fixtures', 'continuing-handler.ts'), outputVariables: ['ROUNDS'] });
+  const run = await recorded(runSynthesizedStep(stack, { s3: s3rverAs() }));
+  expect(run.outcome).toBe('succeeded');
+  expect(run.invocations).toBe(3);
+  expect(run.calls.map(call => call.input.continuationToken ?? null)).toEqual(['1', '2', null]);
+  expect(run.outputVariables).toEqual({ ROUNDS: '3' });
+});
+
+test('the Lambda guide fixture event, as it is: fixture credentials, JSON parameters without a url', async () => {
+  const event = fixtureEvent('lambda-guide-event');
+  const run = await recorded(runSynthesizedStep(example.smokeTest, {
+    s3: s3.asExternalS3(GUIDE_BUCKET, event['CodePipeline.job'].data.artifactCredentials),
+    event,
+    inputArtifacts: {},
+  }));
+  expect(run.outcome).toBe('failed');
+  expect(run.failureDetails).toMatchObject({ type: 'ConfigurationError', message: 'UserParameters must hold a "url"' });
+});
+
+test('the Lambda guide fixture event with the example\'s artifact names and a url succeeds with the fixture credentials', async () => {
+  const event = fixtureEvent('lambda-guide-event');
+  const data = event['CodePipeline.job'].data;
+  data.actionConfiguration.configuration.UserParameters = '{"url":"https://example.net"}';
+  data.inputArtifacts[0].name = 'Source';
+  data.outputArtifacts[0].name = 'Report';
+  const run = await recorded(runSynthesizedStep(example.smokeTest, {
+    s3: s3.asExternalS3(GUIDE_BUCKET, data.artifactCredentials),
+    event,
+    inputArtifacts: { Source: SOURCE },
+  }));
+  expect(run.outcome).toBe('succeeded');
+  expect(run.outputVariables.REPORT_URL).toBe('https://example.net/reports/c0d76431-b0e7-4e6a-97e3-e8ee786eb6f6');
+  expect(Object.keys(run.outputArtifacts.Report)).toEqual(['report.json']);
+});
+
+test('the action reference fixture event, as it is: a continued job whose parameters are not JSON', async () => {
+  const event = fixtureEvent('action-reference-event');
+  const run = await recorded(runSynthesizedStep(example.smokeTest, {
+    s3: s3.asExternalS3('bucket_name', event['CodePipeline.job'].data.artifactCredentials),
+    event,
+    inputArtifacts: {},
+  }));
+  expect(run.outcome).toBe('failed');
+  expect(run.failureDetails).toMatchObject({ type: 'ConfigurationError', message: 'The action\'s UserParameters are not valid JSON (15 characters)' });
+});
+
+test('a stack without a LambdaInvokeStep, or with two, is a clear error', async () => {
+  await expect(runSynthesizedStep(new Stack(new App(), 'Empty'))).rejects.toThrow(new StepRunError('Stack Empty holds no LambdaInvokeStep'));
+  const two = new Stack(new App(), 'Two');
+  const entry = path.join(__dirname, 'fixtures', 'handler.ts');
+  new LambdaInvokeStep(two, 'First', { entry });
+  new LambdaInvokeStep(two, 'Second', { entry });
+  await expect(runSynthesizedStep(two)).rejects.toThrow('Stack Two holds 2 LambdaInvokeSteps (Two/First, Two/Second): pass the one to run');
+});
+
+test('input artifact names the action does not have are refused', async () => {
+  await expect(runSynthesizedStep(example.smokeTest, { inputArtifacts: { Build: {} } }))
+    .rejects.toThrow("The action has no input artifact 'Build'; its input artifacts are: Source");
+});
