@@ -51,7 +51,8 @@ test('the example step succeeds with its variable and its report artifact', asyn
   const report = JSON.parse(run.outputArtifacts.Report['report.json'].toString());
   expect(report.url).toBe('https://example.com');
   expect(report.sourceFiles.sort()).toEqual(['assets/app.js', 'index.html']);
-  expect(run.event['CodePipeline.job'].data.actionConfiguration.configuration.UserParameters).toBe('{"url":"https://example.com"}');
+  const { configuration } = run.event['CodePipeline.job'].data.actionConfiguration;
+  expect(configuration.UserParameters).toBe('{"url":"https://example.com"}');
   expect(run.logs).toContainEqual(expect.stringContaining(`[job ${jobId}] reported success`));
 });
 
