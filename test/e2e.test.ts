@@ -57,7 +57,8 @@ test('the example step succeeds with its variable and its report artifact', asyn
 });
 
 test('the example step fails with a ConfigurationError when its parameters lack the url', async () => {
-  const run = await recorded(runSynthesizedStep(example.smokeTest, { s3: s3rverAs(), userParameters: { other: 1 }, inputArtifacts: { Source: SOURCE } }));
+  const options = { s3: s3rverAs(), userParameters: { other: 1 }, inputArtifacts: { Source: SOURCE } };
+  const run = await recorded(runSynthesizedStep(example.smokeTest, options));
   expect(run.outcome).toBe('failed');
   expect(run.failureDetails).toMatchObject({ type: 'ConfigurationError', message: 'UserParameters must hold a "url"' });
 });
