@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { fixtureEvent, fixtureSecrets } from './support/fixtures';
@@ -125,6 +126,17 @@ test('the action reference fixture event, as it is: a continued job whose parame
   }));
   expect(run.outcome).toBe('failed');
   expect(run.failureDetails).toMatchObject({ type: 'ConfigurationError', message: 'The action\'s UserParameters are not valid JSON (15 characters)' });
+});
+
+test('a bundled handler that never reports is timed out with a clear error and its process is stopped', async () => {
+  const stack = new Stack(new App(), 'Hanging');
+  new LambdaInvokeStep(stack, 'Hangs', { entry: path.join(__dirname, 'fixtures', 'hanging-handler.ts') });
+  const started = Date.now();
+  await expect(runSynthesizedStep(stack, { s3: s3rverAs(), timeoutMillis: 500 }))
+    .rejects.toThrow('The handler did not finish within its 500 ms timeout and reported no result in invocation 1');
+  expect(Date.now() - started).toBeLessThan(10_000);
+  const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  expect(processes).not.toContain('LOCAL_STEP_ASSET');
 });
 
 test('a stack without a LambdaInvokeStep, or with two, is a clear error', async () => {
