@@ -42,6 +42,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/yauzl',
     '@types/yazl',
     's3rver',
+    // 2.37: the newest line whose peer ranges accept the aws-cdk-lib and constructs floors.
+    'cdk-nag@~2.37.55',
     'ts-node',
     '@aws-sdk/client-codepipeline@^3',
     '@aws-sdk/client-s3@^3',

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import {
   Annotations,
+  CfnResource,
   Duration,
   Stack,
   Token,
@@ -21,6 +22,7 @@ import {
   NAMESPACE_PATTERN,
   OUTPUT_VARIABLE_NAME_PATTERN,
 } from './limits';
+import { ExplainedLambdaInvokeAction, defaultPolicyOf, suppressNagFindings } from './nag';
 import { checkArtifactCount, checkPattern, checkUserParameters } from './validation';
 
 /**
@@ -267,6 +269,8 @@ export class LambdaInvokeStep extends Construct {
       resources: ['*'],
     }));
 
+    this.explainNagFindings();
+
     if (this.failureQueue && this.lambdaFunction.role) {
       // Whole job events, credentials included, land here: nobody but the function may send.
       this.failureQueue.addToResourcePolicy(new iam.PolicyStatement({
@@ -280,7 +284,7 @@ export class LambdaInvokeStep extends Construct {
 
     // The action binds the pipeline side when added to a stage: lambda:ListFunctions ('*', the API
     // has no resource) and lambda:InvokeFunction on this function for the role that runs the action.
-    this.action = new codepipeline_actions.LambdaInvokeAction({
+    this.action = new ExplainedLambdaInvokeAction({
       actionName: props.actionName ?? id,
       lambda: this.lambdaFunction,
       runOrder: props.runOrder,
@@ -302,6 +306,27 @@ export class LambdaInvokeStep extends Construct {
   public variable(name: string): string {
     this._checkVariableName(name);
     return this.variablesNamespace !== undefined ? `#{${this.variablesNamespace}.${name}}` : this.action.variable(name);
+  }
+
+  /** Records, as metadata cdk-nag reads, why the findings inherent to a pipeline step are expected. */
+  private explainNagFindings() {
+    const role = this.lambdaFunction.role;
+    if (role instanceof iam.Role && role.node.scope === this.lambdaFunction) {
+      suppressNagFindings(role.node.defaultChild as CfnResource, [{
+        id: 'AwsSolutions-IAM4',
+        reason: 'AWSLambdaBasicExecutionRole allows only creating log streams and writing log events, which the function needs to log.',
+        applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      }]);
+    }
+    suppressNagFindings(defaultPolicyOf(role), [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult have no resource-level permissions: CodePipeline requires *.',
+      applies_to: ['Resource::*'],
+    }]);
+    suppressNagFindings(this.failureQueue?.node.defaultChild as CfnResource | undefined, [{
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the function\'s on-failure destination, the dead-letter store for its asynchronous events; a queue behind it would only move the problem.',
+    }]);
   }
 
   /**

@@ -3,13 +3,13 @@ import {
   Stage,
   Token,
   aws_codepipeline as codepipeline,
-  aws_codepipeline_actions as codepipeline_actions,
   pipelines,
 } from 'aws-cdk-lib';
 // The output plumbing CodeBuildStep.exportedVariable() uses; aws-cdk-lib exports this path.
 import { StepOutput } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
 import { Construct } from 'constructs';
 import { LambdaInvokeStep } from './lambda-invoke-step';
+import { ExplainedLambdaInvokeAction } from './nag';
 import { checkArtifactCount, checkUserParameters } from './validation';
 
 /** CodePipeline's name for the engine that resolves step outputs to `#{namespace.variable}`. */
@@ -156,7 +156,7 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
 
     const userParameters = this.userParameters && replaceStackOutputs(this.userParameters, output => options.stackOutputsMap.toCodePipeline(output));
     checkUserParameters(options.scope, { userParameters, userParametersString: this.userParametersString });
-    stage.addAction(new codepipeline_actions.LambdaInvokeAction({
+    stage.addAction(new ExplainedLambdaInvokeAction({
       actionName: options.actionName,
       runOrder: options.runOrder,
       lambda: this.lambdaInvokeStep.lambdaFunction,
