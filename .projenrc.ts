@@ -69,7 +69,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-lambda-invoke-step/cdk-lambda-invoke-step-go',
   },
 
-  gitignore: ['example/cdk.out', '*.tgz', '.bench/'],
+  gitignore: ['example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/'],
 });
 
 for (const pattern of ['/example/', '/bench/', '/.ci/', '/rosetta/', '/tsconfig.dev.json']) {
@@ -95,6 +95,10 @@ project.package.addField('exports', {
 });
 // TypeScript projects on the old `node` module resolution do not read `exports`.
 project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'], testing: ['lib/testing/index.d.ts'] } });
+
+// Every jsii sample in README and the API docs must compile (rosetta/*.ts-fixture); Node.js-only
+// samples are fenced `TypeScript`, which rosetta skips, and are type-checked by test/readme-samples.test.ts.
+project.postCompileTask.exec('jsii-rosetta extract --strict');
 
 project.addTask('example', {
   description: 'Synthesize the example pipeline app (the main job)',

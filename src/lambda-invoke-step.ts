@@ -192,9 +192,10 @@ const ENTRY_EXTENSION = /\.(jsx?|tsx?|mjs|cjs|mts|cts)$/;
  * the function, its permissions to report the job's result, the pipeline's permission to invoke
  * it, a failure destination for events it could not process, and the `LambdaInvokeAction`.
  *
+ * @exampleMetadata fixture=pipeline
  * @example
- * const step = new LambdaInvokeStep(this, 'SmokeTest', {
- *   entry: path.join(__dirname, 'smoke-test.ts'),
+ * const step = new LambdaInvokeStep(stack, 'SmokeTest', {
+ *   entry: 'src/smoke-test.ts',
  *   inputs: [buildOutput],
  *   userParameters: { url: 'https://example.com' },
  *   variablesNamespace: 'SmokeTest',

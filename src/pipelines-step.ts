@@ -64,9 +64,10 @@ export interface LambdaInvokePipelinesStepProps {
  * A CDK Pipelines step that invokes the function of a `LambdaInvokeStep`. Place it in `pre` or
  * `post` of a stage or wave, or anywhere a `Step` goes.
  *
+ * @exampleMetadata fixture=pipeline
  * @example
- * const smokeTest = new LambdaInvokeStep(pipelineStack, 'SmokeTest', { entry: 'smoke-test.ts', outputVariables: ['REPORT_URL'] });
- * pipeline.addStage(prod, {
+ * const smokeTest = new LambdaInvokeStep(stack, 'SmokeTest', { entry: 'src/smoke-test.ts', outputVariables: ['REPORT_URL'] });
+ * cdkPipeline.addStage(prod, {
  *   post: [new LambdaInvokePipelinesStep('SmokeTest', { lambdaInvokeStep: smokeTest, inputs: [synth] })],
  * });
  */

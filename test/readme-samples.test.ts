@@ -1,0 +1,56 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as ts from 'typescript';
+
+// README's Node.js-only samples (runtime, testing, jest) are not jsii API, so jsii-rosetta skips
+// them (fenced `TypeScript`). They are type-checked here as a user's project would hold them:
+// the package's subpaths resolve to this repository's sources, and the user files they import
+// (src/smoke-test, src/pipeline-stack) to the example app.
+const ROOT = path.join(__dirname, '..');
+const SCRATCH = path.join(ROOT, '.readme-samples');
+
+function nodeOnlySamples(): string[] {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  return [...readme.matchAll(/```TypeScript\n([\s\S]*?)```/g)].map(match => match[1]);
+}
+
+test('README has Node.js-only samples, and every one type-checks', () => {
+  const samples = nodeOnlySamples();
+  expect(samples.length).toBeGreaterThanOrEqual(4);
+  fs.rmSync(SCRATCH, { recursive: true, force: true });
+  const write = (file: string, content: string) => {
+    fs.mkdirSync(path.dirname(path.join(SCRATCH, file)), { recursive: true });
+    fs.writeFileSync(path.join(SCRATCH, file), content);
+  };
+  write('src/smoke-test.ts', "export * from '../../example/smoke-test';\n");
+  write('src/pipeline-stack.ts', "export { ExamplePipelineStack as PipelineStack } from '../../example/pipeline-stack';\n");
+  const files = samples.map((sample, index) => {
+    write(`test/sample-${index}.ts`, sample);
+    return path.join(SCRATCH, `test/sample-${index}.ts`);
+  });
+  try {
+    const program = ts.createProgram(files, {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      strict: true,
+      noEmit: true,
+      esModuleInterop: true,
+      skipLibCheck: true,
+      types: ['jest', 'node'],
+      typeRoots: [path.join(ROOT, 'node_modules', '@types')],
+      baseUrl: ROOT,
+      paths: {
+        'cdk-lambda-invoke-step': ['src/index.ts'],
+        'cdk-lambda-invoke-step/runtime': ['src/runtime/index.ts'],
+        'cdk-lambda-invoke-step/testing': ['src/testing/index.ts'],
+      },
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program)
+      .filter(diagnostic => diagnostic.file && files.includes(path.resolve(diagnostic.file.fileName)))
+      .map(diagnostic => `${path.basename(diagnostic.file!.fileName)}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`);
+    expect(diagnostics).toEqual([]);
+  } finally {
+    fs.rmSync(SCRATCH, { recursive: true, force: true });
+  }
+}, 120_000);
