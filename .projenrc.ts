@@ -44,6 +44,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     's3rver',
     // 2.37: the newest line whose peer ranges accept the aws-cdk-lib and constructs floors.
     'cdk-nag@~2.37.55',
+    '@aws-cdk/integ-runner',
+    // The newest integ-tests-alpha whose aws-cdk-lib peer range the floor satisfies.
+    '@aws-cdk/integ-tests-alpha@2.214.0-alpha.0',
     'ts-node',
     '@aws-sdk/client-codepipeline@^3',
     '@aws-sdk/client-s3@^3',
@@ -69,7 +72,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-lambda-invoke-step/cdk-lambda-invoke-step-go',
   },
 
-  gitignore: ['example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/'],
+  gitignore: ['example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*'],
 });
 
 for (const pattern of ['/example/', '/bench/', '/.ci/', '/rosetta/', '/tsconfig.dev.json']) {
@@ -99,6 +102,10 @@ project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.
 // Every jsii sample in README and the API docs must compile (rosetta/*.ts-fixture); Node.js-only
 // samples are fenced `TypeScript`, which rosetta skips, and are type-checked by test/readme-samples.test.ts.
 project.postCompileTask.exec('jsii-rosetta extract --strict');
+
+// Integration snapshots (test/integ.*.ts, committed *.snapshot/ folders): verified on every build,
+// never deployed. `npx integ-runner --language typescript --dry-run --force --update-on-failed` updates them.
+project.testTask.exec('integ-runner --language typescript');
 
 project.addTask('example', {
   description: 'Synthesize the example pipeline app (the main job)',

@@ -1,0 +1,9 @@
+// Integration snapshot: the example pipeline (S3 source, LambdaInvokeStep with artifacts,
+// parameters and a declared variable, a manual approval reading the variable).
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App } from 'aws-cdk-lib';
+import { ExamplePipelineStack } from '../example/pipeline-stack';
+
+const app = new App();
+new IntegTest(app, 'PlainPipeline', { testCases: [new ExamplePipelineStack(app, 'LambdaInvokeStepIntegPlain')] });
+app.synth();
