@@ -1,0 +1,67 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+
+// Installs the library as a user would: the packed package in a new CDK app, with aws-cdk-lib,
+// constructs, esbuild and the AWS SDK clients from the registry; the app is README's quick start,
+// the step's code README's handler. The app synthesizes, and the bundled handler runs under the
+// testing harness, all from the installed package. Catches missing files, wrong `exports` and
+// bundled dependencies left out.
+const ROOT = path.join(__dirname, '..');
+const run = promisify(execFile);
+
+function readmeBlock(heading: string, fence: string, containing: string): string {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf(heading));
+  const block = [...section.matchAll(new RegExp(`\`\`\`${fence}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(match => match[1]).find(code => code.includes(containing));
+  if (!block) {
+    throw new Error(`README has no ${fence} block containing '${containing}' after '${heading}'`);
+  }
+  return block;
+}
+
+test('the packed package installs in a new CDK app, synthesizes README\'s quick start and runs its handler', async () => {
+  if (!fs.existsSync(path.join(ROOT, 'lib', 'index.js')) || !fs.existsSync(path.join(ROOT, '.jsii'))) {
+    throw new Error('The package is not compiled: run `npx projen compile` first (the build does)');
+  }
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'install-as-user-'));
+  try {
+    const { stdout: packed } = await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: ROOT });
+    const tarball = path.join(work, packed.trim().split('\n').pop()!);
+    const appDirectory = path.join(work, 'app');
+    fs.mkdirSync(path.join(appDirectory, 'src'), { recursive: true });
+    const floor = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies['aws-cdk-lib'];
+    fs.writeFileSync(path.join(appDirectory, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', private: true }));
+    await run('npm', ['install', '--no-audit', '--no-fund', tarball, `aws-cdk-lib@${floor}`, 'constructs@^10', 'esbuild',
+      '@aws-sdk/client-codepipeline', '@aws-sdk/client-s3'], { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+
+    fs.writeFileSync(path.join(appDirectory, 'src', 'smoke-test.ts'), readmeBlock('## The function side', 'TypeScript', "from 'cdk-lambda-invoke-step/runtime'"));
+    fs.writeFileSync(path.join(appDirectory, 'src', 'pipeline-stack.ts'), readmeBlock('## Quick start', 'ts', 'new LambdaInvokeStep('));
+    fs.writeFileSync(path.join(appDirectory, 'src', 'main.ts'), [
+      "import { App } from 'aws-cdk-lib';",
+      "import { runSynthesizedStep } from 'cdk-lambda-invoke-step/testing';",
+      "import { PipelineStack } from './pipeline-stack';",
+      '',
+      "const stack = new PipelineStack(new App(), 'UserPipeline');",
+      "runSynthesizedStep(stack, { inputArtifacts: { Source: { 'index.html': '<h1>hi</h1>' } } })",
+      '  .then(result => console.log(JSON.stringify({ outcome: result.outcome, variables: result.outputVariables, report: result.outputArtifacts.Report })));',
+    ].join('\n'));
+    // The user's app, compiled the way their own tooling would: esbuild, the package left external.
+    await run(path.join(appDirectory, 'node_modules', '.bin', 'esbuild'), [
+      'src/main.ts', '--bundle', '--platform=node', '--packages=external', '--outfile=main.js', '--log-level=error',
+    ], { cwd: appDirectory });
+    const { stdout } = await run(process.execPath, ['main.js'], { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+    const result = JSON.parse(stdout.trim().split('\n').pop()!);
+
+    expect(result.outcome).toBe('succeeded');
+    expect(result.variables.REPORT_URL).toMatch(/^https:\/\/example\.com\/reports\//);
+    expect(JSON.parse(Buffer.from(result.report['report.json'].data).toString())).toEqual({ url: 'https://example.com', sourceFiles: ['index.html'] });
+    const installed = path.join(appDirectory, 'node_modules', 'cdk-lambda-invoke-step');
+    expect(fs.existsSync(path.join(installed, 'node_modules', 'yauzl', 'package.json'))).toBe(true);
+    expect(fs.existsSync(path.join(installed, 'node_modules', 'yazl', 'package.json'))).toBe(true);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}, 600_000);
