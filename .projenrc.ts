@@ -115,7 +115,7 @@ project.addTask('example', {
 
 project.addTask('bench', {
   description: 'Benchmarks (not part of the test suite): prints a table, writes JSON to .bench/',
-  exec: 'ts-node --project tsconfig.dev.json bench/artifact-throughput.ts',
+  exec: 'ts-node --project tsconfig.dev.json bench/run.ts',
 });
 
 project.synth();

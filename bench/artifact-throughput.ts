@@ -9,12 +9,12 @@ import { LoopbackS3 } from '../test/support/s3';
 import { temporaryDirectory } from '../test/support/zip';
 
 // Artifact throughput and peak memory of the runtime beside Info-ZIP's unzip and zip on the
-// same files, measured side by side in one run. Size: BENCH_ARTIFACT_MB (default 500).
+// same files, measured side by side in one run.
 
 const MB = 1024 * 1024;
 const run = promisify(execFile);
 
-interface Row {
+export interface Row {
   readonly what: string;
   readonly seconds: number;
   readonly peakRssMb: number;
@@ -38,8 +38,8 @@ async function writeRandomFile(file: string, bytes: number) {
   await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => error ? reject(error) : resolve()));
 }
 
-async function main() {
-  const megabytes = Number(process.env.BENCH_ARTIFACT_MB ?? 500);
+/** Copies an artifact of `megabytes` through the runtime and through unzip + zip; prints and returns the table. */
+export async function artifactThroughput(megabytes: number): Promise<{ megabytes: number; rows: Row[] }> {
   const work = temporaryDirectory('bench-artifact-');
   const s3 = await LoopbackS3.start(['artifacts']);
   const codePipeline = await LoopbackCodePipeline.start();
@@ -70,19 +70,10 @@ async function main() {
     }
     console.log(`\nruntime / (unzip + zip) time ratio: ${(runtime.seconds / rows[2].seconds).toFixed(2)}`);
     console.log('Peak memory: whole-process peak RSS for the CLIs; peak RSS growth during the invocation for the runtime.');
-
-    const out = path.join(__dirname, '..', '.bench');
-    fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, 'artifact-throughput.json'), JSON.stringify({ megabytes, rows }, undefined, 2));
-    console.log(`Written: ${path.relative(process.cwd(), path.join(out, 'artifact-throughput.json'))}`);
+    return { megabytes, rows };
   } finally {
     await s3.stop();
     await codePipeline.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
-
-main().catch(error => {
-  console.error(error);
-  process.exit(1);
-});

@@ -1,0 +1,40 @@
+// One synthesis, timed from the first construct to the end of app.synth(), in a fresh process
+// so no asset cache carries over: synth-app.ts <construct|hand-written> <steps> [bundling-log]
+import * as path from 'path';
+import {
+  App, Duration, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_iam as iam, aws_lambda as lambda,
+  aws_lambda_destinations as destinations, aws_lambda_nodejs as nodejs, aws_s3 as s3, aws_sqs as sqs,
+} from 'aws-cdk-lib';
+import { LambdaInvokeStep } from '../src';
+
+const [variant, count] = [process.argv[2], Number(process.argv[3])];
+const entry = path.join(__dirname, 'fixtures', 'runtime-handler.ts');
+const started = process.hrtime.bigint();
+const app = new App({ outdir: process.env.BENCH_OUTDIR });
+const stack = new Stack(app, 'Bench');
+const source = new codepipeline.Artifact('Source');
+const pipeline = new codepipeline.Pipeline(stack, 'Pipeline', {
+  stages: [{ stageName: 'Source', actions: [new actions.S3SourceAction({ actionName: 'Source', bucket: new s3.Bucket(stack, 'Bucket'), bucketKey: 'k', output: source })] }],
+});
+const steps: codepipeline.IAction[] = [];
+for (let i = 0; i < count; i++) {
+  if (variant === 'construct') {
+    steps.push(new LambdaInvokeStep(stack, `Step${i}`, { entry, inputs: [source], runOrder: i + 1 }).action);
+  } else {
+    // What a user writes without the construct, with the same settings.
+    const queue = new sqs.Queue(stack, `Failures${i}`, { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    const fn = new nodejs.NodejsFunction(stack, `Function${i}`, {
+      entry,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      timeout: Duration.minutes(5),
+      onFailure: new destinations.SqsDestination(queue),
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(20),
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'], resources: ['*'] }));
+    steps.push(new actions.LambdaInvokeAction({ actionName: `Step${i}`, lambda: fn, inputs: [source], runOrder: i + 1 }));
+  }
+}
+pipeline.addStage({ stageName: 'Test', actions: steps });
+app.synth();
+process.stdout.write(`${JSON.stringify({ milliseconds: Number(process.hrtime.bigint() - started) / 1e6 })}\n`);
