@@ -3,10 +3,11 @@ import * as path from 'path';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import * as yauzl from 'yauzl';
 import * as yazl from 'yazl';
 import { ArtifactLocation } from './event';
+import { s3Module } from './s3';
 
 /** One entry of a zipped artifact. */
 export interface ArtifactEntry {
@@ -117,7 +118,7 @@ export class InputArtifact {
   private download(): Promise<string> {
     this.localCopy ??= (async () => {
       const file = path.join(this.context.tempDirectory, `input-${Math.random().toString(36).slice(2)}.zip`);
-      const response = await this.context.s3().send(new GetObjectCommand({
+      const response = await this.context.s3().send(new (s3Module().GetObjectCommand)({
         Bucket: this.location.bucketName,
         Key: this.location.objectKey,
       })).catch(error => {
@@ -181,7 +182,7 @@ export class OutputArtifact {
     if (size > MAX_SINGLE_UPLOAD_BYTES) {
       throw new Error(`Output artifact '${this.name}' is ${size} bytes zipped, over the ${MAX_SINGLE_UPLOAD_BYTES} bytes one upload accepts`);
     }
-    await this.context.s3().send(new PutObjectCommand({
+    await this.context.s3().send(new (s3Module().PutObjectCommand)({
       Bucket: this.location.bucketName,
       Key: this.location.objectKey,
       Body: fs.createReadStream(file),

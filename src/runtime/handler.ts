@@ -5,11 +5,12 @@ import * as path from 'path';
 import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from '../limits';
 import { ArtifactCredentials, JobEvent, MalformedJobEventError, parseJobEvent, redact } from './event';
 import { PipelineJob } from './job';
 import { JobFailure, JobResult, failureDetails, successRequest } from './results';
+import { s3Module } from './s3';
 
 /** Where the runtime writes its log lines. Never given the event or credentials. */
 export interface Logger {
@@ -238,5 +239,5 @@ async function send(call: () => Promise<unknown>, kind: string, log: Logger, scr
 }
 
 function defaultS3Client(credentials: ArtifactCredentials): S3Client {
-  return new S3Client({ credentials });
+  return new (s3Module().S3Client)({ credentials });
 }
