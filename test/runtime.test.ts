@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import type { CodePipelineEvent, Context, Handler } from 'aws-lambda';
 import { fixtureEvent, fixtureSecrets } from './support/fixtures';
 import { CapturingLogger, invoke, lambdaContext } from './support/invoke';
 import { LoopbackS3 } from './support/s3';
@@ -87,6 +88,14 @@ const guideJob = (event: any) => event['CodePipeline.job'];
 async function putGuideInput(files: Record<string, string | Buffer>) {
   await s3.put(GUIDE_BUCKET, GUIDE_INPUT_KEY, zipFiles(files));
 }
+
+test('the handler fits aws-lambda\'s types: Handler<CodePipelineEvent>, called with a full Lambda Context', async () => {
+  // The runtime's own types are minimal so users need no @types/aws-lambda; they must still fit it.
+  const typed: Handler<CodePipelineEvent, void> = handler(async () => ({ summary: 'typed' }));
+  const context = { ...lambdaContext(), functionName: 'f', callbackWaitsForEmptyEventLoop: true } as unknown as Context;
+  await typed(fixtureEvent('action-reference-event') as CodePipelineEvent, context, () => undefined);
+  expect(onlyCall().input.executionDetails.summary).toBe('typed');
+});
 
 describe('1. the event', () => {
   test.each([
