@@ -149,8 +149,7 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
     const placement = `action ${options.actionName} of stage ${stage.stageName}`;
     if (this.placedIn) {
       // Reached only by a placement the pipeline scan could not see (for example a pipeline in another stage).
-      throw new Error(`LambdaInvokePipelinesStep '${this.id}' is placed in the pipeline 2 times (${this.placedIn}, ${placement}): `
-        + 'a step runs once, so make one LambdaInvokePipelinesStep per place; they may share the same LambdaInvokeStep');
+      throw placedTwice(this, [this.placedIn, placement]);
     }
     this.placedIn = placement;
     checkSameEnvironment(this.id, this.lambdaInvokeStep, options.scope);
@@ -198,9 +197,13 @@ function placements(step: pipelines.Step, scope: Construct): string[] {
 function refuseSecondPlacement(step: pipelines.Step, scope: Construct) {
   const places = placements(step, scope);
   if (places.length > 1) {
-    throw new Error(`LambdaInvokePipelinesStep '${step.id}' is placed in the pipeline ${places.length} times (${places.join(', ')}): `
-      + 'a step runs once, so make one LambdaInvokePipelinesStep per place; they may share the same LambdaInvokeStep');
+    throw placedTwice(step, places);
   }
+}
+
+function placedTwice(step: pipelines.Step, places: string[]): Error {
+  return new Error(`LambdaInvokePipelinesStep '${step.id}' is placed in the pipeline ${places.length} times (${places.join(', ')}): `
+    + 'a step runs once, so make one LambdaInvokePipelinesStep per place; they may share the same LambdaInvokeStep');
 }
 
 function checkSameEnvironment(id: string, lambdaInvokeStep: LambdaInvokeStep, pipelineScope: Construct) {

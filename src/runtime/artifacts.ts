@@ -132,25 +132,9 @@ export class InputArtifact {
 
   private async forEachEntry(visit: (entry: yauzl.Entry, zip: yauzl.ZipFile) => Promise<void>): Promise<void> {
     this.context.assertOpen();
-    const file = await this.download();
-    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-      yauzl.open(file, { lazyEntries: true, autoClose: false }, (error, opened) => error ? reject(error) : resolve(opened));
-    }).catch(error => {
-      throw new Error(`Input artifact '${this.name}' is not a readable zip file: ${error.message}`);
-    });
-    try {
-      await new Promise<void>((resolve, reject) => {
-        zip.on('entry', (entry: yauzl.Entry) => visit(entry, zip).then(() => zip.readEntry(), reject));
-        zip.on('end', resolve);
-        zip.on('error', (error: Error) => reject(
-          /relative path|absolute path/.test(error.message)
-            ? new Error(`Input artifact '${this.name}' has an entry that escapes the target directory, refused: ${error.message}`)
-            : new Error(`Input artifact '${this.name}' is not a readable zip file: ${error.message}`)));
-        zip.readEntry();
-      });
-    } finally {
-      zip.close();
-    }
+    await forEachZipEntry(await this.download(), visit, error => /relative path|absolute path/.test(error.message)
+      ? new Error(`Input artifact '${this.name}' has an entry that escapes the target directory, refused: ${error.message}`)
+      : new Error(`Input artifact '${this.name}' is not a readable zip file: ${error.message}`));
   }
 }
 
@@ -216,30 +200,36 @@ export async function writeZip(files: ArtifactFiles | string, zipPath: string): 
 
 /** Every file of the zip at `zipPath`, in memory: for tests and small artifacts. */
 export async function readZip(zipPath: string): Promise<Record<string, Buffer>> {
+  const files: Record<string, Buffer> = {};
+  await forEachZipEntry(zipPath, async (entry, zip) => {
+    if (!entry.fileName.endsWith('/')) {
+      files[entry.fileName] = await streamToBuffer(await openEntry(zip, entry));
+    }
+  });
+  return files;
+}
+
+/** Visits the zip's entries one at a time, in the order stored; `explain` turns yauzl's errors into the caller's. */
+async function forEachZipEntry(
+  zipPath: string,
+  visit: (entry: yauzl.Entry, zip: yauzl.ZipFile) => Promise<void>,
+  explain: (error: Error) => Error = error => error,
+): Promise<void> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     yauzl.open(zipPath, { lazyEntries: true, autoClose: false }, (error, opened) => error ? reject(error) : resolve(opened));
+  }).catch(error => {
+    throw explain(error);
   });
-  const files: Record<string, Buffer> = {};
   try {
     await new Promise<void>((resolve, reject) => {
-      zip.on('entry', (entry: yauzl.Entry) => {
-        if (entry.fileName.endsWith('/')) {
-          zip.readEntry();
-          return;
-        }
-        openEntry(zip, entry).then(streamToBuffer).then(content => {
-          files[entry.fileName] = content;
-          zip.readEntry();
-        }, reject);
-      });
+      zip.on('entry', (entry: yauzl.Entry) => visit(entry, zip).then(() => zip.readEntry(), reject));
       zip.on('end', resolve);
-      zip.on('error', reject);
+      zip.on('error', (error: Error) => reject(explain(error)));
       zip.readEntry();
     });
   } finally {
     zip.close();
   }
-  return files;
 }
 
 function describeEntry(entry: yauzl.Entry): ArtifactEntry {
