@@ -68,17 +68,25 @@ export type JobResult = JobSuccess | JobContinuation;
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
+/** Undefined when `value` is a string of 1 to `max` characters; otherwise what was received, for the message. */
+function lengthProblem(value: unknown, max: number): string | undefined {
+  if (typeof value === 'string' && value.length >= 1 && value.length <= max) {
+    return undefined;
+  }
+  return typeof value === 'string' ? `${value.length} characters` : `a ${typeof value}`;
+}
+
 function checkLength(field: string, value: string | undefined, max: number) {
-  if (value !== undefined && (typeof value !== 'string' || value.length < 1 || value.length > max)) {
-    const received = typeof value === 'string' ? `${value.length} characters` : `a ${typeof value}`;
+  const received = value === undefined ? undefined : lengthProblem(value, max);
+  if (received) {
     throw new JobFailure(`${field} must be a string of 1 to ${max} characters, got ${received}`, 'ConfigurationError');
   }
 }
 
 /** Checks a continuation state before it becomes the continuation token. */
 export function checkContinuationToken(token: unknown): asserts token is string {
-  if (typeof token !== 'string' || token.length < 1 || token.length > RESULT_LIMITS.continuationToken) {
-    const received = typeof token === 'string' ? `${token.length} characters` : `a ${typeof token}`;
+  const received = lengthProblem(token, RESULT_LIMITS.continuationToken);
+  if (received) {
     throw new JobFailure(`continueLater(): the state must be a string of 1 to ${RESULT_LIMITS.continuationToken} characters (it becomes the continuation token), got ${received}`, 'ConfigurationError');
   }
 }
