@@ -35,6 +35,9 @@ const MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 ** 3;
 /** Entries written from memory get a fixed time, so the same files give the same zip. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 
+const temporaryZip = (context: ArtifactContext, kind: string) =>
+  path.join(context.tempDirectory, `${kind}-${Math.random().toString(36).slice(2)}.zip`);
+
 const s3Url = (location: ArtifactLocation) => `s3://${location.bucketName}/${location.objectKey}`;
 
 /** An artifact the action reads: a zip file in the pipeline's artifact bucket. */
@@ -69,7 +72,7 @@ export class InputArtifact {
     const seen: string[] = [];
     await this.forEachEntry(async (entry, zip) => {
       seen.push(entry.fileName);
-      if (content === undefined && normalizeEntryPath(entry.fileName) === wanted && !entry.fileName.endsWith('/')) {
+      if (content === undefined && normalizeEntryPath(entry.fileName) === wanted && !isDirectoryEntry(entry)) {
         content = await streamToBuffer(await openEntry(zip, entry));
       }
     });
@@ -104,7 +107,7 @@ export class InputArtifact {
     const written: string[] = [];
     await this.forEachEntry(async (entry, zip) => {
       const target = path.resolve(root, entry.fileName);
-      if (entry.fileName.endsWith('/')) {
+      if (isDirectoryEntry(entry)) {
         await fs.promises.mkdir(target, { recursive: true });
         return;
       }
@@ -117,7 +120,7 @@ export class InputArtifact {
 
   private download(): Promise<string> {
     this.localCopy ??= (async () => {
-      const file = path.join(this.context.tempDirectory, `input-${Math.random().toString(36).slice(2)}.zip`);
+      const file = temporaryZip(this.context, 'input');
       const response = await this.context.s3().send(new (s3Module().GetObjectCommand)({
         Bucket: this.location.bucketName,
         Key: this.location.objectKey,
@@ -160,7 +163,7 @@ export class OutputArtifact {
    */
   public async write(files: ArtifactFiles | string): Promise<void> {
     this.context.assertOpen();
-    const file = path.join(this.context.tempDirectory, `output-${Math.random().toString(36).slice(2)}.zip`);
+    const file = temporaryZip(this.context, 'output');
     await writeZip(files, file);
     const size = (await fs.promises.stat(file)).size;
     if (size > MAX_SINGLE_UPLOAD_BYTES) {
@@ -202,7 +205,7 @@ export async function writeZip(files: ArtifactFiles | string, zipPath: string): 
 export async function readZip(zipPath: string): Promise<Record<string, Buffer>> {
   const files: Record<string, Buffer> = {};
   await forEachZipEntry(zipPath, async (entry, zip) => {
-    if (!entry.fileName.endsWith('/')) {
+    if (!isDirectoryEntry(entry)) {
       files[entry.fileName] = await streamToBuffer(await openEntry(zip, entry));
     }
   });
@@ -232,8 +235,13 @@ async function forEachZipEntry(
   }
 }
 
+/** Zip marks a directory by a trailing slash on its name. */
+function isDirectoryEntry(entry: yauzl.Entry): boolean {
+  return entry.fileName.endsWith('/');
+}
+
 function describeEntry(entry: yauzl.Entry): ArtifactEntry {
-  const isDirectory = entry.fileName.endsWith('/');
+  const isDirectory = isDirectoryEntry(entry);
   return { path: isDirectory ? entry.fileName.slice(0, -1) : entry.fileName, size: entry.uncompressedSize, isDirectory };
 }
 
