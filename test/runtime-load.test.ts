@@ -1,14 +1,13 @@
 import { execFile } from 'child_process';
 import * as path from 'path';
 import { promisify } from 'util';
-import { buildSync } from 'esbuild';
+import { bundleHandler } from './support/measure';
 import { temporaryDirectory } from './support/zip';
 
 // A step without artifacts must not load the S3 client: it is most of the runtime's cold load.
 test('the runtime loads @aws-sdk/client-s3 only when a step first uses an artifact', async () => {
   const work = temporaryDirectory('runtime-load-');
-  const bundle = path.join(work, 'index.js');
-  buildSync({ entryPoints: [path.join(__dirname, '..', 'bench', 'fixtures', 'runtime-handler.ts')], bundle: true, platform: 'node', external: ['@aws-sdk/*'], outfile: bundle, logLevel: 'error' });
+  const bundle = bundleHandler(path.join(__dirname, '..', 'bench', 'fixtures', 'runtime-handler.ts'), work);
   const script = `const loaded = () => Object.keys(require.cache).filter(file => file.includes('client-s3')).length;
     require(${JSON.stringify(bundle)});
     const afterRuntime = loaded();

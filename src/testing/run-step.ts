@@ -159,7 +159,8 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
         const zipPath = path.join(work, `${randomUUID()}.zip`);
         await writeZip(source, zipPath);
         const { bucketName, objectKey } = artifact.location.s3Location;
-        await s3.send(new PutObjectCommand({ Bucket: bucketName, Key: objectKey, Body: fs.readFileSync(zipPath) }));
+        const upload = { Body: fs.createReadStream(zipPath), ContentLength: fs.statSync(zipPath).size };
+        await s3.send(new PutObjectCommand({ Bucket: bucketName, Key: objectKey, ...upload }));
       }
     }
     const environment: Record<string, string> = {
