@@ -10,14 +10,14 @@ import { StepRun, StepRunError, runSynthesizedStep } from '../src/testing';
 // The example app's step as it would be deployed: its bundled asset from the cloud assembly,
 // run in a process of its own against s3rver (a third-party S3 implementation) and the
 // harness's CodePipeline endpoint.
-const GUIDE_BUCKET = 'us-west-2-123456789012-my-pipeline';
+const GUIDE_BUCKET = 'codepipeline-us-west-2-123456789012';
 const SOURCE = { 'index.html': '<h1>hi</h1>', 'assets/app.js': 'console.log(1)' };
 let s3: LoopbackS3;
 let runs: StepRun[];
 let example: ExamplePipelineStack;
 
 beforeAll(async () => {
-  s3 = await LoopbackS3.start(['artifacts', GUIDE_BUCKET, 'bucket_name']);
+  s3 = await LoopbackS3.start(['artifacts', GUIDE_BUCKET, 'codepipeline-us-east-1-111111111111']);
   example = new ExamplePipelineStack(new App(), 'E2EExample');
 });
 
@@ -91,7 +91,7 @@ test('a continuing step is invoked again with its token until it finishes', asyn
 });
 
 test('the Lambda guide fixture event, as it is: fixture credentials, JSON parameters without a url', async () => {
-  const event = fixtureEvent('lambda-guide-event');
+  const event = fixtureEvent('job-with-artifacts');
   const run = await recorded(runSynthesizedStep(example.smokeTest, {
     s3: s3.asExternalS3(GUIDE_BUCKET, event['CodePipeline.job'].data.artifactCredentials),
     event,
@@ -102,7 +102,7 @@ test('the Lambda guide fixture event, as it is: fixture credentials, JSON parame
 });
 
 test('the Lambda guide fixture event with the example\'s artifact names and a url succeeds with the fixture credentials', async () => {
-  const event = fixtureEvent('lambda-guide-event');
+  const event = fixtureEvent('job-with-artifacts');
   const data = event['CodePipeline.job'].data;
   data.actionConfiguration.configuration.UserParameters = '{"url":"https://example.net"}';
   data.inputArtifacts[0].name = 'Source';
@@ -113,19 +113,19 @@ test('the Lambda guide fixture event with the example\'s artifact names and a ur
     inputArtifacts: { Source: SOURCE },
   }));
   expect(run.outcome).toBe('succeeded');
-  expect(run.outputVariables.REPORT_URL).toBe('https://example.net/reports/c0d76431-b0e7-4e6a-97e3-e8ee786eb6f6');
+  expect(run.outputVariables.REPORT_URL).toBe('https://example.net/reports/5f0b2c7e-3d41-4a8e-9c6b-2e7f1a9d4b30');
   expect(Object.keys(run.outputArtifacts.Report)).toEqual(['report.json']);
 });
 
 test('the action reference fixture event, as it is: a continued job whose parameters are not JSON', async () => {
-  const event = fixtureEvent('action-reference-event');
+  const event = fixtureEvent('continued-job');
   const run = await recorded(runSynthesizedStep(example.smokeTest, {
-    s3: s3.asExternalS3('bucket_name', event['CodePipeline.job'].data.artifactCredentials),
+    s3: s3.asExternalS3('codepipeline-us-east-1-111111111111', event['CodePipeline.job'].data.artifactCredentials),
     event,
     inputArtifacts: {},
   }));
   expect(run.outcome).toBe('failed');
-  expect(run.failureDetails).toMatchObject({ type: 'ConfigurationError', message: 'The action\'s UserParameters are not valid JSON (15 characters)' });
+  expect(run.failureDetails).toMatchObject({ type: 'ConfigurationError', message: 'The action\'s UserParameters are not valid JSON (11 characters)' });
 });
 
 test('a bundled handler that never reports is timed out with a clear error and its process is stopped', async () => {

@@ -7,7 +7,7 @@ import { LoopbackCodePipeline } from '../src/testing/codepipeline-endpoint';
 
 // The example's handler as written, with the runtime's default clients: the standard SDK
 // environment variables point them at the loopback endpoints.
-const BUCKET = 'us-west-2-123456789012-my-pipeline';
+const BUCKET = 'codepipeline-us-west-2-123456789012';
 let s3: LoopbackS3;
 let codePipeline: LoopbackCodePipeline;
 const savedEnvironment = { ...process.env };
@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 function exampleEvent(userParameters: string) {
-  const event = fixtureEvent('lambda-guide-event');
+  const event = fixtureEvent('job-with-artifacts');
   const data = event['CodePipeline.job'].data;
   data.actionConfiguration.configuration.UserParameters = userParameters;
   data.inputArtifacts[0].name = 'Source';
@@ -58,7 +58,7 @@ test('the example handler reads the source, writes the report and reports the va
   expect(codePipeline.calls[0]).toMatchObject({
     operation: 'PutJobSuccessResult',
     input: {
-      outputVariables: { REPORT_URL: 'https://example.com/reports/c0d76431-b0e7-4e6a-97e3-e8ee786eb6f6' },
+      outputVariables: { REPORT_URL: 'https://example.com/reports/5f0b2c7e-3d41-4a8e-9c6b-2e7f1a9d4b30' },
       executionDetails: { summary: 'smoke test of https://example.com passed (2 source files)' },
     },
   });

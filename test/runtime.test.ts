@@ -8,10 +8,10 @@ import { listFiles, temporaryDirectory, unzipFiles, writeFiles, zipFiles, zipSli
 import { ArtifactCredentials, JobFailure, NotAJobEventError, PipelineJob, PipelineJobHandlerOptions, StepFunction, pipelineJobHandler } from '../src/runtime';
 import { LoopbackCodePipeline } from '../src/testing/codepipeline-endpoint';
 
-const GUIDE_BUCKET = 'us-west-2-123456789012-my-pipeline';
-const GUIDE_INPUT_KEY = 'my-pipeline/test-api-2/TdOSFRV';
-const GUIDE_OUTPUT_KEY = 'my-pipeline/invokeOutp/D0YHsJn';
-const KMS_KEY = 'arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const GUIDE_BUCKET = 'codepipeline-us-west-2-123456789012';
+const GUIDE_INPUT_KEY = 'my-pipeline/SourceArti/Xk3pQ9z';
+const GUIDE_OUTPUT_KEY = 'my-pipeline/ReportArti/Lm8vR2c';
+const KMS_KEY = 'arn:aws:kms:us-west-2:123456789012:key/9e8d7c6b-5a49-4382-9170-fedcba987654';
 
 let s3: LoopbackS3;
 let codePipeline: LoopbackCodePipeline;
@@ -20,7 +20,7 @@ let thrown: Error[];
 let s3Credentials: ArtifactCredentials[];
 
 beforeAll(async () => {
-  s3 = await LoopbackS3.start([GUIDE_BUCKET, 'bucket_name']);
+  s3 = await LoopbackS3.start([GUIDE_BUCKET, 'codepipeline-us-east-1-111111111111']);
   codePipeline = await LoopbackCodePipeline.start();
 });
 
@@ -82,7 +82,7 @@ function expectFailure(type: string, message: RegExp | string) {
   return call.input.failureDetails;
 }
 
-const guideEvent = () => fixtureEvent('lambda-guide-event');
+const guideEvent = () => fixtureEvent('job-with-artifacts');
 const guideJob = (event: any) => event['CodePipeline.job'];
 
 async function putGuideInput(files: Record<string, string | Buffer>) {
@@ -93,7 +93,7 @@ test('the handler fits aws-lambda\'s types: Handler<CodePipelineEvent>, called w
   // The runtime's own types are minimal so users need no @types/aws-lambda; they must still fit it.
   const typed: Handler<CodePipelineEvent, void> = handler(async () => ({ summary: 'typed' }));
   const context = { ...lambdaContext(), functionName: 'f', callbackWaitsForEmptyEventLoop: true } as unknown as Context;
-  await typed(fixtureEvent('action-reference-event') as CodePipelineEvent, context, () => undefined);
+  await typed(fixtureEvent('continued-job') as CodePipelineEvent, context, () => undefined);
   expect(onlyCall().input.executionDetails.summary).toBe('typed');
 });
 
@@ -141,10 +141,10 @@ describe('2. the job', () => {
       remaining = job.remainingTimeInMillis();
       return { outputVariables: {} };
     }, { ...guideEvent(), 'CodePipeline.job': { ...guideJob(guideEvent()), data: { ...guideJob(guideEvent()).data, outputArtifacts: [] } } }, {}, context);
-    expect(seen).toMatchObject({ id: 'c0d76431-b0e7-4e6a-97e3-e8ee786eb6f6', accountId: '123456789012', userParameters: '{"KEY": "VALUE"}', requestId: 'request-1234' });
+    expect(seen).toMatchObject({ id: '5f0b2c7e-3d41-4a8e-9c6b-2e7f1a9d4b30', accountId: '123456789012', userParameters: '{"KEY": "VALUE"}', requestId: 'request-1234' });
     expect(seen!.userParametersJson()).toEqual({ KEY: 'VALUE' });
     expect(seen!.isContinuation).toBe(false);
-    expect(seen!.inputArtifactNames).toEqual(['my-pipeline-SourceArtifact']);
+    expect(seen!.inputArtifactNames).toEqual(['SourceArtifact']);
     expect(remaining).toBeGreaterThan(40_000);
     expect(remaining).toBeLessThanOrEqual(45_000);
     expect(onlyCall().operation).toBe('PutJobSuccessResult');
@@ -154,22 +154,22 @@ describe('2. the job', () => {
     let seen: PipelineJob | undefined;
     await run(async job => {
       seen = job;
-    }, fixtureEvent('action-reference-event'));
+    }, fixtureEvent('continued-job'));
     expect(seen!.isContinuation).toBe(true);
-    expect(seen!.continuationState).toBe('token_ID');
-    expect(seen!.userParameters).toBe('input_parameter');
+    expect(seen!.continuationState).toBe('round-1-of-3');
+    expect(seen!.userParameters).toBe('target=blue');
   });
 
   test('UserParameters that are not JSON fail the job as a ConfigurationError that does not repeat them', async () => {
     await run(async job => {
       job.userParametersJson();
-    }, fixtureEvent('action-reference-event'));
-    const failure = expectFailure('ConfigurationError', 'The action\'s UserParameters are not valid JSON (15 characters)');
-    expect(failure.message).not.toContain('input_parameter');
+    }, fixtureEvent('continued-job'));
+    const failure = expectFailure('ConfigurationError', 'The action\'s UserParameters are not valid JSON (11 characters)');
+    expect(failure.message).not.toContain('target=blue');
   });
 
   test('missing UserParameters asked for as JSON fail as a ConfigurationError', async () => {
-    const event = fixtureEvent('action-reference-event');
+    const event = fixtureEvent('continued-job');
     delete guideJob(event).data.actionConfiguration.configuration.UserParameters;
     await run(async job => {
       job.userParametersJson();
@@ -185,7 +185,7 @@ describe('3. artifacts', () => {
     await putGuideInput({ 'manifest.json': '{"version":3}', 'dist/app/main.js': 'console.log(1);', 'assets/logo.bin': binary });
     const read: any = {};
     await run(async job => {
-      const input = job.inputArtifact('my-pipeline-SourceArtifact');
+      const input = job.inputArtifact('SourceArtifact');
       read.entries = (await input.entries()).map(entry => `${entry.path}:${entry.size}`).sort();
       read.manifest = await input.readText('manifest.json');
       read.main = await input.readText('./dist/app/main.js');
@@ -199,7 +199,7 @@ describe('3. artifacts', () => {
     expect(read.manifest).toBe('{"version":3}');
     expect(read.main).toBe('console.log(1);');
     expect(Buffer.compare(read.logo, binary)).toBe(0);
-    expect(read.revision).toBe('e0c7a1b2308ca3071aa7bab414de234ab52eea');
+    expect(read.revision).toBe('9f2c4e1a7b3d5f6081a2b3c4d5e6f708192a3b4c');
 
     const credentials = guideJob(guideEvent()).data.artifactCredentials;
     expect(s3Credentials).toEqual([expect.objectContaining({
@@ -219,8 +219,8 @@ describe('3. artifacts', () => {
     const target = temporaryDirectory();
     let written: string[] = [];
     await run(async job => {
-      written = await job.inputArtifact('my-pipeline-SourceArtifact').extractTo(path.join(target, 'out'));
-      await job.outputArtifact('invokeOutput').write({ 'ok.txt': 'ok' });
+      written = await job.inputArtifact('SourceArtifact').extractTo(path.join(target, 'out'));
+      await job.outputArtifact('ReportArtifact').write({ 'ok.txt': 'ok' });
     }, guideEvent());
     expect(onlyCall().operation).toBe('PutJobSuccessResult');
     expect(written.sort()).toEqual(['a.txt', 'bin/c.bin', 'deep/er/b.txt']);
@@ -234,9 +234,9 @@ describe('3. artifacts', () => {
     await s3.put(GUIDE_BUCKET, GUIDE_INPUT_KEY, zipSlipArchive());
     const target = temporaryDirectory();
     await run(async job => {
-      await job.inputArtifact('my-pipeline-SourceArtifact').extractTo(path.join(target, 'out'));
+      await job.inputArtifact('SourceArtifact').extractTo(path.join(target, 'out'));
     }, guideEvent());
-    expectFailure('JobFailed', /Input artifact 'my-pipeline-SourceArtifact' has an entry that escapes the target directory, refused: .*\.\.\/escaped\.txt/);
+    expectFailure('JobFailed', /Input artifact 'SourceArtifact' has an entry that escapes the target directory, refused: .*\.\.\/escaped\.txt/);
     expect(fs.existsSync(path.join(target, 'escaped.txt'))).toBe(false);
     expect(fs.existsSync(path.join(target, 'out'))).toBe(false);
     fs.rmSync(target, { recursive: true, force: true });
@@ -245,31 +245,31 @@ describe('3. artifacts', () => {
   test('input: a file that is not in the artifact is an error listing what is', async () => {
     await putGuideInput({ 'a.txt': 'A', 'b.txt': 'B' });
     await run(async job => {
-      await job.inputArtifact('my-pipeline-SourceArtifact').readText('c.txt');
+      await job.inputArtifact('SourceArtifact').readText('c.txt');
     }, guideEvent());
-    expectFailure('JobFailed', 'Input artifact \'my-pipeline-SourceArtifact\' has no file \'c.txt\'; it holds: a.txt, b.txt');
+    expectFailure('JobFailed', 'Input artifact \'SourceArtifact\' has no file \'c.txt\'; it holds: a.txt, b.txt');
   });
 
   test('input: an artifact that is not a zip is a clear error', async () => {
     await s3.put(GUIDE_BUCKET, GUIDE_INPUT_KEY, Buffer.from('not a zip at all'));
     await run(async job => {
-      await job.inputArtifact('my-pipeline-SourceArtifact').entries();
+      await job.inputArtifact('SourceArtifact').entries();
     }, guideEvent());
-    expectFailure('JobFailed', /Input artifact 'my-pipeline-SourceArtifact' is not a readable zip file: /);
+    expectFailure('JobFailed', /Input artifact 'SourceArtifact' is not a readable zip file: /);
   });
 
   test('input: a missing S3 object is a clear error naming where it looked', async () => {
     const event = guideEvent();
     guideJob(event).data.inputArtifacts[0].location.s3Location.objectKey = 'nothing/here';
     await run(async job => {
-      await job.inputArtifact('my-pipeline-SourceArtifact').entries();
+      await job.inputArtifact('SourceArtifact').entries();
     }, event);
-    expectFailure('JobFailed', `Could not read input artifact 'my-pipeline-SourceArtifact' from s3://${GUIDE_BUCKET}/nothing/here: NoSuchKey`);
+    expectFailure('JobFailed', `Could not read input artifact 'SourceArtifact' from s3://${GUIDE_BUCKET}/nothing/here: NoSuchKey`);
   });
 
   test('output: writes nested text and binary files as a zip, with default encryption when the job has no key', async () => {
     await run(async job => {
-      await job.outputArtifact('invokeOutput').write({ 'report.json': '{"ok":true}', 'nested/deeper/data.bin': binary });
+      await job.outputArtifact('ReportArtifact').write({ 'report.json': '{"ok":true}', 'nested/deeper/data.bin': binary });
     }, guideEvent());
     expect(onlyCall().operation).toBe('PutJobSuccessResult');
     const files = unzipFiles(await s3.get(GUIDE_BUCKET, GUIDE_OUTPUT_KEY));
@@ -286,7 +286,7 @@ describe('3. artifacts', () => {
     const event = guideEvent();
     guideJob(event).data.encryptionKey = { id: KMS_KEY, type: 'KMS' };
     await run(async job => {
-      await job.outputArtifact('invokeOutput').write(source);
+      await job.outputArtifact('ReportArtifact').write(source);
     }, event);
     expect(onlyCall().operation).toBe('PutJobSuccessResult');
     const files = unzipFiles(await s3.get(GUIDE_BUCKET, GUIDE_OUTPUT_KEY));
@@ -300,7 +300,7 @@ describe('3. artifacts', () => {
 
   test.each([['../up.txt'], ['/etc/passwd'], ['']])('output: the path %p is refused', async badPath => {
     await run(async job => {
-      await job.outputArtifact('invokeOutput').write({ [badPath]: 'x' });
+      await job.outputArtifact('ReportArtifact').write({ [badPath]: 'x' });
     }, guideEvent());
     expectFailure('JobFailed', `Output artifact file paths must be relative paths inside the artifact, got '${badPath}'`);
   });
@@ -309,17 +309,17 @@ describe('3. artifacts', () => {
     await run(async job => {
       job.inputArtifact('BuildOutput');
     }, guideEvent());
-    expectFailure('JobFailed', 'The job has no input artifact \'BuildOutput\'; its input artifacts are: \'my-pipeline-SourceArtifact\'');
+    expectFailure('JobFailed', 'The job has no input artifact \'BuildOutput\'; its input artifacts are: \'SourceArtifact\'');
     codePipeline.reset();
     await run(async job => {
       job.outputArtifact('Report');
     }, guideEvent());
-    expectFailure('JobFailed', 'The job has no output artifact \'Report\'; its output artifacts are: \'invokeOutput\'');
+    expectFailure('JobFailed', 'The job has no output artifact \'Report\'; its output artifacts are: \'ReportArtifact\'');
   });
 
   test('a success that left an output artifact unwritten is reported as a failure naming it', async () => {
     await run(async () => ({ summary: 'forgot the report' }), guideEvent());
-    expectFailure('JobFailed', 'The step did not write its output artifacts: invokeOutput');
+    expectFailure('JobFailed', 'The step did not write its output artifacts: ReportArtifact');
   });
 });
 
@@ -341,7 +341,7 @@ describe('4. results', () => {
     const call = onlyCall();
     expect(call.operation).toBe('PutJobSuccessResult');
     expect(call.input).toEqual({
-      jobId: 'c0d76431-b0e7-4e6a-97e3-e8ee786eb6f6',
+      jobId: '5f0b2c7e-3d41-4a8e-9c6b-2e7f1a9d4b30',
       outputVariables: { 'REPORT_URL': 'https://example.com/r/1', 'build@id-1': '7' },
       executionDetails: { summary: 'smoke test passed', percentComplete: 100, externalExecutionId: 'req-42' },
       currentRevision: { revision: 'abc123', changeIdentifier: 'change-1', revisionSummary: 'fix' },
@@ -351,7 +351,7 @@ describe('4. results', () => {
   test('continueLater reports success with the state as continuation token', async () => {
     await run(async job => job.continueLater('{"step":2}', { summary: 'halfway', percentComplete: 50 }), noOutputs(), {}, lambdaContext(60_000, 'req-7'));
     expect(onlyCall().input).toEqual({
-      jobId: 'c0d76431-b0e7-4e6a-97e3-e8ee786eb6f6',
+      jobId: '5f0b2c7e-3d41-4a8e-9c6b-2e7f1a9d4b30',
       continuationToken: '{"step":2}',
       executionDetails: { summary: 'halfway', percentComplete: 50, externalExecutionId: 'req-7' },
     });
@@ -462,7 +462,7 @@ describe('5. never a hung action', () => {
     const error = await run(job => new Promise(resolve => {
       finishLate = () => resolve({ outputVariables: { LATE: 'yes' } });
       void job;
-    }), fixtureEvent('action-reference-event'), { timeoutMarginMillis: 1_000 }, lambdaContext(1_500));
+    }), fixtureEvent('continued-job'), { timeoutMarginMillis: 1_000 }, lambdaContext(1_500));
     expect(error).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(1_400);
     expectFailure('JobFailed', /^The step ran out of time: it had not finished \d+ ms into the invocation/);
@@ -476,7 +476,7 @@ describe('5. never a hung action', () => {
     let finishLate: () => Promise<void> = async () => undefined;
     await run(job => new Promise(() => {
       finishLate = async () => {
-        lateError = await job.outputArtifact('invokeOutput').write({ a: 'b' }).catch(error => error);
+        lateError = await job.outputArtifact('ReportArtifact').write({ a: 'b' }).catch(error => error);
       };
     }), guideEvent(), { timeoutMarginMillis: 1_000 }, lambdaContext(1_200));
     await finishLate();
@@ -488,7 +488,7 @@ describe('5. never a hung action', () => {
 describe('6. Lambda async retries', () => {
   test.each(['InvalidJobStateException', 'JobNotFoundException'])('%s (job already finished or gone) is logged and the invocation succeeds', async errorName => {
     codePipeline.failNextCalls(errorName);
-    const error = await run(async () => ({ summary: 'done' }), fixtureEvent('action-reference-event'));
+    const error = await run(async () => ({ summary: 'done' }), fixtureEvent('continued-job'));
     expect(error).toBeUndefined();
     expect(onlyCall().operation).toBe('PutJobSuccessResult');
     expect(logger.lines).toContainEqual(expect.stringMatching(new RegExp(`WARN .*CodePipeline no longer takes a result for this job \\(${errorName}\\)`)));
@@ -496,7 +496,7 @@ describe('6. Lambda async retries', () => {
 
   test('any other reporting error fails the invocation so Lambda retries it', async () => {
     codePipeline.failNextCalls({ name: 'InternalFailure', status: 500 });
-    const error = await run(async () => ({ summary: 'done' }), fixtureEvent('action-reference-event'));
+    const error = await run(async () => ({ summary: 'done' }), fixtureEvent('continued-job'));
     expect(error?.message).toMatch(/^Could not report the job's success to CodePipeline \(InternalFailure: .*\); failing the invocation so Lambda retries it$/);
     expect(onlyCall().operation).toBe('PutJobSuccessResult');
   });
@@ -505,7 +505,7 @@ describe('6. Lambda async retries', () => {
     codePipeline.failNextCalls('ThrottlingException');
     const error = await run(async () => {
       throw new Error('broken');
-    }, fixtureEvent('action-reference-event'));
+    }, fixtureEvent('continued-job'));
     expect(error?.message).toMatch(/^Could not report the job's failure to CodePipeline \(ThrottlingException/);
   });
 });
@@ -552,12 +552,12 @@ describe('7. secrets', () => {
       const unlogged = pipelineJobHandler(async () => {
         throw new Error('fails');
       }, { codePipelineClient: codePipeline.client() });
-      await invoke(unlogged, fixtureEvent('action-reference-event'));
+      await invoke(unlogged, fixtureEvent('continued-job'));
       await invoke(unlogged, { 'CodePipeline.job': { data: guideJob(guideEvent()).data } });
     } finally {
       spies.forEach(spy => spy.mockRestore());
     }
-    expect(lines).toContainEqual(expect.stringMatching(/\[job 11111111-abcd-1111-abcd-111111abcdef\] failing the job \(JobFailed\): fails/));
+    expect(lines).toContainEqual(expect.stringMatching(/\[job a3e8d1f4-6c2b-4f0a-8e5d-7b9c0d1e2f34\] failing the job \(JobFailed\): fails/));
     expect(lines).toContainEqual(expect.stringMatching(/`CodePipeline.job.id` is missing/));
     for (const secret of fixtureSecrets()) {
       expect(lines.join('\n')).not.toContain(secret);
