@@ -75,6 +75,20 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*'],
 });
 
+// The runtime runs inside the function: it must never pull the CDK (megabytes, and a construct
+// layer that makes no sense in Lambda) into a bundle. limits.ts is plain data both layers share.
+project.eslint?.addOverride({
+  files: ['src/runtime/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [{
+        group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'constructs/*', '../*', '!../private', '../private/*', '!../private/limits'],
+        message: 'src/runtime/ runs inside the Lambda function: it imports nothing from aws-cdk-lib, constructs or the construct layer (only ../private/limits).',
+      }],
+    }],
+  },
+});
+
 for (const pattern of ['/example/', '/bench/', '/.ci/', '/rosetta/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
-import { LoopbackCodePipeline } from '../src/testing/codepipeline-endpoint';
+import { LoopbackCodePipeline } from '../src/testing/endpoints/codepipeline';
 import { measureArtifactCopy } from '../test/support/measure';
 import { LoopbackS3 } from '../test/support/s3';
 import { temporaryDirectory } from '../test/support/zip';

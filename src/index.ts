@@ -1,2 +1,2 @@
 export * from './lambda-invoke-step';
-export * from './pipelines-step';
+export * from './pipelines/lambda-invoke-pipelines-step';

@@ -1,8 +1,5 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import {
   Annotations,
-  CfnResource,
   Duration,
   Stack,
   Token,
@@ -16,14 +13,10 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import {
-  ACTION_NAME_PATTERN,
-  DECLARED_OUTPUT_VARIABLES_ENV,
-  NAMESPACE_PATTERN,
-  OUTPUT_VARIABLE_NAME_PATTERN,
-} from './limits';
-import { ExplainedLambdaInvokeAction, defaultPolicyOf, suppressNagFindings } from './nag';
-import { checkArtifactCount, checkPattern, checkUserParameters } from './validation';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from './private/limits';
+import { suppressNagFindings } from './private/nag';
+import { StepLambdaInvokeAction } from './private/step-action';
+import { checkLambdaInvokeStepProps, checkOutputVariableName, errorAt } from './private/validation';
 
 /**
  * Properties of a `LambdaInvokeStep`.
@@ -32,6 +25,8 @@ export interface LambdaInvokeStepProps {
   /**
    * Path to the file that holds the function's code (`.ts`, `.js`, `.mjs`, `.cjs`, `.mts`, `.cts`, `.tsx`, `.jsx`).
    * It is bundled by `NodejsFunction` with esbuild and must export the handler (by default named `handler`).
+   * A relative path is resolved from the working directory `cdk synth` runs in: build it from the
+   * defining file's directory instead, `path.join(__dirname, 'smoke-test.ts')`.
    */
   readonly entry: string;
 
@@ -185,7 +180,6 @@ const DEFAULT_TIMEOUT = Duration.minutes(5);
 const DEFAULT_RETRY_ATTEMPTS = 2;
 const DEFAULT_MAX_EVENT_AGE = Duration.minutes(20);
 const DEFAULT_FAILURE_QUEUE_RETENTION = Duration.days(14);
-const ENTRY_EXTENSION = /\.(jsx?|tsx?|mjs|cjs|mts|cts)$/;
 
 /**
  * A Lambda function run as a step of a CodePipeline, with everything the step needs wired:
@@ -195,7 +189,7 @@ const ENTRY_EXTENSION = /\.(jsx?|tsx?|mjs|cjs|mts|cts)$/;
  * @exampleMetadata fixture=pipeline
  * @example
  * const step = new LambdaInvokeStep(stack, 'SmokeTest', {
- *   entry: 'src/smoke-test.ts',
+ *   entry: path.join(__dirname, 'smoke-test.ts'),
  *   inputs: [buildOutput],
  *   userParameters: { url: 'https://example.com' },
  *   variablesNamespace: 'SmokeTest',
@@ -220,6 +214,13 @@ export class LambdaInvokeStep extends Construct {
   public readonly variablesNamespace?: string;
 
   /**
+   * The policy, attached to the function's role, that allows reporting job results
+   * (`codepipeline:PutJobSuccessResult` and `codepipeline:PutJobFailureResult` on `*`). It holds
+   * only those statements, so cdk-nag's explanation on it covers nothing of the role's other policies.
+   */
+  public readonly jobResultPolicy: iam.Policy;
+
+  /**
    * The props the construct was made with, for `LambdaInvokePipelinesStep`.
    * @internal
    */
@@ -227,7 +228,7 @@ export class LambdaInvokeStep extends Construct {
 
   constructor(scope: Construct, id: string, props: LambdaInvokeStepProps) {
     super(scope, id);
-    validateProps(this, id, props);
+    checkLambdaInvokeStepProps(this, props);
     this._props = props;
 
     this.outputVariables = props.outputVariables ? [...props.outputVariables] : undefined;
@@ -263,13 +264,16 @@ export class LambdaInvokeStep extends Construct {
     });
 
     // CodePipeline's job APIs accept no resource narrower than '*' (service authorization reference).
-    // LambdaInvokeAction adds the same statement when bound; granting it here keeps the function
-    // able to report even before (or without) a pipeline binding the action.
-    this.lambdaFunction.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
-      resources: ['*'],
-    }));
-
+    // Granted here, the function can report even before (or without) a pipeline binding the action.
+    this.jobResultPolicy = new iam.Policy(this, 'JobResultPolicy', {
+      statements: [new iam.PolicyStatement({
+        actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
+        resources: ['*'],
+      })],
+    });
+    this.lambdaFunction.role?.attachInlinePolicy(this.jobResultPolicy);
+    // The function resource only: its role, a child of the construct, is what the policy attaches to.
+    this.lambdaFunction.node.defaultChild?.node.addDependency(this.jobResultPolicy);
     this.explainNagFindings();
 
     if (this.failureQueue && this.lambdaFunction.role) {
@@ -283,18 +287,16 @@ export class LambdaInvokeStep extends Construct {
       }));
     }
 
-    // The action binds the pipeline side when added to a stage: lambda:ListFunctions ('*', the API
-    // has no resource) and lambda:InvokeFunction on this function for the role that runs the action.
-    this.action = new ExplainedLambdaInvokeAction({
+    // Bound when added to a stage: lambda:ListFunctions ('*', the API has no resource) and
+    // lambda:InvokeFunction on this function for the role that runs the action.
+    this.action = this._newAction({
       actionName: props.actionName ?? id,
-      lambda: this.lambdaFunction,
       runOrder: props.runOrder,
       inputs: props.inputs,
       outputs: props.outputs,
       userParameters: props.userParameters,
       userParametersString: props.userParametersString,
       variablesNamespace: props.variablesNamespace,
-      role: props.actionRole,
     });
   }
 
@@ -309,25 +311,12 @@ export class LambdaInvokeStep extends Construct {
     return this.variablesNamespace !== undefined ? `#{${this.variablesNamespace}.${name}}` : this.action.variable(name);
   }
 
-  /** Records, as metadata cdk-nag reads, why the findings inherent to a pipeline step are expected. */
-  private explainNagFindings() {
-    const role = this.lambdaFunction.role;
-    if (role instanceof iam.Role && role.node.scope === this.lambdaFunction) {
-      suppressNagFindings(role.node.defaultChild as CfnResource, [{
-        id: 'AwsSolutions-IAM4',
-        reason: 'AWSLambdaBasicExecutionRole allows only creating log streams and writing log events, which the function needs to log.',
-        applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-      }]);
-    }
-    suppressNagFindings(defaultPolicyOf(role), [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult have no resource-level permissions: CodePipeline requires *.',
-      applies_to: ['Resource::*'],
-    }]);
-    suppressNagFindings(this.failureQueue?.node.defaultChild as CfnResource | undefined, [{
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the function\'s on-failure destination, the dead-letter store for its asynchronous events; a queue behind it would only move the problem.',
-    }]);
+  /**
+   * A new action invoking this step's function, run by `actionRole` when one was given.
+   * @internal
+   */
+  public _newAction(props: Omit<codepipeline_actions.LambdaInvokeActionProps, 'lambda' | 'role'>): codepipeline_actions.LambdaInvokeAction {
+    return new StepLambdaInvokeAction(this, { ...props, lambda: this.lambdaFunction, role: this._props.actionRole });
   }
 
   /**
@@ -335,113 +324,30 @@ export class LambdaInvokeStep extends Construct {
    * @internal
    */
   public _checkVariableName(name: string): void {
-    checkOutputVariableName('variable()', name);
+    checkOutputVariableName(this, 'variable()', name);
     if (this.outputVariables && !Token.isUnresolved(name) && !this.outputVariables.includes(name)) {
-      throw new Error(`variable() accepts only the names declared in \`outputVariables\` (${this.outputVariables.join(', ') || 'none'}), got '${name}'`);
+      throw errorAt(this, `variable() accepts only the names declared in \`outputVariables\` (${this.outputVariables.join(', ') || 'none'}), got '${name}'`);
     }
   }
-}
 
-function validateProps(scope: Construct, id: string, props: LambdaInvokeStepProps) {
-  checkEntry(props.entry);
-  checkArtifactCount('inputs', props.inputs);
-  checkArtifactCount('outputs', props.outputs);
-  checkUserParameters(scope, props);
-  checkPattern('actionName', props.actionName ?? id, ACTION_NAME_PATTERN,
-    props.actionName === undefined ? ' (defaulted from the construct id: set `actionName`)' : '');
-  if (props.variablesNamespace !== undefined) {
-    checkPattern('variablesNamespace', props.variablesNamespace, NAMESPACE_PATTERN);
-  }
-  checkRunOrder(props.runOrder);
-  checkOutputVariables(props.outputVariables);
-  checkFunctionProps(props.functionProps);
-  checkFailureDestination(props);
-  checkAsyncInvokeConfig(props);
-}
-
-function checkEntry(entry: string) {
-  if (!ENTRY_EXTENSION.test(entry)) {
-    throw new Error(`\`entry\` must be a JavaScript or TypeScript file (.js, .ts, .mjs, .cjs, .mts, .cts, .jsx, .tsx), got '${entry}'`);
-  }
-  if (!fs.existsSync(entry) || !fs.statSync(entry).isFile()) {
-    throw new Error(`\`entry\` must be an existing file, got '${entry}' (resolved to '${path.resolve(entry)}')`);
-  }
-}
-
-function checkOutputVariableName(prop: string, name: string) {
-  checkPattern(prop, name, OUTPUT_VARIABLE_NAME_PATTERN);
-}
-
-function checkRunOrder(runOrder: number | undefined) {
-  if (runOrder !== undefined && !Token.isUnresolved(runOrder) && !(Number.isInteger(runOrder) && runOrder >= 1 && runOrder <= 999)) {
-    throw new Error(`\`runOrder\` must be an integer from 1 to 999, got ${runOrder}`);
-  }
-}
-
-function checkOutputVariables(names: string[] | undefined) {
-  if (!names) {
-    return;
-  }
-  const seen = new Set<string>();
-  for (const name of names) {
-    checkOutputVariableName('outputVariables', name);
-    if (seen.has(name)) {
-      throw new Error(`\`outputVariables\` must not repeat a name, got '${name}' twice`);
+  /** Records, as metadata cdk-nag reads, why the findings on resources the construct created are expected. */
+  private explainNagFindings() {
+    const role = this.lambdaFunction.role;
+    if (role instanceof iam.Role && role.node.scope === this.lambdaFunction) {
+      suppressNagFindings(role.node.defaultChild, [{
+        id: 'AwsSolutions-IAM4',
+        reason: 'AWSLambdaBasicExecutionRole allows only creating log streams and writing log events, which the function needs to log.',
+        applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      }]);
     }
-    seen.add(name);
-  }
-}
-
-function checkFunctionProps(functionProps: nodejs.NodejsFunctionProps | undefined) {
-  if (!functionProps) {
-    return;
-  }
-  const owned: Array<[keyof nodejs.NodejsFunctionProps, string]> = [
-    ['entry', '`entry`'],
-    ['code', '`entry`'],
-    ['onFailure', '`failureDestination`'],
-    ['retryAttempts', '`retryAttempts`'],
-    ['maxEventAge', '`maxEventAge`'],
-  ];
-  for (const [key, replacement] of owned) {
-    if (functionProps[key] !== undefined) {
-      throw new Error(`\`functionProps.${key}\` is owned by LambdaInvokeStep: use ${replacement} instead, got a value for \`functionProps.${key}\``);
-    }
-  }
-  if (functionProps.environment && DECLARED_OUTPUT_VARIABLES_ENV in functionProps.environment) {
-    throw new Error(`\`functionProps.environment\` must not set ${DECLARED_OUTPUT_VARIABLES_ENV}: it is set from \`outputVariables\`, got '${functionProps.environment[DECLARED_OUTPUT_VARIABLES_ENV]}'`);
-  }
-}
-
-function checkFailureDestination(props: LambdaInvokeStepProps) {
-  const enabled = props.failureDestinationEnabled ?? true;
-  if (!enabled && props.failureDestination) {
-    throw new Error('`failureDestination` cannot be set when `failureDestinationEnabled` is false: remove one of them, got both');
-  }
-  const queueOptions = (['failureQueueRetentionPeriod', 'failureQueueEncryptionKey'] as const).filter(key => props[key] !== undefined);
-  if (queueOptions.length > 0 && (props.failureDestination || !enabled)) {
-    const reason = props.failureDestination ? '`failureDestination` is given' : '`failureDestinationEnabled` is false';
-    throw new Error(`\`${queueOptions.join('`, `')}\` configure the default failure queue, which is not created because ${reason}: remove them`);
-  }
-  const retention = props.failureQueueRetentionPeriod;
-  if (retention && !retention.isUnresolved()) {
-    checkSecondsRange('failureQueueRetentionPeriod', retention, 60, Duration.days(14).toSeconds());
-  }
-}
-
-function checkAsyncInvokeConfig(props: LambdaInvokeStepProps) {
-  const retries = props.retryAttempts;
-  if (retries !== undefined && !Token.isUnresolved(retries) && !(Number.isInteger(retries) && retries >= 0 && retries <= 2)) {
-    throw new Error(`\`retryAttempts\` must be an integer from 0 to 2 (Lambda asynchronous invocation), got ${retries}`);
-  }
-  if (props.maxEventAge && !props.maxEventAge.isUnresolved()) {
-    checkSecondsRange('maxEventAge', props.maxEventAge, 60, Duration.hours(6).toSeconds());
-  }
-}
-
-function checkSecondsRange(prop: string, duration: Duration, min: number, max: number) {
-  const seconds = duration.toSeconds({ integral: false });
-  if (seconds < min || seconds > max) {
-    throw new Error(`\`${prop}\` must be from ${min} to ${max} seconds, got ${seconds} seconds (${duration.toHumanString()})`);
+    suppressNagFindings(this.jobResultPolicy.node.defaultChild, [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult have no resource-level permissions: CodePipeline requires *.',
+      applies_to: ['Resource::*'],
+    }]);
+    suppressNagFindings(this.failureQueue?.node.defaultChild, [{
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the function\'s on-failure destination, the dead-letter store for its asynchronous events; a queue behind it would only move the problem.',
+    }]);
   }
 }

@@ -3,7 +3,7 @@ import { invoke, lambdaContext } from './support/invoke';
 import { LoopbackS3 } from './support/s3';
 import { unzipFiles, zipFiles } from './support/zip';
 import { handler } from '../example/smoke-test';
-import { LoopbackCodePipeline } from '../src/testing/codepipeline-endpoint';
+import { LoopbackCodePipeline } from '../src/testing/endpoints/codepipeline';
 
 // The example's handler as written, with the runtime's default clients: the standard SDK
 // environment variables point them at the loopback endpoints.

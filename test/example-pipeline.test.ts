@@ -2,9 +2,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { findAction } from './helpers';
+import { appWithoutBundling, findAction } from './support/template';
 import { ExamplePipelineStack } from '../example/pipeline-stack';
 
 const ASSET_HASH = /[0-9a-f]{64}/;
@@ -17,7 +16,7 @@ expect.addSnapshotSerializer({
 });
 
 function synthExample() {
-  const app = new App();
+  const app = appWithoutBundling();
   const stack = new ExamplePipelineStack(app, 'LambdaInvokeStepExample');
   return Template.fromStack(stack);
 }

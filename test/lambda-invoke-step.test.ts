@@ -11,8 +11,8 @@ import {
   aws_sns as sns,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { findAction, HANDLER_ENTRY, onlyLogicalId, pipelineStack, roleRunningAction, statementsOfRole } from './helpers';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
+import { findAction, HANDLER_ENTRY, onlyLogicalId, pipelineStack, roleRunningAction, statementsOfRole } from './support/template';
 
 function synthStep(props: Partial<LambdaInvokeStepProps> = {}) {
   const { stack, pipeline, source } = pipelineStack();

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { measureArtifactCopy } from './support/measure';
 import { LoopbackS3 } from './support/s3';
 import { temporaryDirectory, unzipFiles, zipDirectory } from './support/zip';
-import { LoopbackCodePipeline } from '../src/testing/codepipeline-endpoint';
+import { LoopbackCodePipeline } from '../src/testing/endpoints/codepipeline';
 
 const MB = 1024 * 1024;
 let s3: LoopbackS3;

@@ -6,7 +6,7 @@ import { CapturingLogger, invoke, lambdaContext } from './support/invoke';
 import { LoopbackS3 } from './support/s3';
 import { listFiles, temporaryDirectory, unzipFiles, writeFiles, zipFiles, zipSlipArchive } from './support/zip';
 import { ArtifactCredentials, JobFailure, NotAJobEventError, PipelineJob, PipelineJobHandlerOptions, StepFunction, pipelineJobHandler } from '../src/runtime';
-import { LoopbackCodePipeline } from '../src/testing/codepipeline-endpoint';
+import { LoopbackCodePipeline } from '../src/testing/endpoints/codepipeline';
 
 const GUIDE_BUCKET = 'codepipeline-us-west-2-123456789012';
 const GUIDE_INPUT_KEY = 'my-pipeline/SourceArti/Xk3pQ9z';

@@ -6,20 +6,8 @@ import { pipeline } from 'stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import * as yauzl from 'yauzl';
 import * as yazl from 'yazl';
-import { ArtifactLocation } from './event';
 import { s3Module } from './s3';
-
-/** One entry of a zipped artifact. */
-export interface ArtifactEntry {
-  /** The entry's path inside the artifact, with forward slashes. */
-  readonly path: string;
-  /** Uncompressed size in bytes. */
-  readonly size: number;
-  readonly isDirectory: boolean;
-}
-
-/** Files to write into an output artifact: path inside the artifact → content. */
-export type ArtifactFiles = Record<string, string | Uint8Array>;
+import type { ArtifactEntry, ArtifactFiles, ArtifactLocation } from './types';
 
 /** What artifacts need from the job they belong to. */
 export interface ArtifactContext {

@@ -1,44 +1,5 @@
-/** The shape of a CodePipeline Invoke/Lambda job event, as far as the runtime reads it. */
-
-export interface ArtifactCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken: string;
-}
-
-export interface ArtifactLocation {
-  readonly name: string;
-  readonly revision?: string;
-  readonly bucketName: string;
-  readonly objectKey: string;
-}
-
-export interface JobEvent {
-  readonly id: string;
-  readonly accountId: string;
-  readonly userParameters?: string;
-  readonly inputArtifacts: ArtifactLocation[];
-  readonly outputArtifacts: ArtifactLocation[];
-  readonly credentials?: ArtifactCredentials;
-  readonly continuationToken?: string;
-  readonly encryptionKeyId?: string;
-}
-
-/** The event is not a CodePipeline job at all: there is no job to report to. */
-export class NotAJobEventError extends Error {
-  constructor(missing: string) {
-    super(`The event is not a CodePipeline job event: ${missing}. No job result was reported.`);
-    this.name = 'NotAJobEventError';
-  }
-}
-
-/** The event names a job but its data cannot be used. */
-export class MalformedJobEventError extends Error {
-  constructor(public readonly jobId: string, problem: string) {
-    super(`The CodePipeline job event is malformed: ${problem}`);
-    this.name = 'MalformedJobEventError';
-  }
-}
+import { MalformedJobEventError, NotAJobEventError } from './errors';
+import type { ArtifactCredentials, ArtifactLocation, JobEvent } from './types';
 
 const isObject = (value: unknown): value is Record<string, any> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;

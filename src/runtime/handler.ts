@@ -6,53 +6,13 @@ import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultComm
 import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import type { S3Client } from '@aws-sdk/client-s3';
-import { DECLARED_OUTPUT_VARIABLES_ENV } from '../limits';
-import { ArtifactCredentials, JobEvent, MalformedJobEventError, parseJobEvent, redact } from './event';
+import { JobFailure, MalformedJobEventError } from './errors';
+import { parseJobEvent, redact } from './event';
 import { PipelineJob } from './job';
-import { JobFailure, JobResult, failureDetails, successRequest } from './results';
+import { failureDetails, successRequest } from './results';
 import { s3Module } from './s3';
-
-/** Where the runtime writes its log lines. Never given the event or credentials. */
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-/** The parts of the Lambda context the runtime uses. */
-export interface LambdaContext {
-  readonly awsRequestId: string;
-  getRemainingTimeInMillis(): number;
-}
-
-export interface PipelineJobHandlerOptions {
-  /** @default a CodePipelineClient with the function's own credentials and region */
-  readonly codePipelineClient?: CodePipelineClient;
-  /** Builds the S3 client for the job's artifacts from the job's temporary credentials. @default new S3Client({ credentials }) */
-  readonly createS3Client?: (credentials: ArtifactCredentials) => S3Client;
-  /** @default console */
-  readonly logger?: Logger;
-  /**
-   * How long before the function's timeout the runtime gives up on an unfinished step and
-   * reports a failure, so that the action never waits for CodePipeline's 20 minute timeout.
-   * It must leave time to report: a PutJobFailureResult call usually takes well under a second.
-   *
-   * @default 10000
-   */
-  readonly timeoutMarginMillis?: number;
-  /**
-   * Output variables the step must report before it may succeed.
-   *
-   * @default the JSON array in the CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES environment variable, which LambdaInvokeStep sets from `outputVariables`
-   */
-  readonly declaredOutputVariables?: string[];
-}
-
-/** The step's own code: it does the job's work and returns its result. */
-export type StepFunction = (job: PipelineJob) => Promise<JobResult | void> | JobResult | void;
-
-/** The Lambda handler `pipelineJobHandler` returns. */
-export type PipelineJobLambdaHandler = (event: unknown, context: LambdaContext) => Promise<void>;
+import type { ArtifactCredentials, JobEvent, JobResult, LambdaContext, Logger, PipelineJobHandlerOptions, PipelineJobLambdaHandler, StepFunction } from './types';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from '../private/limits';
 
 export const DEFAULT_TIMEOUT_MARGIN_MILLIS = 10_000;
 

@@ -3,11 +3,23 @@
  * Node.js only; never exported from the jsii entry point.
  */
 export { pipelineJobHandler, DEFAULT_TIMEOUT_MARGIN_MILLIS } from './handler';
-export type { LambdaContext, Logger, PipelineJobHandlerOptions, PipelineJobLambdaHandler, StepFunction } from './handler';
 export { PipelineJob } from './job';
 export { InputArtifact, OutputArtifact } from './artifacts';
-export type { ArtifactEntry, ArtifactFiles } from './artifacts';
-export { JobFailure, RESULT_LIMITS } from './results';
-export type { CurrentRevision, ExecutionDetails, FailureType, JobContinuation, JobResult, JobSuccess } from './results';
-export { NotAJobEventError } from './event';
-export type { ArtifactCredentials } from './event';
+export { RESULT_LIMITS } from './results';
+export { JobFailure, NotAJobEventError } from './errors';
+export type {
+  ArtifactCredentials,
+  ArtifactEntry,
+  ArtifactFiles,
+  CurrentRevision,
+  ExecutionDetails,
+  FailureType,
+  JobContinuation,
+  JobResult,
+  JobSuccess,
+  LambdaContext,
+  Logger,
+  PipelineJobHandlerOptions,
+  PipelineJobLambdaHandler,
+  StepFunction,
+} from './types';

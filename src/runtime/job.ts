@@ -1,6 +1,7 @@
 import { ArtifactContext, InputArtifact, OutputArtifact } from './artifacts';
-import { JobEvent } from './event';
-import { ExecutionDetails, JobContinuation, JobFailure, checkContinuationToken } from './results';
+import { JobFailure } from './errors';
+import { checkContinuationToken } from './results';
+import type { ExecutionDetails, JobContinuation, JobEvent } from './types';
 
 /** The CodePipeline job one invocation works on. */
 export class PipelineJob {

@@ -1,14 +1,7 @@
 import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline';
-import { OUTPUT_VARIABLE_NAME_PATTERN } from '../limits';
-
-/** CodePipeline's failure types (API model FailureType). */
-export type FailureType =
-  | 'JobFailed'
-  | 'ConfigurationError'
-  | 'PermissionError'
-  | 'RevisionOutOfSync'
-  | 'RevisionUnavailable'
-  | 'SystemUnavailable';
+import { JobFailure } from './errors';
+import type { CurrentRevision, ExecutionDetails, FailureType, JobContinuation, JobResult, JobSuccess } from './types';
+import { OUTPUT_VARIABLE_NAME_PATTERN } from '../private/limits';
 
 const FAILURE_TYPES: ReadonlySet<string> = new Set<FailureType>([
   'JobFailed', 'ConfigurationError', 'PermissionError', 'RevisionOutOfSync', 'RevisionUnavailable', 'SystemUnavailable',
@@ -25,46 +18,6 @@ export const RESULT_LIMITS = {
   changeIdentifier: 100,
   revisionSummary: 2048,
 } as const;
-
-/** Throw this (or a subclass) to fail the job with a failure type other than `JobFailed`. */
-export class JobFailure extends Error {
-  constructor(message: string, public readonly failureType: FailureType = 'JobFailed') {
-    super(message);
-    this.name = 'JobFailure';
-  }
-}
-
-/** The revision the action worked on, reported with a success. */
-export interface CurrentRevision {
-  readonly revision: string;
-  readonly changeIdentifier: string;
-  readonly created?: Date;
-  readonly revisionSummary?: string;
-}
-
-/** Details shown in the console for the action's run. */
-export interface ExecutionDetails {
-  /** 1 to 2048 characters. */
-  readonly summary?: string;
-  /** 0 to 100. */
-  readonly percentComplete?: number;
-  /** 1 to 1500 characters. @default the Lambda request id */
-  readonly externalExecutionId?: string;
-}
-
-/** What a step function returns to report success. */
-export interface JobSuccess extends ExecutionDetails {
-  /** Output variables: keys `[A-Za-z0-9@\-_]{1,128}`, string values, 122,880 bytes together. */
-  readonly outputVariables?: Record<string, string>;
-  readonly currentRevision?: CurrentRevision;
-}
-
-/** What `job.continueLater()` returns: the step is not done and CodePipeline invokes it again. */
-export interface JobContinuation extends ExecutionDetails {
-  readonly continuationToken: string;
-}
-
-export type JobResult = JobSuccess | JobContinuation;
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 

@@ -5,11 +5,11 @@ import * as os from 'os';
 import * as path from 'path';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LoopbackCodePipeline, RecordedCall } from './codepipeline-endpoint';
-import { LoopbackS3Endpoint, StoredObjectInfo } from './s3-endpoint';
-import { MAX_ARTIFACTS } from '../limits';
-import { ArtifactFiles, readZip, writeZip } from '../runtime/artifacts';
-import type { PipelineJobLambdaHandler } from '../runtime/handler';
+import { LoopbackCodePipeline, RecordedCall } from './endpoints/codepipeline';
+import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
+import { MAX_ARTIFACTS } from '../private/limits';
+import { readZip, writeZip } from '../runtime/artifacts';
+import type { ArtifactFiles, PipelineJobLambdaHandler } from '../runtime/types';
 
 /** An artifact's files: a map of path → content, or a directory. */
 export type ArtifactSource = ArtifactFiles | string;

@@ -5,7 +5,7 @@ import { promisify } from 'util';
 import { buildSync } from 'esbuild';
 import { LoopbackS3 } from './s3';
 import { temporaryDirectory } from './zip';
-import { LoopbackCodePipeline } from '../../src/testing/codepipeline-endpoint';
+import { LoopbackCodePipeline } from '../../src/testing/endpoints/codepipeline';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
 

@@ -1,19 +1,8 @@
 import { CfnOutput, Stack, aws_codepipeline as codepipeline, aws_iam as iam, pipelines } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { onlyLogicalId, roleRunningAction, statementsOfRole } from './helpers';
-import { AppStage, ENV, pipelinesApp } from './pipelines-app';
-import { LambdaInvokePipelinesStep, LambdaInvokeStep } from '../src';
-
-function pipelineActions(template: Template): Array<{ stage: string; action: any }> {
-  const pipeline = Object.values<any>(template.findResources('AWS::CodePipeline::Pipeline'))[0];
-  return pipeline.Properties.Stages.flatMap((stage: any) => stage.Actions.map((action: any) => ({ stage: stage.Name, action })));
-}
-
-function actionNamed(template: Template, pattern: RegExp) {
-  const found = pipelineActions(template).filter(({ action }) => pattern.test(action.Name));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { LambdaInvokePipelinesStep, LambdaInvokeStep } from '../../src';
+import { AppStage, ENV, pipelinesApp } from '../support/pipelines-app';
+import { actionNamed, onlyLogicalId, pipelineActions, roleRunningAction, statementsOfRole } from '../support/template';
 
 describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wave\'s post', selfMutation => {
   let template: Template;
@@ -200,6 +189,33 @@ describe('bad input', () => {
     wave.addStage(new AppStage(app, 'Beta', { env: ENV }), { post: [smokeTest] });
     wave.addStage(prod, { post: [smokeTest] });
     expect(synthesize(pipelineStack)).toThrow("LambdaInvokePipelinesStep 'SmokeTest' is placed in the pipeline 2 times (post of stage Beta, post of stage Prod)");
+  });
+
+  test('one LambdaInvokeStep with a variablesNamespace behind two steps of one pipeline, which CodePipeline would reject', () => {
+    const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp({ constructProps: { variablesNamespace: 'SmokeTest' } });
+    pipeline.addStage(new AppStage(app, 'Beta', { env: ENV }), { post: [new LambdaInvokePipelinesStep('BetaTest', { lambdaInvokeStep: smokeTestFunction })] });
+    pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('ProdTest', { lambdaInvokeStep: smokeTestFunction })] });
+    expect(synthesize(pipelineStack)).toThrow("[PipelineStack/SmokeTestFunction] `variablesNamespace` 'SmokeTest' would name the variables of two actions of pipeline "
+      + 'PipelineStack/Pipeline/Pipeline (PipelineStack/Pipeline/Pipeline/Beta/BetaTest and PipelineStack/Pipeline/Pipeline/Prod/ProdTest), which CodePipeline rejects');
+  });
+
+  test('a variablesNamespace on the LambdaInvokeStep names the action when no later step reads its variables', () => {
+    const { pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp({ constructProps: { variablesNamespace: 'SmokeTest' } });
+    pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('ProdTest', { lambdaInvokeStep: smokeTestFunction })] });
+    const template = Template.fromStack(pipelineStack);
+    expect(actionNamed(template, /ProdTest$/).action.Namespace).toBe('SmokeTest');
+    Annotations.fromStack(pipelineStack).hasNoWarning('*', Match.stringLikeRegexp('variablesNamespace'));
+  });
+
+  test('a variablesNamespace that CDK Pipelines replaces, because a later step reads variable(), is warned about', () => {
+    const { pipeline, pipelineStack, prod, smokeTest } = pipelinesApp({ constructProps: { variablesNamespace: 'SmokeTest' } });
+    const publish = new pipelines.ShellStep('Publish', { commands: ['echo $URL'], env: { URL: smokeTest.variable('REPORT_URL') } });
+    pipeline.addStage(prod, { post: [smokeTest, publish] });
+    const template = Template.fromStack(pipelineStack);
+    const namespace = actionNamed(template, /SmokeTest$/).action.Namespace;
+    expect(namespace).toBe('Prod@SmokeTest');
+    Annotations.fromStack(pipelineStack).hasWarning('/PipelineStack/SmokeTestFunction', Match.stringLikeRegexp(
+      `LambdaInvokePipelinesStep 'SmokeTest' reads its variables through variable\\(\\), so CDK Pipelines names them '${namespace}': \`variablesNamespace\` 'SmokeTest' does not apply`));
   });
 
   test('one LambdaInvokeStep behind two steps is fine, and is created once', () => {

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import { CodePipelineClient, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
-import { temporaryDirectory, writeFiles } from './support/zip';
-import { handler as exampleHandler } from '../example/smoke-test';
-import { runStep, StepRunError } from '../src/testing';
-import { handler as continuingHandler } from './fixtures/continuing-handler';
+import { handler as exampleHandler } from '../../example/smoke-test';
+import { runStep, StepRunError } from '../../src/testing';
+import { handler as continuingHandler } from '../fixtures/continuing-handler';
+import { temporaryDirectory, writeFiles } from '../support/zip';
 
 const SOURCE = { 'index.html': '<h1>hi</h1>', 'src/app.js': 'console.log(1)' };
 

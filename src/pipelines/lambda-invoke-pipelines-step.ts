@@ -1,19 +1,16 @@
 import {
+  Annotations,
   Stack,
   Stage,
   Token,
   aws_codepipeline as codepipeline,
   pipelines,
 } from 'aws-cdk-lib';
-// The output plumbing CodeBuildStep.exportedVariable() uses; aws-cdk-lib exports this path.
-import { StepOutput } from 'aws-cdk-lib/pipelines/lib/helpers-internal';
 import { Construct } from 'constructs';
-import { LambdaInvokeStep } from './lambda-invoke-step';
-import { ExplainedLambdaInvokeAction } from './nag';
-import { checkArtifactCount, checkUserParameters } from './validation';
-
-/** CodePipeline's name for the engine that resolves step outputs to `#{namespace.variable}`. */
-const CODEPIPELINE_ENGINE = 'codepipeline';
+import { LambdaInvokeStep } from '../lambda-invoke-step';
+import { placementsOf } from '../private/placements';
+import { stepVariable } from '../private/step-output';
+import { checkArtifactCount, checkUserParameters, errorAt } from '../private/validation';
 
 /**
  * Properties of a `LambdaInvokePipelinesStep`.
@@ -81,31 +78,33 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
 
   constructor(id: string, props: LambdaInvokePipelinesStepProps) {
     super(id);
-    this.lambdaInvokeStep = props.lambdaInvokeStep;
-    const constructProps = props.lambdaInvokeStep._props;
+    const construct = props.lambdaInvokeStep;
+    this.lambdaInvokeStep = construct;
+    const subject = `LambdaInvokePipelinesStep '${id}': `;
+    const constructProps = construct._props;
     for (const prop of ['inputs', 'outputs'] as const) {
       if (constructProps[prop]?.length) {
-        throw new Error(`LambdaInvokePipelinesStep '${id}': the LambdaInvokeStep's \`${prop}\` (codepipeline.Artifact) do not apply in CDK Pipelines; `
+        throw errorAt(construct, `${subject}the LambdaInvokeStep's \`${prop}\` (codepipeline.Artifact) do not apply in CDK Pipelines; `
           + `give file sets as \`inputs\`${prop === 'outputs' ? ' and set `producesOutput`' : ''} of the LambdaInvokePipelinesStep instead, got ${constructProps[prop]!.length}`);
       }
     }
     const ownParameters = props.userParameters !== undefined || props.userParametersString !== undefined;
     const constructParameters = constructProps.userParameters !== undefined || constructProps.userParametersString !== undefined;
     if (ownParameters && constructParameters) {
-      throw new Error(`LambdaInvokePipelinesStep '${id}': user parameters are set both here and on the LambdaInvokeStep; set them in one place`);
+      throw errorAt(construct, `${subject}user parameters are set both here and on the LambdaInvokeStep; set them in one place`);
     }
     const parameters = ownParameters ? props : constructProps;
     if (parameters.userParameters !== undefined && parameters.userParametersString !== undefined) {
-      throw new Error('`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both');
+      throw errorAt(construct, `${subject}\`userParameters\` and \`userParametersString\` are mutually exclusive: set one of them, got both`);
     }
     this.userParameters = parameters.userParameters;
     this.userParametersString = parameters.userParametersString;
 
-    checkArtifactCount('inputs', props.inputs);
+    checkArtifactCount(construct, 'inputs', props.inputs, subject);
     this.inputFileSets = (props.inputs ?? []).map((producer, index) => {
       const fileSet = producer.primaryOutput;
       if (!fileSet) {
-        throw new Error(`LambdaInvokePipelinesStep '${id}': \`inputs[${index}]\` (${producer}) produces no file set`);
+        throw errorAt(construct, `${subject}\`inputs[${index}]\` (${producer}) produces no file set`);
       }
       this.addDependencyFileSet(fileSet);
       return fileSet;
@@ -141,7 +140,7 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
    */
   public variable(name: string): string {
     this.lambdaInvokeStep._checkVariableName(name);
-    return new StepOutput(this, CODEPIPELINE_ENGINE, name).toString();
+    return stepVariable(this, name);
   }
 
   /** Adds the step's action to the pipeline; CDK Pipelines calls it. */
@@ -149,60 +148,41 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
     const placement = `action ${options.actionName} of stage ${stage.stageName}`;
     if (this.placedIn) {
       // Reached only by a placement the pipeline scan could not see (for example a pipeline in another stage).
-      throw placedTwice(this, [this.placedIn, placement]);
+      throw placedTwice(this, this.lambdaInvokeStep, [this.placedIn, placement]);
     }
     this.placedIn = placement;
     checkSameEnvironment(this.id, this.lambdaInvokeStep, options.scope);
 
+    const construct = this.lambdaInvokeStep;
     const userParameters = this.userParameters && replaceStackOutputs(this.userParameters, output => options.stackOutputsMap.toCodePipeline(output));
-    checkUserParameters(options.scope, { userParameters, userParametersString: this.userParametersString });
-    stage.addAction(new ExplainedLambdaInvokeAction({
+    checkUserParameters(construct, { userParameters, userParametersString: this.userParametersString }, `LambdaInvokePipelinesStep '${this.id}': `);
+    if (options.variablesNamespace !== undefined && construct.variablesNamespace !== undefined) {
+      Annotations.of(construct).addWarningV2('cdk-lambda-invoke-step:namespaceReplaced',
+        `LambdaInvokePipelinesStep '${this.id}' reads its variables through variable(), so CDK Pipelines names them '${options.variablesNamespace}': `
+        + `\`variablesNamespace\` '${construct.variablesNamespace}' does not apply to this action and #{${construct.variablesNamespace}.<name>} will not resolve in it.`);
+    }
+    stage.addAction(construct._newAction({
       actionName: options.actionName,
       runOrder: options.runOrder,
-      lambda: this.lambdaInvokeStep.lambdaFunction,
       inputs: this.inputFileSets.map(fileSet => options.artifacts.toCodePipeline(fileSet)),
       outputs: this.primaryOutput ? [options.artifacts.toCodePipeline(this.primaryOutput)] : undefined,
       userParameters,
       userParametersString: this.userParametersString,
-      variablesNamespace: options.variablesNamespace ?? this.lambdaInvokeStep.variablesNamespace,
-      role: this.lambdaInvokeStep._props.actionRole,
+      variablesNamespace: options.variablesNamespace ?? construct.variablesNamespace,
     }));
     return { runOrdersConsumed: 1 };
   }
 }
 
-/** Where `step` is placed in the CDK Pipelines of the app stage that holds `scope`, such as `post of stage Prod`. */
-function placements(step: pipelines.Step, scope: Construct): string[] {
-  const root = Stage.of(scope) ?? scope.node.root;
-  const found: string[] = [];
-  const look = (steps: pipelines.Step[], where: string) => {
-    found.push(...steps.filter(candidate => candidate === step).map(() => where));
-  };
-  for (const pipeline of root.node.findAll().filter(pipelines.PipelineBase.isPipeline)) {
-    for (const wave of pipeline.waves) {
-      look(wave.pre, `pre of wave ${wave.id}`);
-      look(wave.post, `post of wave ${wave.id}`);
-      for (const stage of wave.stages) {
-        look(stage.pre, `pre of stage ${stage.stageName}`);
-        look(stage.post, `post of stage ${stage.stageName}`);
-        for (const stack of stage.stacks) {
-          look([...stack.pre, ...stack.changeSet, ...stack.post], `steps of stack ${stack.stackName}`);
-        }
-      }
-    }
-  }
-  return found;
-}
-
-function refuseSecondPlacement(step: pipelines.Step, scope: Construct) {
-  const places = placements(step, scope);
+function refuseSecondPlacement(step: pipelines.Step, construct: LambdaInvokeStep) {
+  const places = placementsOf(step, construct);
   if (places.length > 1) {
-    throw placedTwice(step, places);
+    throw placedTwice(step, construct, places);
   }
 }
 
-function placedTwice(step: pipelines.Step, places: string[]): Error {
-  return new Error(`LambdaInvokePipelinesStep '${step.id}' is placed in the pipeline ${places.length} times (${places.join(', ')}): `
+function placedTwice(step: pipelines.Step, construct: LambdaInvokeStep, places: string[]): Error {
+  return errorAt(construct, `LambdaInvokePipelinesStep '${step.id}' is placed in the pipeline ${places.length} times (${places.join(', ')}): `
     + 'a step runs once, so make one LambdaInvokePipelinesStep per place; they may share the same LambdaInvokeStep');
 }
 
@@ -210,13 +190,13 @@ function checkSameEnvironment(id: string, lambdaInvokeStep: LambdaInvokeStep, pi
   const functionStack = Stack.of(lambdaInvokeStep);
   const pipelineStack = Stack.of(pipelineScope);
   if (Stage.of(functionStack) !== Stage.of(pipelineStack)) {
-    throw new Error(`LambdaInvokePipelinesStep '${id}': the LambdaInvokeStep is in stack ${functionStack.node.path}, inside a stage the pipeline deploys, `
+    throw errorAt(lambdaInvokeStep, `LambdaInvokePipelinesStep '${id}': the LambdaInvokeStep is in stack ${functionStack.node.path}, inside a stage the pipeline deploys, `
       + `but the pipeline's action must reference it from ${pipelineStack.node.path}: define the LambdaInvokeStep in the pipeline's stack or another stack beside it`);
   }
   for (const part of ['account', 'region'] as const) {
     const [functionValue, pipelineValue] = [functionStack[part], pipelineStack[part]];
     if (!Token.isUnresolved(functionValue) && !Token.isUnresolved(pipelineValue) && functionValue !== pipelineValue) {
-      throw new Error(`LambdaInvokePipelinesStep '${id}': the function's ${part} (${functionValue}) differs from the pipeline's (${pipelineValue}); `
+      throw errorAt(lambdaInvokeStep, `LambdaInvokePipelinesStep '${id}': the function's ${part} (${functionValue}) differs from the pipeline's (${pipelineValue}); `
         + 'only a function in the pipeline\'s own account and region is supported');
     }
   }

@@ -1,11 +1,11 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
-import { fixtureEvent, fixtureSecrets } from './support/fixtures';
-import { LoopbackS3 } from './support/s3';
-import { ExamplePipelineStack } from '../example/pipeline-stack';
-import { LambdaInvokeStep } from '../src';
-import { StepRun, StepRunError, runSynthesizedStep } from '../src/testing';
+import { ExamplePipelineStack } from '../../example/pipeline-stack';
+import { LambdaInvokeStep } from '../../src';
+import { StepRun, StepRunError, runSynthesizedStep } from '../../src/testing';
+import { fixtureEvent, fixtureSecrets } from '../support/fixtures';
+import { LoopbackS3 } from '../support/s3';
 
 // The example app's step as it would be deployed: its bundled asset from the cloud assembly,
 // run in a process of its own against s3rver (a third-party S3 implementation) and the
@@ -67,7 +67,7 @@ test('the example step fails with a ConfigurationError when its parameters lack 
 test('a declared variable the function does not report fails the job, naming it', async () => {
   const stack = new Stack(new App(), 'Undeclared');
   const step = new LambdaInvokeStep(stack, 'Smoke', {
-    entry: path.join(__dirname, '..', 'example', 'smoke-test.ts'),
+    entry: path.join(__dirname, '..', '..', 'example', 'smoke-test.ts'),
     outputVariables: ['REPORT_URL', 'BUILD_ID'],
   });
   const run = await recorded(runSynthesizedStep(step, {
@@ -82,7 +82,7 @@ test('a declared variable the function does not report fails the job, naming it'
 
 test('a continuing step is invoked again with its token until it finishes', async () => {
   const stack = new Stack(new App(), 'Continuing');
-  new LambdaInvokeStep(stack, 'Rounds', { entry: path.join(__dirname, 'fixtures', 'continuing-handler.ts'), outputVariables: ['ROUNDS'] });
+  new LambdaInvokeStep(stack, 'Rounds', { entry: path.join(__dirname, '..', 'fixtures', 'continuing-handler.ts'), outputVariables: ['ROUNDS'] });
   const run = await recorded(runSynthesizedStep(stack, { s3: s3rverAs() }));
   expect(run.outcome).toBe('succeeded');
   expect(run.invocations).toBe(3);
@@ -130,7 +130,7 @@ test('the action reference fixture event, as it is: a continued job whose parame
 
 test('a bundled handler that never reports is timed out with a clear error and its process is stopped', async () => {
   const stack = new Stack(new App(), 'Hanging');
-  new LambdaInvokeStep(stack, 'Hangs', { entry: path.join(__dirname, 'fixtures', 'hanging-handler.ts') });
+  new LambdaInvokeStep(stack, 'Hangs', { entry: path.join(__dirname, '..', 'fixtures', 'hanging-handler.ts') });
   const started = Date.now();
   await expect(runSynthesizedStep(stack, { s3: s3rverAs(), timeoutMillis: 500 }))
     .rejects.toThrow('The handler did not finish within its 500 ms timeout and reported no result in invocation 1');
@@ -142,7 +142,7 @@ test('a bundled handler that never reports is timed out with a clear error and i
 test('a stack without a LambdaInvokeStep, or with two, is a clear error', async () => {
   await expect(runSynthesizedStep(new Stack(new App(), 'Empty'))).rejects.toThrow(new StepRunError('Stack Empty holds no LambdaInvokeStep'));
   const two = new Stack(new App(), 'Two');
-  const entry = path.join(__dirname, 'fixtures', 'handler.ts');
+  const entry = path.join(__dirname, '..', 'fixtures', 'handler.ts');
   new LambdaInvokeStep(two, 'First', { entry });
   new LambdaInvokeStep(two, 'Second', { entry });
   await expect(runSynthesizedStep(two)).rejects.toThrow('Stack Two holds 2 LambdaInvokeSteps (Two/First, Two/Second): pass the one to run');

@@ -1,7 +1,7 @@
 import { App, CfnOutput, Stack, StackProps, Stage, StageProps, aws_s3 as s3, aws_sqs as sqs, pipelines } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { HANDLER_ENTRY } from './helpers';
-import { LambdaInvokePipelinesStep, LambdaInvokePipelinesStepProps, LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
+import { HANDLER_ENTRY } from './template';
+import { LambdaInvokePipelinesStep, LambdaInvokePipelinesStepProps, LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
 
 export const ENV = { account: '111111111111', region: 'us-east-1' };
 

@@ -1,6 +1,7 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import {
-  App,
   Duration,
   Lazy,
   Stack,
@@ -10,16 +11,19 @@ import {
   aws_lambda_destinations as destinations,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
-import { HANDLER_ENTRY } from './helpers';
-import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
+import { Template } from 'aws-cdk-lib/assertions';
+import { LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
+import { HANDLER_ENTRY, appWithoutBundling } from '../support/template';
 
-// Bundling is not what these tests are about; skipping it keeps each construction cheap.
-const newStack = () => new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Validation');
+const newStack = () => new Stack(appWithoutBundling(), 'Validation');
 
 function construct(props: Partial<LambdaInvokeStepProps> = {}, id = 'Step') {
   const stack = newStack();
   return new LambdaInvokeStep(stack, id, { entry: HANDLER_ENTRY, ...props });
 }
+
+/** Synthesizes the step's stack: checks of values that hold tokens run then. */
+const synthesized = (step: LambdaInvokeStep) => () => Template.fromStack(Stack.of(step));
 
 const artifacts = (count: number) => Array.from({ length: count }, (_, i) => new codepipeline.Artifact(`Artifact${i}`));
 
@@ -45,8 +49,8 @@ describe('user parameters', () => {
       .toThrow(/`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both/);
   });
 
-  test('resolved userParameters over 1000 characters', () => {
-    expect(() => construct({ userParameters: { text: 'x'.repeat(990) } }))
+  test('resolved userParameters over 1000 characters, checked when the app is synthesized', () => {
+    expect(synthesized(construct({ userParameters: { text: 'x'.repeat(990) } })))
       .toThrow('`userParameters` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1001');
   });
 
@@ -74,8 +78,24 @@ describe('user parameters', () => {
   test('the literal part around a token is still counted', () => {
     const stack = newStack();
     const queue = new sqs.Queue(stack, 'Queue');
-    expect(() => new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParameters: { url: queue.queueUrl, pad: 'p'.repeat(990) } }))
-      .toThrow(/`userParameters` must be at most 1000 characters once resolved .*, got 1009/);
+    const step = new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParameters: { url: queue.queueUrl, pad: 'p'.repeat(990) } });
+    expect(synthesized(step)).toThrow(/\[Validation\/Step\] `userParameters` must be at most 1000 characters once resolved .*, got 1009/);
+  });
+
+  test('a Lazy value is read when the app is synthesized, not when the step is made', () => {
+    let ready = false;
+    const step = construct({
+      userParametersString: Lazy.string({
+        produce: () => {
+          if (!ready) {
+            throw new Error('read before it was ready');
+          }
+          return 'z'.repeat(1001);
+        },
+      }),
+    });
+    ready = true;
+    expect(synthesized(step)).toThrow('[Validation/Step] `userParametersString` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1001');
   });
 });
 
@@ -105,7 +125,12 @@ describe('names', () => {
 
   test('tokens are not rejected as names', () => {
     const token = Lazy.string({ produce: () => 'Later' });
-    expect(() => construct({ actionName: token, variablesNamespace: token })).not.toThrow();
+    expect(synthesized(construct({ actionName: token, variablesNamespace: token }))).not.toThrow();
+  });
+
+  test('a Lazy name is checked once it resolves', () => {
+    expect(synthesized(construct({ variablesNamespace: Lazy.string({ produce: () => 'Not.Valid' }) })))
+      .toThrow("[Validation/Step] `variablesNamespace` must match ^[A-Za-z0-9@\\-_]{1,100}$, got 'Not.Valid'");
   });
 
   test('a run order outside 1 to 999', () => {
@@ -154,20 +179,48 @@ describe('output variables', () => {
 });
 
 describe('entry', () => {
-  test('a file that does not exist', () => {
+  test('a file that does not exist, with how to name it', () => {
     const missing = path.join(__dirname, 'fixtures', 'missing-handler.ts');
     expect(() => construct({ entry: missing }))
-      .toThrow(`\`entry\` must be an existing file, got '${missing}' (resolved to '${missing}')`);
+      .toThrow(`[Validation/Step] \`entry\` must be an existing file, got '${missing}' (resolved from the working directory to '${missing}'; `
+        + 'build it from the defining file\'s directory: path.join(__dirname, ...))');
   });
 
-  test('a directory', () => {
-    expect(() => construct({ entry: path.join(__dirname, 'fixtures.ts') })).toThrow(/`entry` must be an existing file, got '.*fixtures\.ts'/);
-    expect(() => construct({ entry: __dirname })).toThrow(/`entry` must be a JavaScript or TypeScript file .*, got '.*test'/);
+  test('a relative path is resolved from the working directory, and the error says where it looked', () => {
+    expect(() => construct({ entry: 'lambda/smoke-test.ts' }))
+      .toThrow(`\`entry\` must be an existing file, got 'lambda/smoke-test.ts' (resolved from the working directory to '${path.resolve('lambda/smoke-test.ts')}'`);
+  });
+
+  test('a directory, even one named like a source file', () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'entry-'));
+    const namedLikeAFile = path.join(directory, 'handler.ts');
+    fs.mkdirSync(namedLikeAFile);
+    try {
+      expect(() => construct({ entry: namedLikeAFile })).toThrow(`\`entry\` must be an existing file, got '${namedLikeAFile}'`);
+    } finally {
+      fs.rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   test('a file that is not JavaScript or TypeScript', () => {
-    expect(() => construct({ entry: path.join(__dirname, '..', 'package.json') }))
+    expect(() => construct({ entry: path.join(__dirname, '..', '..', 'package.json') }))
       .toThrow(/`entry` must be a JavaScript or TypeScript file \(\.js, \.ts, .*\), got '.*package\.json'/);
+  });
+});
+
+describe('every error names the step it is about', () => {
+  test('a thrown error starts with the construct path, so one step of many can be found', () => {
+    const stack = newStack();
+    new LambdaInvokeStep(stack, 'First', { entry: HANDLER_ENTRY });
+    expect(() => new LambdaInvokeStep(stack, 'Second', { entry: HANDLER_ENTRY, inputs: artifacts(6) }))
+      .toThrow(/^\[Validation\/Second\] `inputs` accepts at most 5/);
+  });
+
+  test('an error found at synthesis names the construct path too', () => {
+    const stack = newStack();
+    new LambdaInvokeStep(stack, 'First', { entry: HANDLER_ENTRY, userParameters: { ok: true } });
+    const second = new LambdaInvokeStep(stack, 'Second', { entry: HANDLER_ENTRY, userParameters: { text: 'x'.repeat(1000) } });
+    expect(synthesized(second)).toThrow(/\[Validation\/Second\] `userParameters` must be at most 1000 characters/);
   });
 });
 

@@ -1,0 +1,28 @@
+/** The errors the runtime throws, and the one a step throws to choose its failure type. */
+
+import type { FailureType } from './types';
+
+/** Throw this (or a subclass) to fail the job with a failure type other than `JobFailed`. */
+export class JobFailure extends Error {
+  constructor(message: string, public readonly failureType: FailureType = 'JobFailed') {
+    super(message);
+    this.name = 'JobFailure';
+  }
+}
+
+/** The event is not a CodePipeline job at all: there is no job to report to. */
+export class NotAJobEventError extends Error {
+  constructor(missing: string) {
+    super(`The event is not a CodePipeline job event: ${missing}. No job result was reported.`);
+    this.name = 'NotAJobEventError';
+  }
+}
+
+/** The event names a job but its data cannot be used. */
+export class MalformedJobEventError extends Error {
+  constructor(public readonly jobId: string, problem: string) {
+    super(`The CodePipeline job event is malformed: ${problem}`);
+    this.name = 'MalformedJobEventError';
+  }
+}
+

@@ -1,0 +1,127 @@
+// eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
+import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+// eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { PipelineJob } from './job';
+
+/** The types of the runtime's API and of the job event as far as the runtime reads it. */
+
+export interface ArtifactCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
+
+export interface ArtifactLocation {
+  readonly name: string;
+  readonly revision?: string;
+  readonly bucketName: string;
+  readonly objectKey: string;
+}
+
+export interface JobEvent {
+  readonly id: string;
+  readonly accountId: string;
+  readonly userParameters?: string;
+  readonly inputArtifacts: ArtifactLocation[];
+  readonly outputArtifacts: ArtifactLocation[];
+  readonly credentials?: ArtifactCredentials;
+  readonly continuationToken?: string;
+  readonly encryptionKeyId?: string;
+}
+
+/** CodePipeline's failure types (API model FailureType). */
+export type FailureType =
+  | 'JobFailed'
+  | 'ConfigurationError'
+  | 'PermissionError'
+  | 'RevisionOutOfSync'
+  | 'RevisionUnavailable'
+  | 'SystemUnavailable';
+
+/** The revision the action worked on, reported with a success. */
+export interface CurrentRevision {
+  readonly revision: string;
+  readonly changeIdentifier: string;
+  readonly created?: Date;
+  readonly revisionSummary?: string;
+}
+
+/** Details shown in the console for the action's run. */
+export interface ExecutionDetails {
+  /** 1 to 2048 characters. */
+  readonly summary?: string;
+  /** 0 to 100. */
+  readonly percentComplete?: number;
+  /** 1 to 1500 characters. @default the Lambda request id */
+  readonly externalExecutionId?: string;
+}
+
+/** What a step function returns to report success. */
+export interface JobSuccess extends ExecutionDetails {
+  /** Output variables: keys `[A-Za-z0-9@\-_]{1,128}`, string values, 122,880 bytes together. */
+  readonly outputVariables?: Record<string, string>;
+  readonly currentRevision?: CurrentRevision;
+}
+
+/** What `job.continueLater()` returns: the step is not done and CodePipeline invokes it again. */
+export interface JobContinuation extends ExecutionDetails {
+  readonly continuationToken: string;
+}
+
+export type JobResult = JobSuccess | JobContinuation;
+
+/** One entry of a zipped artifact. */
+export interface ArtifactEntry {
+  /** The entry's path inside the artifact, with forward slashes. */
+  readonly path: string;
+  /** Uncompressed size in bytes. */
+  readonly size: number;
+  readonly isDirectory: boolean;
+}
+
+/** Files to write into an output artifact: path inside the artifact → content. */
+export type ArtifactFiles = Record<string, string | Uint8Array>;
+
+/** Where the runtime writes its log lines. Never given the event or credentials. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** The parts of the Lambda context the runtime uses. */
+export interface LambdaContext {
+  readonly awsRequestId: string;
+  getRemainingTimeInMillis(): number;
+}
+
+export interface PipelineJobHandlerOptions {
+  /** @default a CodePipelineClient with the function's own credentials and region */
+  readonly codePipelineClient?: CodePipelineClient;
+  /** Builds the S3 client for the job's artifacts from the job's temporary credentials. @default new S3Client({ credentials }) */
+  readonly createS3Client?: (credentials: ArtifactCredentials) => S3Client;
+  /** @default console */
+  readonly logger?: Logger;
+  /**
+   * How long before the function's timeout the runtime gives up on an unfinished step and
+   * reports a failure, so that the action never waits for CodePipeline's 20 minute timeout.
+   * It must leave time to report: a PutJobFailureResult call usually takes well under a second.
+   *
+   * @default 10000
+   */
+  readonly timeoutMarginMillis?: number;
+  /**
+   * Output variables the step must report before it may succeed.
+   *
+   * @default the JSON array in the CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES environment variable, which LambdaInvokeStep sets from `outputVariables`
+   */
+  readonly declaredOutputVariables?: string[];
+}
+
+/** The step's own code: it does the job's work and returns its result. */
+export type StepFunction = (job: PipelineJob) => Promise<JobResult | void> | JobResult | void;
+
+/** The Lambda handler `pipelineJobHandler` returns. */
+export type PipelineJobLambdaHandler = (event: unknown, context: LambdaContext) => Promise<void>;
+

@@ -1,0 +1,39 @@
+import * as path from 'path';
+// The project's lint configuration is .eslintrc.json (projen), which ESLint 9 reads through its legacy class.
+// eslint-disable-next-line import/no-unresolved
+import { LegacyESLint } from 'eslint/use-at-your-own-risk';
+
+// src/runtime/ is bundled into the user's function: the lint rule keeps aws-cdk-lib, constructs
+// and the construct layer out of it. Checked with the rule the lint configuration gives a real
+// runtime file, on sample imports.
+const ROOT = path.join(__dirname, '..', '..');
+
+async function importErrors(source: string): Promise<string[]> {
+  const config = await new LegacyESLint({ cwd: ROOT }).calculateConfigForFile(path.join(ROOT, 'src', 'runtime', 'handler.ts'));
+  const rule = config.rules?.['no-restricted-imports'];
+  const linter = new LegacyESLint({
+    cwd: ROOT,
+    useEslintrc: false,
+    overrideConfig: { parser: config.parser, parserOptions: { sourceType: 'module' }, rules: { 'no-restricted-imports': rule } },
+  });
+  const [result] = await linter.lintText(source, { filePath: path.join(ROOT, 'src', 'runtime', 'probe.ts') });
+  return result.messages.map(message => message.message);
+}
+
+test.each([
+  ["import { Stack } from 'aws-cdk-lib';"],
+  ["import { aws_s3 } from 'aws-cdk-lib/aws-s3';"],
+  ["import { Construct } from 'constructs';"],
+  ["import { LambdaInvokeStep } from '../lambda-invoke-step';"],
+  ["import { checkUserParameters } from '../private/validation';"],
+])('%s is refused under src/runtime/', async source => {
+  expect(await importErrors(source)).toEqual([expect.stringContaining('src/runtime/ runs inside the Lambda function')]);
+});
+
+test('the limits both layers share, the SDK and the runtime\'s own files are allowed', async () => {
+  expect(await importErrors([
+    "import { MAX_ARTIFACTS } from '../private/limits';",
+    "import { S3Client } from '@aws-sdk/client-s3';",
+    "import { PipelineJob } from './job';",
+  ].join('\n'))).toEqual([]);
+});
