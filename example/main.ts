@@ -18,7 +18,7 @@ async function main() {
   const run = await runSynthesizedStep(stack.smokeTest, { inputArtifacts: { Source: sourceDirectory } });
 
   // What the downstream actions will see once CodePipeline fills in the step's variables.
-  const namespace = stages.flatMap(stage => stage.Actions).find(action => action.Name === synthesized.action?.name)?.Namespace;
+  const namespace = synthesized.action?.namespace;
   const resolve = (value: string) => value.replace(/#\{([^.}]+)\.([^}]+)\}/g, (expression, ns, name) =>
     ns === namespace && name in run.outputVariables ? run.outputVariables[name] : expression);
   const downstream = stages.flatMap(stage => stage.Actions)

@@ -49,7 +49,7 @@ test('the example handler reads the source, writes the report and reports the va
   const lines: string[] = [];
   const spy = jest.spyOn(console, 'info').mockImplementation((...args) => void lines.push(args.join(' ')));
   try {
-    expect(await invoke(handler, event, lambdaContext())).toBeUndefined();
+    expect(await invoke(handler, event, lambdaContext(60_000))).toBeUndefined();
   } finally {
     spy.mockRestore();
   }

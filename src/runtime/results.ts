@@ -1,3 +1,4 @@
+import { inspect } from 'util';
 import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline';
 import { JobFailure } from './errors';
 import type { CurrentRevision, ExecutionDetails, FailureType, JobContinuation, JobResult, JobSuccess } from './types';
@@ -125,13 +126,21 @@ export function successRequest(
 
 /** The failure details for an error the step threw (or the runtime raised). */
 export function failureDetails(error: unknown, requestId: string, redactText: (text: string) => string): FailureDetails {
-  const message = redactText(error instanceof Error ? error.message : String(error)).trim();
+  const message = redactText(describeThrown(error)).trim();
   const failureType = (error as { failureType?: unknown } | undefined)?.failureType;
   return {
     type: typeof failureType === 'string' && FAILURE_TYPES.has(failureType) ? failureType as FailureType : 'JobFailed',
     message: truncate(message || 'The step failed without a message', RESULT_LIMITS.failureMessage),
     externalExecutionId: requestId,
   };
+}
+
+/** What a step threw, as text: an Error's message, a string as it is, anything else shown as a value. */
+function describeThrown(thrown: unknown): string {
+  if (thrown instanceof Error || typeof thrown === 'string') {
+    return thrown instanceof Error ? thrown.message : thrown;
+  }
+  return `The step threw ${inspect(thrown, { depth: 2, breakLength: Infinity })}, which is not an Error`;
 }
 
 function truncate(text: string, max: number): string {

@@ -7,6 +7,8 @@ import * as path from 'path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LoopbackCodePipeline, RecordedCall } from './endpoints/codepipeline';
 import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
+import { LOCAL_REGION, loopbackS3ClientConfig } from './endpoints/s3-client';
+import { lambdaContext } from './lambda-context';
 import { MAX_ARTIFACTS } from '../private/limits';
 import { readZip, writeZip } from '../runtime/artifacts';
 import type { ArtifactFiles, PipelineJobLambdaHandler } from '../runtime/types';
@@ -89,29 +91,6 @@ interface InvocationEnd {
   readonly error?: string;
 }
 
-const REGION = 'us-east-1';
-
-/**
- * One invocation of a bundled handler, run with `node -e` as the Lambda runtime would run it: the
- * module loaded, the handler called with the event and a context, a failed invocation logged by
- * its error only (never the event).
- */
-const BUNDLED_HANDLER_RUNNER = `
-const fs = require('fs');
-const path = require('path');
-const { LOCAL_STEP_ASSET: asset, LOCAL_STEP_HANDLER: handlerName, LOCAL_STEP_EVENT: eventFile, LOCAL_STEP_TIMEOUT: timeout } = process.env;
-const dot = handlerName.lastIndexOf('.');
-const handler = require(path.join(asset, handlerName.slice(0, dot)))[handlerName.slice(dot + 1)];
-const deadline = Date.now() + Number(timeout);
-const context = { awsRequestId: 'local-' + process.pid, getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0) };
-Promise.resolve()
-  .then(() => handler(JSON.parse(fs.readFileSync(eventFile, 'utf8')), context))
-  .then(() => process.exit(0), error => {
-    console.error('Invoke Error ' + (error && error.name) + ': ' + (error && error.message));
-    process.exit(1);
-  });
-`;
-
 /**
  * Runs a step handler end to end on this machine: builds a CodePipeline job event, serves the
  * input artifacts from an S3 endpoint on loopback, receives the CodePipeline calls on another,
@@ -135,20 +114,24 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       throw new StepRunError(`${what} names ${names.length} artifacts (${names.join(', ')}); a Lambda invoke action takes at most ${MAX_ARTIFACTS}`);
     }
   }
-  const codePipeline = await LoopbackCodePipeline.start();
-  const builtInS3 = options.s3 ? undefined : await LoopbackS3Endpoint.start();
-  const s3Endpoint = options.s3?.endpoint ?? builtInS3!.endpoint;
-  const credentials = options.s3?.credentials ?? madeUpCredentials();
-  const s3 = new S3Client({
-    endpoint: s3Endpoint,
-    forcePathStyle: true,
-    region: REGION,
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const timeoutMillis = options.timeoutMillis ?? 60_000;
+  const maxInvocations = options.maxInvocations ?? 10;
+  if (!(Number.isInteger(maxInvocations) && maxInvocations >= 1)) {
+    throw new StepRunError(`maxInvocations must be an integer of at least 1 (the first invocation counts), got ${maxInvocations}`);
+  }
+  if (!(Number.isFinite(timeoutMillis) && timeoutMillis > 0)) {
+    throw new StepRunError(`timeoutMillis must be a number of milliseconds above 0, got ${timeoutMillis}`);
+  }
+  let codePipeline: LoopbackCodePipeline | undefined;
+  let builtInS3: LoopbackS3Endpoint | undefined;
+  let s3: S3Client | undefined;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'step-run-'));
   try {
+    codePipeline = await LoopbackCodePipeline.start();
+    builtInS3 = options.s3 ? undefined : await LoopbackS3Endpoint.start();
+    const s3Endpoint = options.s3?.endpoint ?? builtInS3!.endpoint;
+    const credentials = options.s3?.credentials ?? madeUpCredentials();
+    s3 = new S3Client(loopbackS3ClientConfig(s3Endpoint, credentials));
     const event = options.event
       ? structuredClone(options.event) as any
       : buildEvent(options, inputNames, outputNames, options.s3?.bucket ?? 'pipeline-artifacts', credentials);
@@ -165,8 +148,8 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
     }
     const environment: Record<string, string> = {
       ...options.environment,
-      AWS_REGION: REGION,
-      AWS_DEFAULT_REGION: REGION,
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
       AWS_ACCESS_KEY_ID: 'local-function-role',
       AWS_SECRET_ACCESS_KEY: 'local-function-role',
       AWS_ENDPOINT_URL_CODEPIPELINE: codePipeline.endpoint,
@@ -176,8 +159,6 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
     };
     const logs: string[] = [];
-    const timeoutMillis = options.timeoutMillis ?? 60_000;
-    const maxInvocations = options.maxInvocations ?? 10;
     let invocations = 0;
     let current = event;
     let last: RecordedCall | undefined;
@@ -232,8 +213,8 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       event,
     };
   } finally {
-    s3.destroy();
-    await codePipeline.stop();
+    s3?.destroy();
+    await codePipeline?.stop();
     await builtInS3?.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -277,8 +258,7 @@ function inProcess(handler: PipelineJobLambdaHandler): Invoker {
   return async (event, timeoutMillis, environment, logs) => {
     const restoreEnvironment = setEnvironment(environment);
     const restoreConsole = captureConsole(logs);
-    const deadline = Date.now() + timeoutMillis;
-    const context = { awsRequestId: randomUUID(), getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0) };
+    const context = lambdaContext(timeoutMillis);
     let timer: NodeJS.Timeout | undefined;
     try {
       const finished = Promise.resolve().then(() => handler(event, context)).then(
@@ -302,7 +282,7 @@ function inChildProcess(assetDirectory: string, handlerName: string): Invoker {
   return (event, timeoutMillis, environment, logs) => new Promise((resolve, reject) => {
     const eventFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'step-event-')), 'event.json');
     fs.writeFileSync(eventFile, JSON.stringify(event));
-    const child = spawn(process.execPath, ['-e', BUNDLED_HANDLER_RUNNER], {
+    const child = spawn(process.execPath, [...runnerArguments()], {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_PATH: nodePath,
@@ -338,6 +318,15 @@ function inChildProcess(assetDirectory: string, handlerName: string): Invoker {
       resolve({ timedOut, error: code === 0 || timedOut ? undefined : `exit code ${code}` });
     });
   });
+}
+
+/**
+ * How to start bundled-handler-runner: its compiled JavaScript in the installed package; from this
+ * repository's TypeScript sources (its own tests and main job), through ts-node.
+ */
+function runnerArguments(): string[] {
+  const runner = require.resolve('./bundled-handler-runner');
+  return runner.endsWith('.ts') ? ['-r', require.resolve('ts-node/register/transpile-only'), runner] : [runner];
 }
 
 /** The node_modules holding the AWS SDK, which bundles leave out as the Lambda runtime provides it. */

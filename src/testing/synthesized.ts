@@ -14,7 +14,14 @@ export interface SynthesizedStep {
   readonly environment: Record<string, string>;
   readonly timeoutMillis: number;
   /** The pipeline action that invokes the function, when the template holds one. */
-  readonly action?: { readonly name: string; readonly configuration: any; readonly inputArtifacts: string[]; readonly outputArtifacts: string[] };
+  readonly action?: {
+    readonly name: string;
+    readonly configuration: any;
+    readonly inputArtifacts: string[];
+    readonly outputArtifacts: string[];
+    /** The action's variables namespace, when it has one. */
+    readonly namespace?: string;
+  };
 }
 
 /** Finds the step's bundled function in the synthesized cloud assembly. */
@@ -96,5 +103,6 @@ function findAction(template: any, functionLogicalId: string): SynthesizedStep['
     configuration: action.Configuration,
     inputArtifacts: (action.InputArtifacts ?? []).map((artifact: any) => artifact.Name),
     outputArtifacts: (action.OutputArtifacts ?? []).map((artifact: any) => artifact.Name),
+    namespace: action.Namespace,
   };
 }

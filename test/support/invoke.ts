@@ -1,5 +1,7 @@
-import { randomUUID } from 'crypto';
-import type { LambdaContext, Logger, PipelineJobLambdaHandler } from '../../src/runtime';
+import type { Logger, PipelineJobLambdaHandler } from '../../src/runtime';
+import { lambdaContext } from '../../src/testing/lambda-context';
+
+export { lambdaContext };
 
 /** A logger that keeps every line it is given. */
 export class CapturingLogger implements Logger {
@@ -15,14 +17,8 @@ export class CapturingLogger implements Logger {
   }
 }
 
-/** A Lambda-like context whose remaining time counts down from `timeoutMillis`. */
-export function lambdaContext(timeoutMillis = 60_000, awsRequestId: string = randomUUID()): LambdaContext {
-  const deadline = Date.now() + timeoutMillis;
-  return { awsRequestId, getRemainingTimeInMillis: () => Math.max(deadline - Date.now(), 0) };
-}
-
 /** Invokes the handler; resolves to the error it threw, if it threw. */
-export async function invoke(handler: PipelineJobLambdaHandler, event: unknown, context = lambdaContext()): Promise<Error | undefined> {
+export async function invoke(handler: PipelineJobLambdaHandler, event: unknown, context = lambdaContext(60_000)): Promise<Error | undefined> {
   try {
     await handler(event, context);
     return undefined;

@@ -6,6 +6,7 @@ import { buildSync } from 'esbuild';
 import { LoopbackS3 } from './s3';
 import { temporaryDirectory } from './zip';
 import { LoopbackCodePipeline } from '../../src/testing/endpoints/codepipeline';
+import { LOCAL_REGION } from '../../src/testing/endpoints/s3-client';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
 
@@ -49,12 +50,19 @@ export async function measureArtifactCopy(zipPath: string, s3: LoopbackS3, codeP
     };
     fs.writeFileSync(path.join(work, 'event.json'), JSON.stringify(event));
     // Asynchronously: the S3 server and CodePipeline endpoint run on this process's event loop.
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, 'measure-handler.js'), bundle, path.join(work, 'event.json')], {
+    const measureHandler = [require.resolve('ts-node/register/transpile-only'), path.join(__dirname, 'measure-handler.ts')];
+    const { stdout } = await promisify(execFile)(process.execPath, ['-r', ...measureHandler, bundle, path.join(work, 'event.json')], {
       env: {
-        ...process.env,
+        PATH: process.env.PATH,
         NODE_PATH: path.join(REPOSITORY, 'node_modules'),
-        TEST_S3_ENDPOINT: s3.endpoint,
-        TEST_CODEPIPELINE_ENDPOINT: codePipeline.endpoint,
+        AWS_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: 'function-role',
+        AWS_SECRET_ACCESS_KEY: 'function-role',
+        AWS_ENDPOINT_URL_S3: s3.endpoint,
+        AWS_ENDPOINT_URL_CODEPIPELINE: codePipeline.endpoint,
+        // s3rver does not decode aws-chunked uploads (src/testing/endpoints/s3-client.ts).
+        AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+        AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
       },
       encoding: 'utf8',
       maxBuffer: 1024 * 1024,

@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { ArtifactCredentials } from '../../src/runtime';
+import { loopbackS3ClientConfig } from '../../src/testing/endpoints/s3-client';
 
 // s3rver ships no types. It keeps the access keys it accepts in DUMMY_ACCOUNT; the job events' keys must be in it.
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- untyped CommonJS package
@@ -43,21 +44,10 @@ export class LoopbackS3 {
     this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
-  /**
-   * An S3 client for this server, signing with `credentials` (registered with s3rver first).
-   * Checksums only when required: s3rver does not decode the aws-chunked uploads with trailing
-   * checksums that the SDK sends to S3 by default for streamed bodies.
-   */
+  /** An S3 client for this server, signing with `credentials` (registered with s3rver first). */
   public client(credentials: ArtifactCredentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER', sessionToken: 'none' }): S3Client {
     DUMMY_ACCOUNT.createKeyPair(credentials.accessKeyId, credentials.secretAccessKey);
-    return new S3Client({
-      endpoint: this.endpoint,
-      forcePathStyle: true,
-      region: 'us-east-1',
-      credentials,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    return new S3Client(loopbackS3ClientConfig(this.endpoint, credentials));
   }
 
   /** This server as the testing harness's external S3, with `credentials` registered. */

@@ -1,14 +1,33 @@
 import * as fs from 'fs';
+import * as http from 'http';
 import { CodePipelineClient, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { handler as exampleHandler } from '../../example/smoke-test';
-import { runStep, StepRunError } from '../../src/testing';
+import { LoopbackCodePipeline, LoopbackS3Endpoint, runStep, StepRunError } from '../../src/testing';
 import { handler as continuingHandler } from '../fixtures/continuing-handler';
 import { temporaryDirectory, writeFiles } from '../support/zip';
 
 const SOURCE = { 'index.html': '<h1>hi</h1>', 'src/app.js': 'console.log(1)' };
 
-function activeHandles(): number {
-  return (process as any)._getActiveHandles().length;
+/** Whether anything still answers at `endpoint`. */
+function answers(endpoint: string): Promise<boolean> {
+  return new Promise(resolve => {
+    http.get(endpoint, response => {
+      response.resume();
+      resolve(true);
+    }).on('error', () => resolve(false));
+  });
+}
+
+/** The endpoints the harness starts during `work`, whatever becomes of it. */
+async function endpointsStartedDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const starts = [jest.spyOn(LoopbackCodePipeline, 'start'), jest.spyOn(LoopbackS3Endpoint, 'start')];
+  try {
+    await work().catch(() => undefined);
+    const started = await Promise.allSettled(starts.flatMap(spy => spy.mock.results.map(result => result.value)));
+    return started.flatMap(outcome => outcome.status === 'fulfilled' ? [outcome.value.endpoint] : []);
+  } finally {
+    starts.forEach(spy => spy.mockRestore());
+  }
 }
 
 test('runs a handler end to end: artifacts in, result, variables and artifacts out, logs', async () => {
@@ -67,13 +86,51 @@ test('continuations are followed the way CodePipeline does, up to the limit', as
   expect(resumed.outcome).toBe('succeeded');
 });
 
-test('a handler that never reports times out with a clear error, and nothing is left running', async () => {
-  const before = activeHandles();
-  const started = Date.now();
-  await expect(runStep(() => new Promise(() => undefined), { timeoutMillis: 300 }))
-    .rejects.toThrow(new StepRunError('The handler did not finish within its 300 ms timeout and reported no result in invocation 1: in a pipeline the action would wait until it timed out'));
-  expect(Date.now() - started).toBeLessThan(3_000);
-  expect(activeHandles()).toBeLessThanOrEqual(before);
+test('a handler that never reports times out with a clear error, and both endpoints are stopped', async () => {
+  const endpoints = await endpointsStartedDuring(async () => {
+    await expect(runStep(() => new Promise(() => undefined), { timeoutMillis: 300 }))
+      .rejects.toThrow(new StepRunError('The handler did not finish within its 300 ms timeout and reported no result in invocation 1: in a pipeline the action would wait until it timed out'));
+  });
+  expect(endpoints).toHaveLength(2);
+  expect(await Promise.all(endpoints.map(answers))).toEqual([false, false]);
+});
+
+test('when the second endpoint cannot start, the first is stopped and the start error is passed on', async () => {
+  const failedStart = jest.spyOn(LoopbackS3Endpoint, 'start').mockRejectedValueOnce(new Error('listen EADDRINUSE: address already in use 127.0.0.1'));
+  try {
+    const endpoints = await endpointsStartedDuring(async () => {
+      await expect(runStep(async () => undefined)).rejects.toThrow('listen EADDRINUSE');
+    });
+    expect(endpoints).toHaveLength(1);
+    expect(await answers(endpoints[0])).toBe(false);
+  } finally {
+    failedStart.mockRestore();
+  }
+});
+
+test('an endpoint that cannot listen rejects instead of crashing the process', async () => {
+  const listen = jest.spyOn(http.Server.prototype, 'listen').mockImplementationOnce(function (this: http.Server) {
+    process.nextTick(() => this.emit('error', Object.assign(new Error('listen EACCES: permission denied'), { code: 'EACCES' })));
+    return this;
+  });
+  try {
+    await expect(LoopbackCodePipeline.start()).rejects.toThrow('listen EACCES: permission denied');
+  } finally {
+    listen.mockRestore();
+  }
+});
+
+test.each([0, -1, 1.5])('maxInvocations %p is refused before anything starts', async maxInvocations => {
+  const endpoints = await endpointsStartedDuring(async () => {
+    await expect(runStep(continuingHandler, { maxInvocations }))
+      .rejects.toThrow(new StepRunError(`maxInvocations must be an integer of at least 1 (the first invocation counts), got ${maxInvocations}`));
+  });
+  expect(endpoints).toEqual([]);
+});
+
+test('a timeout that is not a positive number of milliseconds is refused', async () => {
+  await expect(runStep(continuingHandler, { timeoutMillis: 0 }))
+    .rejects.toThrow(new StepRunError('timeoutMillis must be a number of milliseconds above 0, got 0'));
 });
 
 test('a handler that returns without reporting, or throws, is a clear error', async () => {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { ExamplePipelineStack } from '../../example/pipeline-stack';
@@ -6,18 +6,19 @@ import { LambdaInvokeStep } from '../../src';
 import { StepRun, StepRunError, runSynthesizedStep } from '../../src/testing';
 import { fixtureEvent, fixtureSecrets } from '../support/fixtures';
 import { LoopbackS3 } from '../support/s3';
+import { temporaryDirectory } from '../support/zip';
 
 // The example app's step as it would be deployed: its bundled asset from the cloud assembly,
 // run in a process of its own against s3rver (a third-party S3 implementation) and the
 // harness's CodePipeline endpoint.
-const GUIDE_BUCKET = 'codepipeline-us-west-2-123456789012';
+const FIXTURE_BUCKET = 'codepipeline-us-west-2-123456789012';
 const SOURCE = { 'index.html': '<h1>hi</h1>', 'assets/app.js': 'console.log(1)' };
 let s3: LoopbackS3;
 let runs: StepRun[];
 let example: ExamplePipelineStack;
 
 beforeAll(async () => {
-  s3 = await LoopbackS3.start(['artifacts', GUIDE_BUCKET, 'codepipeline-us-east-1-111111111111']);
+  s3 = await LoopbackS3.start(['artifacts', FIXTURE_BUCKET, 'codepipeline-us-east-1-111111111111']);
   example = new ExamplePipelineStack(new App(), 'E2EExample');
 });
 
@@ -93,7 +94,7 @@ test('a continuing step is invoked again with its token until it finishes', asyn
 test('the Lambda guide fixture event, as it is: fixture credentials, JSON parameters without a url', async () => {
   const event = fixtureEvent('job-with-artifacts');
   const run = await recorded(runSynthesizedStep(example.smokeTest, {
-    s3: s3.asExternalS3(GUIDE_BUCKET, event['CodePipeline.job'].data.artifactCredentials),
+    s3: s3.asExternalS3(FIXTURE_BUCKET, event['CodePipeline.job'].data.artifactCredentials),
     event,
     inputArtifacts: {},
   }));
@@ -108,7 +109,7 @@ test('the Lambda guide fixture event with the example\'s artifact names and a ur
   data.inputArtifacts[0].name = 'Source';
   data.outputArtifacts[0].name = 'Report';
   const run = await recorded(runSynthesizedStep(example.smokeTest, {
-    s3: s3.asExternalS3(GUIDE_BUCKET, data.artifactCredentials),
+    s3: s3.asExternalS3(FIXTURE_BUCKET, data.artifactCredentials),
     event,
     inputArtifacts: { Source: SOURCE },
   }));
@@ -131,12 +132,13 @@ test('the action reference fixture event, as it is: a continued job whose parame
 test('a bundled handler that never reports is timed out with a clear error and its process is stopped', async () => {
   const stack = new Stack(new App(), 'Hanging');
   new LambdaInvokeStep(stack, 'Hangs', { entry: path.join(__dirname, '..', 'fixtures', 'hanging-handler.ts') });
-  const started = Date.now();
-  await expect(runSynthesizedStep(stack, { s3: s3rverAs(), timeoutMillis: 500 }))
+  const pidFile = path.join(temporaryDirectory('hanging-'), 'pid');
+  await expect(runSynthesizedStep(stack, { s3: s3rverAs(), timeoutMillis: 500, environment: { HANGING_HANDLER_PID_FILE: pidFile } }))
     .rejects.toThrow('The handler did not finish within its 500 ms timeout and reported no result in invocation 1');
-  expect(Date.now() - started).toBeLessThan(10_000);
-  const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-  expect(processes).not.toContain('LOCAL_STEP_ASSET');
+  const pid = Number(fs.readFileSync(pidFile, 'utf8'));
+  fs.rmSync(path.dirname(pidFile), { recursive: true, force: true });
+  // Signal 0 only asks whether the process exists.
+  expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
 });
 
 test('a stack without a LambdaInvokeStep, or with two, is a clear error', async () => {

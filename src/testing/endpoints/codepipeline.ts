@@ -1,7 +1,8 @@
 import * as http from 'http';
-import { AddressInfo } from 'net';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
+import { listenOnLoopback, stopServer } from './listen';
+import { LOCAL_REGION } from './s3-client';
 
 /** One call the endpoint received. */
 export interface RecordedCall {
@@ -19,9 +20,11 @@ export interface RecordedCall {
 export class LoopbackCodePipeline {
   public static async start(): Promise<LoopbackCodePipeline> {
     const endpoint = new LoopbackCodePipeline();
-    await new Promise<void>(resolve => endpoint.server.listen(0, '127.0.0.1', resolve));
+    endpoint.address = await listenOnLoopback(endpoint.server);
     return endpoint;
   }
+
+  private address = '';
 
   public readonly calls: RecordedCall[] = [];
   private readonly queuedErrors: Array<{ name: string; status: number }> = [];
@@ -43,8 +46,9 @@ export class LoopbackCodePipeline {
     });
   });
 
+  /** The endpoint's URL, `http://127.0.0.1:<port>`. */
   public get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.address;
   }
 
   /** The next calls answer with these service errors, in order (HTTP 400 unless given). */
@@ -56,7 +60,7 @@ export class LoopbackCodePipeline {
   public client(): CodePipelineClient {
     return new CodePipelineClient({
       endpoint: this.endpoint,
-      region: 'us-east-1',
+      region: LOCAL_REGION,
       credentials: { accessKeyId: 'loopback', secretAccessKey: 'loopback' },
       maxAttempts: 1,
     });
@@ -68,7 +72,6 @@ export class LoopbackCodePipeline {
   }
 
   public async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>(resolve => this.server.close(() => resolve()));
+    await stopServer(this.server);
   }
 }

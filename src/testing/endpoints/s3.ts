@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { pipeline } from 'stream/promises';
+import { listenOnLoopback, stopServer } from './listen';
 
 /** How an object was written: the encryption headers of its PutObject request. */
 export interface StoredObjectInfo {
@@ -19,9 +19,16 @@ export interface StoredObjectInfo {
 export class LoopbackS3Endpoint {
   public static async start(): Promise<LoopbackS3Endpoint> {
     const endpoint = new LoopbackS3Endpoint(fs.mkdtempSync(path.join(os.tmpdir(), 'loopback-s3-')));
-    await new Promise<void>(resolve => endpoint.server.listen(0, '127.0.0.1', resolve));
+    try {
+      endpoint.address = await listenOnLoopback(endpoint.server);
+    } catch (error) {
+      fs.rmSync(endpoint.directory, { recursive: true, force: true });
+      throw error;
+    }
     return endpoint;
   }
+
+  private address = '';
 
   private readonly objects = new Map<string, { file: string; info: StoredObjectInfo }>();
   private readonly server = http.createServer((request, response) => {
@@ -33,8 +40,9 @@ export class LoopbackS3Endpoint {
 
   private constructor(private readonly directory: string) {}
 
+  /** The endpoint's URL, `http://127.0.0.1:<port>`. */
   public get endpoint(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.address;
   }
 
   /** How the object was written, or undefined if it does not exist. */
@@ -43,8 +51,7 @@ export class LoopbackS3Endpoint {
   }
 
   public async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>(resolve => this.server.close(() => resolve()));
+    await stopServer(this.server);
     fs.rmSync(this.directory, { recursive: true, force: true });
   }
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { measureArtifactCopy } from './support/measure';
-import { LoopbackS3 } from './support/s3';
-import { temporaryDirectory, unzipFiles, zipDirectory } from './support/zip';
-import { LoopbackCodePipeline } from '../src/testing/endpoints/codepipeline';
+import { LoopbackCodePipeline } from '../../src/testing/endpoints/codepipeline';
+import { measureArtifactCopy } from '../support/measure';
+import { LoopbackS3 } from '../support/s3';
+import { temporaryDirectory, unzipFiles, zipDirectory } from '../support/zip';
 
 const MB = 1024 * 1024;
 let s3: LoopbackS3;

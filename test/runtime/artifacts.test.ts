@@ -1,0 +1,154 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  FIXTURE_BUCKET, FIXTURE_INPUT_KEY, FIXTURE_OUTPUT_KEY, KMS_KEY, codePipeline, expectFailure, jobOf, jobWithArtifacts,
+  onlyCall, putFixtureInput, run, s3, s3Credentials, useRuntimeEndpoints,
+} from '../support/runtime-harness';
+import { listFiles, temporaryDirectory, unzipFiles, writeFiles, zipSlipArchive } from '../support/zip';
+
+useRuntimeEndpoints();
+
+describe('3. artifacts', () => {
+  const binary = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + 11) % 256));
+
+  test('input: lists entries and reads nested text and binary files with the job credentials', async () => {
+    await putFixtureInput({ 'manifest.json': '{"version":3}', 'dist/app/main.js': 'console.log(1);', 'assets/logo.bin': binary });
+    const read: any = {};
+    await run(async job => {
+      const input = job.inputArtifact('SourceArtifact');
+      read.entries = (await input.entries()).map(entry => `${entry.path}:${entry.size}`).sort();
+      read.manifest = await input.readText('manifest.json');
+      read.main = await input.readText('./dist/app/main.js');
+      read.logo = await input.readBytes('assets/logo.bin');
+      read.revision = input.revision;
+      return {};
+    }, { 'CodePipeline.job': { ...jobOf(jobWithArtifacts()), data: { ...jobOf(jobWithArtifacts()).data, outputArtifacts: [] } } });
+
+    expect(onlyCall().operation).toBe('PutJobSuccessResult');
+    expect(read.entries).toEqual(['assets/logo.bin:4096', 'dist/app/main.js:15', 'manifest.json:13']);
+    expect(read.manifest).toBe('{"version":3}');
+    expect(read.main).toBe('console.log(1);');
+    expect(Buffer.compare(read.logo, binary)).toBe(0);
+    expect(read.revision).toBe('9f2c4e1a7b3d5f6081a2b3c4d5e6f708192a3b4c');
+
+    const credentials = jobOf(jobWithArtifacts()).data.artifactCredentials;
+    expect(s3Credentials).toEqual([expect.objectContaining({
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+    })]);
+    const get = s3.requests.find(request => request.method === 'GET')!;
+    expect(get.url.split('?')[0]).toBe(`/${FIXTURE_BUCKET}/${FIXTURE_INPUT_KEY}`);
+    expect(get.headers.authorization).toContain(`Credential=${credentials.accessKeyId}/`);
+    expect(get.headers['x-amz-security-token']).toBe(credentials.sessionToken);
+    expect(s3.requests.filter(request => request.method === 'GET')).toHaveLength(1);
+  });
+
+  test('input: extracts every entry to a directory', async () => {
+    await putFixtureInput({ 'a.txt': 'A', 'deep/er/b.txt': 'B', 'bin/c.bin': binary });
+    const target = temporaryDirectory();
+    let written: string[] = [];
+    await run(async job => {
+      written = await job.inputArtifact('SourceArtifact').extractTo(path.join(target, 'out'));
+      await job.outputArtifact('ReportArtifact').write({ 'ok.txt': 'ok' });
+    }, jobWithArtifacts());
+    expect(onlyCall().operation).toBe('PutJobSuccessResult');
+    expect(written.sort()).toEqual(['a.txt', 'bin/c.bin', 'deep/er/b.txt']);
+    expect(listFiles(path.join(target, 'out'))).toEqual(['a.txt', 'bin/c.bin', 'deep/er/b.txt']);
+    expect(fs.readFileSync(path.join(target, 'out', 'deep/er/b.txt'), 'utf8')).toBe('B');
+    expect(Buffer.compare(fs.readFileSync(path.join(target, 'out', 'bin/c.bin')), binary)).toBe(0);
+    fs.rmSync(target, { recursive: true, force: true });
+  });
+
+  test('input: an entry escaping the target directory (zip-slip) is refused and nothing is written', async () => {
+    await s3.put(FIXTURE_BUCKET, FIXTURE_INPUT_KEY, zipSlipArchive());
+    const target = temporaryDirectory();
+    await run(async job => {
+      await job.inputArtifact('SourceArtifact').extractTo(path.join(target, 'out'));
+    }, jobWithArtifacts());
+    expectFailure('JobFailed', /Input artifact 'SourceArtifact' has an entry that escapes the target directory, refused: .*\.\.\/escaped\.txt/);
+    expect(fs.existsSync(path.join(target, 'escaped.txt'))).toBe(false);
+    expect(fs.existsSync(path.join(target, 'out'))).toBe(false);
+    fs.rmSync(target, { recursive: true, force: true });
+  });
+
+  test('input: a file that is not in the artifact is an error listing what is', async () => {
+    await putFixtureInput({ 'a.txt': 'A', 'b.txt': 'B' });
+    await run(async job => {
+      await job.inputArtifact('SourceArtifact').readText('c.txt');
+    }, jobWithArtifacts());
+    expectFailure('JobFailed', 'Input artifact \'SourceArtifact\' has no file \'c.txt\'; it holds: a.txt, b.txt');
+  });
+
+  test('input: an artifact that is not a zip is a clear error', async () => {
+    await s3.put(FIXTURE_BUCKET, FIXTURE_INPUT_KEY, Buffer.from('not a zip at all'));
+    await run(async job => {
+      await job.inputArtifact('SourceArtifact').entries();
+    }, jobWithArtifacts());
+    expectFailure('JobFailed', /Input artifact 'SourceArtifact' is not a readable zip file: /);
+  });
+
+  test('input: a missing S3 object is a clear error naming where it looked', async () => {
+    const event = jobWithArtifacts();
+    jobOf(event).data.inputArtifacts[0].location.s3Location.objectKey = 'nothing/here';
+    await run(async job => {
+      await job.inputArtifact('SourceArtifact').entries();
+    }, event);
+    expectFailure('JobFailed', `Could not read input artifact 'SourceArtifact' from s3://${FIXTURE_BUCKET}/nothing/here: NoSuchKey`);
+  });
+
+  test('output: writes nested text and binary files as a zip, with default encryption when the job has no key', async () => {
+    await run(async job => {
+      await job.outputArtifact('ReportArtifact').write({ 'report.json': '{"ok":true}', 'nested/deeper/data.bin': binary });
+    }, jobWithArtifacts());
+    expect(onlyCall().operation).toBe('PutJobSuccessResult');
+    const files = unzipFiles(await s3.get(FIXTURE_BUCKET, FIXTURE_OUTPUT_KEY));
+    expect(Object.keys(files)).toEqual(['nested/deeper/data.bin', 'report.json']);
+    expect(files['report.json'].toString()).toBe('{"ok":true}');
+    expect(Buffer.compare(files['nested/deeper/data.bin'], binary)).toBe(0);
+    const put = s3.requests.find(request => request.method === 'PUT' && request.url.startsWith(`/${FIXTURE_BUCKET}/${FIXTURE_OUTPUT_KEY}`))!;
+    expect(put.headers['x-amz-server-side-encryption']).toBeUndefined();
+  });
+
+  test('output: writes a directory, and uses SSE-KMS with the job\'s key when the event has one', async () => {
+    const source = temporaryDirectory();
+    writeFiles(source, { 'index.html': '<h1>hi</h1>', 'css/site.css': 'body{}', 'img/x.bin': binary });
+    const event = jobWithArtifacts();
+    jobOf(event).data.encryptionKey = { id: KMS_KEY, type: 'KMS' };
+    await run(async job => {
+      await job.outputArtifact('ReportArtifact').write(source);
+    }, event);
+    expect(onlyCall().operation).toBe('PutJobSuccessResult');
+    const files = unzipFiles(await s3.get(FIXTURE_BUCKET, FIXTURE_OUTPUT_KEY));
+    expect(Object.keys(files)).toEqual(['css/site.css', 'img/x.bin', 'index.html']);
+    expect(Buffer.compare(files['img/x.bin'], binary)).toBe(0);
+    const put = s3.requests.find(request => request.method === 'PUT' && request.url.startsWith(`/${FIXTURE_BUCKET}/${FIXTURE_OUTPUT_KEY}`))!;
+    expect(put.headers['x-amz-server-side-encryption']).toBe('aws:kms');
+    expect(put.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(KMS_KEY);
+    fs.rmSync(source, { recursive: true, force: true });
+  });
+
+  test.each([['../up.txt'], ['/etc/passwd'], ['']])('output: the path %p is refused', async badPath => {
+    await run(async job => {
+      await job.outputArtifact('ReportArtifact').write({ [badPath]: 'x' });
+    }, jobWithArtifacts());
+    expectFailure('JobFailed', `Output artifact file paths must be relative paths inside the artifact, got '${badPath}'`);
+  });
+
+  test('an artifact name the job does not have is an error listing the names it has', async () => {
+    await run(async job => {
+      job.inputArtifact('BuildOutput');
+    }, jobWithArtifacts());
+    expectFailure('JobFailed', 'The job has no input artifact \'BuildOutput\'; its input artifacts are: \'SourceArtifact\'');
+    codePipeline.reset();
+    await run(async job => {
+      job.outputArtifact('Report');
+    }, jobWithArtifacts());
+    expectFailure('JobFailed', 'The job has no output artifact \'Report\'; its output artifacts are: \'ReportArtifact\'');
+  });
+
+  test('a success that left an output artifact unwritten is reported as a failure naming it', async () => {
+    await run(async () => ({ summary: 'forgot the report' }), jobWithArtifacts());
+    expectFailure('JobFailed', 'The step did not write its output artifacts: ReportArtifact');
+  });
+});
