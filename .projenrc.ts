@@ -89,7 +89,7 @@ project.eslint?.addOverride({
   },
 });
 
-for (const pattern of ['/example/', '/bench/', '/.ci/', '/rosetta/', '/tsconfig.dev.json']) {
+for (const pattern of ['/example/', '/bench/', '/.ci/', '/rosetta/', '/scripts/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -120,6 +120,14 @@ project.postCompileTask.exec('jsii-rosetta extract --strict');
 // Integration snapshots (test/integ.*.ts, committed *.snapshot/ folders): verified on every build,
 // never deployed. `npx integ-runner --language typescript --dry-run --force --update-on-failed` updates them.
 project.testTask.exec('integ-runner --language typescript');
+
+// The suite again against the newest aws-cdk-lib release, in a scratch copy (scripts/), so a release
+// that breaks the library fails the build the day it is out; the steps above test the floor.
+const latestCdk = project.addTask('test:latest-cdk', {
+  description: 'Run the test suite against the newest aws-cdk-lib release, in a scratch copy of the working tree',
+  exec: 'bash scripts/test-latest-aws-cdk-lib.sh',
+});
+project.testTask.spawn(latestCdk);
 
 project.addTask('example', {
   description: 'Synthesize the example pipeline app (the main job)',

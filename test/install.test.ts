@@ -31,28 +31,38 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     const { stdout: packed } = await run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: ROOT });
     const tarball = path.join(work, packed.trim().split('\n').pop()!);
     const appDirectory = path.join(work, 'app');
-    fs.mkdirSync(path.join(appDirectory, 'src'), { recursive: true });
+    for (const folder of ['bin', 'lib', 'lambda']) {
+      fs.mkdirSync(path.join(appDirectory, folder), { recursive: true });
+    }
     const floor = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies['aws-cdk-lib'];
+    // The TypeScript tooling of a `cdk init` app, at the versions this project builds with (ts-node 10
+    // does not run on the newest TypeScript major).
+    const versionBuiltWith = (name: string) => `${name}@${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version}`;
     fs.writeFileSync(path.join(appDirectory, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', private: true }));
     await run('npm', ['install', '--no-audit', '--no-fund', tarball, `aws-cdk-lib@${floor}`, 'constructs@^10', 'esbuild',
-      '@aws-sdk/client-codepipeline', '@aws-sdk/client-s3'], { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+      '@aws-sdk/client-codepipeline', '@aws-sdk/client-s3', versionBuiltWith('ts-node'), versionBuiltWith('typescript'), versionBuiltWith('@types/node')], { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+    // The layout and compiler settings `cdk init app --language typescript` makes.
+    fs.writeFileSync(path.join(appDirectory, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', rootDir: '.', strict: true, esModuleInterop: true, skipLibCheck: true },
+    }));
 
-    fs.writeFileSync(path.join(appDirectory, 'src', 'smoke-test.ts'), readmeBlock('## The function side', 'TypeScript', "from 'cdk-lambda-invoke-step/runtime'"));
-    fs.writeFileSync(path.join(appDirectory, 'src', 'pipeline-stack.ts'), readmeBlock('## Quick start', 'ts', 'new LambdaInvokeStep('));
-    fs.writeFileSync(path.join(appDirectory, 'src', 'main.ts'), [
+    fs.writeFileSync(path.join(appDirectory, 'lambda', 'smoke-test.ts'), readmeBlock('## The function side', 'TypeScript', "from 'cdk-lambda-invoke-step/runtime'"));
+    fs.writeFileSync(path.join(appDirectory, 'lib', 'pipeline-stack.ts'), readmeBlock('## Quick start', 'ts', 'new LambdaInvokeStep('));
+    fs.writeFileSync(path.join(appDirectory, 'bin', 'main.ts'), [
       "import { App } from 'aws-cdk-lib';",
       "import { runSynthesizedStep } from 'cdk-lambda-invoke-step/testing';",
-      "import { PipelineStack } from './pipeline-stack';",
+      "import { PipelineStack } from '../lib/pipeline-stack';",
       '',
       "const stack = new PipelineStack(new App(), 'UserPipeline');",
       "runSynthesizedStep(stack, { inputArtifacts: { Source: { 'index.html': '<h1>hi</h1>' } } })",
       '  .then(result => console.log(JSON.stringify({ outcome: result.outcome, variables: result.outputVariables, report: result.outputArtifacts.Report })));',
     ].join('\n'));
-    // The user's app, compiled the way their own tooling would: esbuild, the package left external.
-    await run(path.join(appDirectory, 'node_modules', '.bin', 'esbuild'), [
-      'src/main.ts', '--bundle', '--platform=node', '--packages=external', '--outfile=main.js', '--log-level=error',
-    ], { cwd: appDirectory });
-    const { stdout } = await run(process.execPath, ['main.js'], { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+    // Run the way `cdk synth` runs a `cdk init` app: ts-node on the sources (without type-checking,
+    // which the README samples get elsewhere), so `__dirname` is the source folder as it is for users.
+    const { stdout } = await run(path.join(appDirectory, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/main.ts'], {
+      cwd: appDirectory,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const result = JSON.parse(stdout.trim().split('\n').pop()!);
 
     expect(result.outcome).toBe('succeeded');

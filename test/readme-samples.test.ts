@@ -5,7 +5,7 @@ import * as ts from 'typescript';
 // README's Node.js-only samples (runtime, testing, jest) are not jsii API, so jsii-rosetta skips
 // them (fenced `TypeScript`). They are type-checked here as a user's project would hold them:
 // the package's subpaths resolve to this repository's sources, and the user files they import
-// (src/smoke-test, src/pipeline-stack) to the example app.
+// (lambda/smoke-test, lib/pipeline-stack) to the example app.
 const ROOT = path.join(__dirname, '..');
 const SCRATCH = path.join(ROOT, '.readme-samples');
 
@@ -22,8 +22,8 @@ test('README has Node.js-only samples, and every one type-checks', () => {
     fs.mkdirSync(path.dirname(path.join(SCRATCH, file)), { recursive: true });
     fs.writeFileSync(path.join(SCRATCH, file), content);
   };
-  write('src/smoke-test.ts', "export * from '../../example/smoke-test';\n");
-  write('src/pipeline-stack.ts', "export { ExamplePipelineStack as PipelineStack } from '../../example/pipeline-stack';\n");
+  write('lambda/smoke-test.ts', "export * from '../../example/smoke-test';\n");
+  write('lib/pipeline-stack.ts', "export { ExamplePipelineStack as PipelineStack } from '../../example/pipeline-stack';\n");
   const files = samples.map((sample, index) => {
     write(`test/sample-${index}.ts`, sample);
     return path.join(SCRATCH, `test/sample-${index}.ts`);

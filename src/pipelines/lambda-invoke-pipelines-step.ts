@@ -63,7 +63,10 @@ export interface LambdaInvokePipelinesStepProps {
  *
  * @exampleMetadata fixture=pipeline
  * @example
- * const smokeTest = new LambdaInvokeStep(stack, 'SmokeTest', { entry: 'src/smoke-test.ts', outputVariables: ['REPORT_URL'] });
+ * const smokeTest = new LambdaInvokeStep(stack, 'SmokeTest', {
+ *   entry: path.join(__dirname, 'smoke-test.ts'),
+ *   outputVariables: ['REPORT_URL'],
+ * });
  * cdkPipeline.addStage(prod, {
  *   post: [new LambdaInvokePipelinesStep('SmokeTest', { lambdaInvokeStep: smokeTest, inputs: [synth] })],
  * });
