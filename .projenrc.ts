@@ -115,7 +115,8 @@ project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.
 
 // Every jsii sample in README and the API docs must compile (rosetta/*.ts-fixture); Node.js-only
 // samples are fenced `TypeScript`, which rosetta skips, and are type-checked by test/readme-samples.test.ts.
-project.postCompileTask.exec('jsii-rosetta extract --strict');
+// --directory: snippets compile against this project's node_modules, so `path` and `__dirname` have @types/node.
+project.postCompileTask.exec('jsii-rosetta extract --strict --directory .');
 
 // Integration snapshots (test/integ.*.ts, committed *.snapshot/ folders): verified on every build,
 // never deployed. `npx integ-runner --language typescript --dry-run --force --update-on-failed` updates them.

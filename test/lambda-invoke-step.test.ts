@@ -1,5 +1,4 @@
 import {
-  App,
   Duration,
   Stack,
   aws_codepipeline as codepipeline,
@@ -12,7 +11,7 @@ import {
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
-import { findAction, HANDLER_ENTRY, onlyLogicalId, pipelineStack, roleRunningAction, statementsOfRole } from './support/template';
+import { appWithoutBundling, findAction, HANDLER_ENTRY, onlyLogicalId, pipelineStack, roleRunningAction, statementsOfRole } from './support/template';
 
 function synthStep(props: Partial<LambdaInvokeStepProps> = {}) {
   const { stack, pipeline, source } = pipelineStack();
@@ -65,7 +64,7 @@ describe('the function', () => {
   });
 
   test('has the PutJob permissions even when no pipeline binds the action', () => {
-    const stack = new Stack(new App(), 'NoPipeline');
+    const stack = new Stack(appWithoutBundling(), 'NoPipeline');
     new LambdaInvokeStep(stack, 'Unbound', { entry: HANDLER_ENTRY });
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {

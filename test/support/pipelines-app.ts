@@ -1,6 +1,6 @@
-import { App, CfnOutput, Stack, StackProps, Stage, StageProps, aws_s3 as s3, aws_sqs as sqs, pipelines } from 'aws-cdk-lib';
+import { CfnOutput, Stack, StackProps, Stage, StageProps, aws_s3 as s3, aws_sqs as sqs, pipelines } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { HANDLER_ENTRY } from './template';
+import { HANDLER_ENTRY, appWithoutBundling } from './template';
 import { LambdaInvokePipelinesStep, LambdaInvokePipelinesStepProps, LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
 
 export const ENV = { account: '111111111111', region: 'us-east-1' };
@@ -25,7 +25,7 @@ export interface PipelinesAppOptions {
 
 /** A CDK Pipelines app: S3 source, synth, a wave deploying AppStage, and the step in its `post`. */
 export function pipelinesApp(options: PipelinesAppOptions = {}) {
-  const app = new App();
+  const app = appWithoutBundling();
   const pipelineStack = new Stack(app, 'PipelineStack', { env: ENV, ...options.pipelineStackProps });
   const bucket = new s3.Bucket(pipelineStack, 'SourceBucket', { versioned: true });
   const source = pipelines.CodePipelineSource.s3(bucket, 'source.zip', { actionName: 'Source' });
