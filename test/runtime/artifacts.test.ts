@@ -4,7 +4,7 @@ import {
   FIXTURE_BUCKET, FIXTURE_INPUT_KEY, FIXTURE_OUTPUT_KEY, KMS_KEY, codePipeline, expectFailure, jobOf, jobWithArtifacts,
   onlyCall, putFixtureInput, run, s3, s3Credentials, useRuntimeEndpoints,
 } from '../support/runtime-harness';
-import { listFiles, temporaryDirectory, unzipFiles, writeFiles, zipSlipArchive } from '../support/zip';
+import { listFiles, temporaryDirectory, unzipFiles, writeFiles, zipFiles, zipSlipArchive } from '../support/zip';
 
 useRuntimeEndpoints();
 
@@ -126,6 +126,30 @@ describe('3. artifacts', () => {
     expect(put.headers['x-amz-server-side-encryption']).toBe('aws:kms');
     expect(put.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(KMS_KEY);
     fs.rmSync(source, { recursive: true, force: true });
+  });
+
+  test('input: a zip with directory entries lists them as directories and extracts them as directories', async () => {
+    await s3.put(FIXTURE_BUCKET, FIXTURE_INPUT_KEY, zipFiles({ 'docs/a.txt': 'A', 'docs/empty/.keep': '' }, true));
+    const target = temporaryDirectory();
+    let listed: string[] = [];
+    await run(async job => {
+      const input = job.inputArtifact('SourceArtifact');
+      listed = (await input.entries()).map(entry => `${entry.path}${entry.isDirectory ? '/' : ''}`).sort();
+      await input.extractTo(path.join(target, 'out'));
+      await job.outputArtifact('ReportArtifact').write({ 'ok.txt': 'ok' });
+    }, jobWithArtifacts());
+    expect(onlyCall().operation).toBe('PutJobSuccessResult');
+    expect(listed).toEqual(['docs/', 'docs/a.txt', 'docs/empty/', 'docs/empty/.keep']);
+    expect(fs.statSync(path.join(target, 'out', 'docs', 'empty')).isDirectory()).toBe(true);
+    fs.rmSync(target, { recursive: true, force: true });
+  });
+
+  test('output: a directory that does not exist is an error naming it', async () => {
+    const missing = path.join(temporaryDirectory(), 'not-built');
+    await run(async job => {
+      await job.outputArtifact('ReportArtifact').write(missing);
+    }, jobWithArtifacts());
+    expectFailure('JobFailed', `Output artifact directory '${missing}' does not exist or is not a directory`);
   });
 
   test.each([['../up.txt'], ['/etc/passwd'], ['']])('output: the path %p is refused', async badPath => {

@@ -130,6 +130,14 @@ describe('4. results', () => {
     expectFailure('ConfigurationError', 'outputVariables must total at most 122880 bytes (names and values, UTF-8), got 122882');
   });
 
+  test.each([
+    ['a string', 'done', 'The step must return nothing, an object with outputVariables and execution details, or job.continueLater(); got a string'],
+    ['output variables as an array', { outputVariables: ['REPORT_URL'] }, 'outputVariables must be an object of name → string, got an array'],
+  ])('a step that returns %s fails the job as a ConfigurationError saying what it must return', async (_, returned, message) => {
+    await run(async () => returned as any, noOutputs());
+    expectFailure('ConfigurationError', message);
+  });
+
   test('output variable values must be strings', async () => {
     await run(async () => ({ outputVariables: { COUNT: 3 as unknown as string } }), noOutputs());
     expectFailure('ConfigurationError', 'outputVariables values must be strings, got COUNT (number)');

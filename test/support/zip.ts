@@ -17,17 +17,17 @@ export function writeFiles(directory: string, files: Record<string, string | Buf
   }
 }
 
-/** Zips every file under `directory` (no directory entries) into `zipPath`. */
-export function zipDirectory(directory: string, zipPath: string): string {
-  execFileSync('zip', ['-q', '-r', '-D', '-X', zipPath, '.'], { cwd: directory });
+/** Zips every file under `directory` into `zipPath`, with entries for the directories only when asked. */
+export function zipDirectory(directory: string, zipPath: string, directoryEntries = false): string {
+  execFileSync('zip', ['-q', '-r', ...(directoryEntries ? [] : ['-D']), '-X', zipPath, '.'], { cwd: directory });
   return zipPath;
 }
 
-export function zipFiles(files: Record<string, string | Buffer>): Buffer {
+export function zipFiles(files: Record<string, string | Buffer>, directoryEntries = false): Buffer {
   const work = temporaryDirectory();
   try {
     writeFiles(path.join(work, 'files'), files);
-    return fs.readFileSync(zipDirectory(path.join(work, 'files'), path.join(work, 'out.zip')));
+    return fs.readFileSync(zipDirectory(path.join(work, 'files'), path.join(work, 'out.zip'), directoryEntries));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
