@@ -4,6 +4,7 @@ import { LoopbackS3 } from './support/s3';
 import { unzipFiles, zipFiles } from './support/zip';
 import { handler } from '../example/smoke-test';
 import { LoopbackCodePipeline } from '../src/testing/endpoints/codepipeline';
+import { loopbackFunctionEnvironment } from '../src/testing/endpoints/function-environment';
 
 // The example's handler as written, with the runtime's default clients: the standard SDK
 // environment variables point them at the loopback endpoints.
@@ -15,16 +16,7 @@ const savedEnvironment = { ...process.env };
 beforeAll(async () => {
   s3 = await LoopbackS3.start([BUCKET]);
   codePipeline = await LoopbackCodePipeline.start();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    AWS_ENDPOINT_URL_CODEPIPELINE: codePipeline.endpoint,
-    AWS_REGION: 'us-west-2',
-    AWS_ACCESS_KEY_ID: 'function-role',
-    AWS_SECRET_ACCESS_KEY: 'function-role',
-    // s3rver cannot decode aws-chunked uploads (see test/support/s3.ts).
-    AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-    AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
-  });
+  Object.assign(process.env, loopbackFunctionEnvironment({ codePipeline: codePipeline.endpoint, s3: s3.endpoint }));
 });
 
 afterAll(async () => {

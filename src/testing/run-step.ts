@@ -6,8 +6,9 @@ import * as path from 'path';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LoopbackCodePipeline, RecordedCall } from './endpoints/codepipeline';
+import { loopbackFunctionEnvironment } from './endpoints/function-environment';
 import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
-import { LOCAL_REGION, loopbackS3ClientConfig } from './endpoints/s3-client';
+import { loopbackS3ClientConfig } from './endpoints/s3-client';
 import { lambdaContext } from './lambda-context';
 import { MAX_ARTIFACTS } from '../private/limits';
 import { readZip, writeZip } from '../runtime/artifacts';
@@ -148,15 +149,7 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
     }
     const environment: Record<string, string> = {
       ...options.environment,
-      AWS_REGION: LOCAL_REGION,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-      AWS_ACCESS_KEY_ID: 'local-function-role',
-      AWS_SECRET_ACCESS_KEY: 'local-function-role',
-      AWS_ENDPOINT_URL_CODEPIPELINE: codePipeline.endpoint,
-      AWS_ENDPOINT_URL_S3: s3Endpoint,
-      // Neither loopback server decodes the aws-chunked uploads the SDK sends to S3 for streamed bodies.
-      AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-      AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+      ...loopbackFunctionEnvironment({ codePipeline: codePipeline.endpoint, s3: s3Endpoint }),
     };
     const logs: string[] = [];
     let invocations = 0;

@@ -6,7 +6,7 @@ import { buildSync } from 'esbuild';
 import { LoopbackS3 } from './s3';
 import { temporaryDirectory } from './zip';
 import { LoopbackCodePipeline } from '../../src/testing/endpoints/codepipeline';
-import { LOCAL_REGION } from '../../src/testing/endpoints/s3-client';
+import { loopbackFunctionEnvironment } from '../../src/testing/endpoints/function-environment';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
 
@@ -55,14 +55,7 @@ export async function measureArtifactCopy(zipPath: string, s3: LoopbackS3, codeP
       env: {
         PATH: process.env.PATH,
         NODE_PATH: path.join(REPOSITORY, 'node_modules'),
-        AWS_REGION: LOCAL_REGION,
-        AWS_ACCESS_KEY_ID: 'function-role',
-        AWS_SECRET_ACCESS_KEY: 'function-role',
-        AWS_ENDPOINT_URL_S3: s3.endpoint,
-        AWS_ENDPOINT_URL_CODEPIPELINE: codePipeline.endpoint,
-        // s3rver does not decode aws-chunked uploads (src/testing/endpoints/s3-client.ts).
-        AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
-        AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+        ...loopbackFunctionEnvironment({ codePipeline: codePipeline.endpoint, s3: s3.endpoint }),
       },
       encoding: 'utf8',
       maxBuffer: 1024 * 1024,
