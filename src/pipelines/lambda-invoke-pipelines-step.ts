@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
 import { placementsOf } from '../private/placements';
 import { stepVariable } from '../private/step-output';
-import { checkArtifactCount, checkUserParameters, errorAt } from '../private/validation';
+import { checkArtifactCount, checkOneKindOfUserParameters, checkUserParametersLength, errorAt } from '../private/validation';
 
 /**
  * Properties of a `LambdaInvokePipelinesStep`.
@@ -78,12 +78,15 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
   private readonly userParametersString?: string;
   private readonly stackOutputs: pipelines.StackOutputReference[];
   private placedIn?: string;
+  /** How errors name this step, after the LambdaInvokeStep's path. */
+  private readonly subject: string;
 
   constructor(id: string, props: LambdaInvokePipelinesStepProps) {
     super(id);
     const construct = props.lambdaInvokeStep;
     this.lambdaInvokeStep = construct;
     const subject = `LambdaInvokePipelinesStep '${id}': `;
+    this.subject = subject;
     const constructProps = construct._props;
     for (const prop of ['inputs', 'outputs'] as const) {
       if (constructProps[prop]?.length) {
@@ -97,9 +100,7 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
       throw errorAt(construct, `${subject}user parameters are set both here and on the LambdaInvokeStep; set them in one place`);
     }
     const parameters = ownParameters ? props : constructProps;
-    if (parameters.userParameters !== undefined && parameters.userParametersString !== undefined) {
-      throw errorAt(construct, `${subject}\`userParameters\` and \`userParametersString\` are mutually exclusive: set one of them, got both`);
-    }
+    checkOneKindOfUserParameters(construct, parameters, subject);
     this.userParameters = parameters.userParameters;
     this.userParametersString = parameters.userParametersString;
 
@@ -154,11 +155,11 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
       throw placedTwice(this, this.lambdaInvokeStep, [this.placedIn, placement]);
     }
     this.placedIn = placement;
-    checkSameEnvironment(this.id, this.lambdaInvokeStep, options.scope);
+    checkSameEnvironment(this.subject, this.lambdaInvokeStep, options.scope);
 
     const construct = this.lambdaInvokeStep;
     const userParameters = this.userParameters && replaceStackOutputs(this.userParameters, output => options.stackOutputsMap.toCodePipeline(output));
-    checkUserParameters(construct, { userParameters, userParametersString: this.userParametersString }, `LambdaInvokePipelinesStep '${this.id}': `);
+    checkUserParametersLength(construct, { userParameters, userParametersString: this.userParametersString }, this.subject);
     if (options.variablesNamespace !== undefined && construct.variablesNamespace !== undefined) {
       Annotations.of(construct).addWarningV2('cdk-lambda-invoke-step:namespaceReplaced',
         `LambdaInvokePipelinesStep '${this.id}' reads its variables through variable(), so CDK Pipelines names them '${options.variablesNamespace}': `
@@ -189,17 +190,17 @@ function placedTwice(step: pipelines.Step, construct: LambdaInvokeStep, places: 
     + 'a step runs once, so make one LambdaInvokePipelinesStep per place; they may share the same LambdaInvokeStep');
 }
 
-function checkSameEnvironment(id: string, lambdaInvokeStep: LambdaInvokeStep, pipelineScope: Construct) {
+function checkSameEnvironment(subject: string, lambdaInvokeStep: LambdaInvokeStep, pipelineScope: Construct) {
   const functionStack = Stack.of(lambdaInvokeStep);
   const pipelineStack = Stack.of(pipelineScope);
   if (Stage.of(functionStack) !== Stage.of(pipelineStack)) {
-    throw errorAt(lambdaInvokeStep, `LambdaInvokePipelinesStep '${id}': the LambdaInvokeStep is in stack ${functionStack.node.path}, inside a stage the pipeline deploys, `
+    throw errorAt(lambdaInvokeStep, `${subject}the LambdaInvokeStep is in stack ${functionStack.node.path}, inside a stage the pipeline deploys, `
       + `but the pipeline's action must reference it from ${pipelineStack.node.path}: define the LambdaInvokeStep in the pipeline's stack or another stack beside it`);
   }
   for (const part of ['account', 'region'] as const) {
     const [functionValue, pipelineValue] = [functionStack[part], pipelineStack[part]];
     if (!Token.isUnresolved(functionValue) && !Token.isUnresolved(pipelineValue) && functionValue !== pipelineValue) {
-      throw errorAt(lambdaInvokeStep, `LambdaInvokePipelinesStep '${id}': the function's ${part} (${functionValue}) differs from the pipeline's (${pipelineValue}); `
+      throw errorAt(lambdaInvokeStep, `${subject}the function's ${part} (${functionValue}) differs from the pipeline's (${pipelineValue}); `
         + 'only a function in the pipeline\'s own account and region is supported');
     }
   }

@@ -90,9 +90,18 @@ export interface UserParametersProps {
 
 /** The two user-parameter props: not both, and the value CodePipeline receives within its limits. */
 export function checkUserParameters(scope: IConstruct, props: UserParametersProps, subject = ''): void {
+  checkOneKindOfUserParameters(scope, props, subject);
+  checkUserParametersLength(scope, props, subject);
+}
+
+export function checkOneKindOfUserParameters(scope: IConstruct, props: UserParametersProps, subject = ''): void {
   if (props.userParameters !== undefined && props.userParametersString !== undefined) {
     throw errorAt(scope, `${subject}\`userParameters\` and \`userParametersString\` are mutually exclusive: set one of them, got both`);
   }
+}
+
+/** The UserParameters value CodePipeline receives: 1 to 1000 characters, checked once its tokens resolve. */
+export function checkUserParametersLength(scope: IConstruct, props: UserParametersProps, subject = ''): void {
   if (props.userParametersString !== undefined) {
     checkWhenResolved(scope, props.userParametersString, configurationValueRule('userParametersString', subject));
   } else if (props.userParameters !== undefined) {
