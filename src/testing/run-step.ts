@@ -272,10 +272,11 @@ function inProcess(handler: PipelineJobLambdaHandler): Invoker {
 
 function inChildProcess(assetDirectory: string, handlerName: string): Invoker {
   const nodePath = sdkNodeModules();
+  const runner = runnerArguments();
   return (event, timeoutMillis, environment, logs) => new Promise((resolve, reject) => {
     const eventFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'step-event-')), 'event.json');
     fs.writeFileSync(eventFile, JSON.stringify(event));
-    const child = spawn(process.execPath, [...runnerArguments()], {
+    const child = spawn(process.execPath, runner, {
       env: {
         PATH: process.env.PATH ?? '',
         NODE_PATH: nodePath,
