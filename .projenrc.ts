@@ -50,6 +50,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ts-node',
     '@aws-sdk/client-codepipeline@^3',
     '@aws-sdk/client-s3@^3',
+    // The testing harness verifies request signatures with the SDK's own signer (users have it with the SDK).
+    '@smithy/signature-v4@^5',
+    // Multipart uploads against the loopback S3 endpoint, as users write them.
+    '@aws-sdk/lib-storage@^3',
     '@types/aws-lambda',
     // 3.7: the last line that resolves with enhanced-resolve (pure JS), see the jest note above.
     'eslint-import-resolver-typescript@~3.7.0',

@@ -1,3 +1,4 @@
+import * as os from 'os';
 import { fixtureEvent, fixtureSecrets } from './support/fixtures';
 import { invoke, lambdaContext } from './support/invoke';
 import { LoopbackS3 } from './support/s3';
@@ -16,7 +17,9 @@ const savedEnvironment = { ...process.env };
 beforeAll(async () => {
   s3 = await LoopbackS3.start([BUCKET]);
   codePipeline = await LoopbackCodePipeline.start();
-  Object.assign(process.env, loopbackFunctionEnvironment({ codePipeline: codePipeline.endpoint, s3: s3.endpoint }));
+  Object.assign(process.env, loopbackFunctionEnvironment({
+    codePipeline: codePipeline.endpoint, s3: s3.endpoint, credentials: codePipeline.functionCredentials, emptyDirectory: os.tmpdir(),
+  }));
 });
 
 afterAll(async () => {
@@ -32,6 +35,7 @@ function exampleEvent(userParameters: string) {
   data.inputArtifacts[0].name = 'Source';
   data.outputArtifacts[0].name = 'Report';
   s3.client(data.artifactCredentials).destroy();
+  codePipeline.startJob(event['CodePipeline.job'].id);
   return { event, data };
 }
 

@@ -1,18 +1,27 @@
 import { spawn } from 'child_process';
-import { randomBytes, randomUUID } from 'crypto';
+import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { format } from 'util';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { describeLeaks, findCredentialLeaks, redact } from './credential-leaks';
+import type { CredentialLeak } from './credential-leaks';
 import { LoopbackCodePipeline, RecordedCall } from './endpoints/codepipeline';
 import { loopbackFunctionEnvironment } from './endpoints/function-environment';
 import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
 import { loopbackS3ClientConfig } from './endpoints/s3-client';
+import type { KnownCredentials } from './endpoints/sigv4';
+import { runInFunctionScope } from './function-scope';
+import { invokeLikeLambda, NodeRuntime, UnsupportedHandlerError } from './invoke-like-lambda';
+import { buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
 import { lambdaContext } from './lambda-context';
-import { MAX_ARTIFACTS } from '../private/limits';
 import { readZip, writeZip } from '../runtime/artifacts';
 import type { ArtifactFiles, PipelineJobLambdaHandler } from '../runtime/types';
+
+/** CodePipeline action reference, Lambda invoke action: input and output artifacts, each. Kept apart from the runtime's limits on purpose. */
+const MAX_ARTIFACTS_PER_ACTION = 5;
 
 /** An artifact's files: a map of path → content, or a directory. */
 export type ArtifactSource = ArtifactFiles | string;
@@ -31,6 +40,8 @@ export interface StepRunOptions {
   readonly userParameters?: unknown;
   /** Input artifacts by name (at most 5). */
   readonly inputArtifacts?: Record<string, ArtifactSource>;
+  /** Each input artifact's source revision (a commit id, an S3 version). @default a random commit id per artifact */
+  readonly inputRevisions?: Record<string, string>;
   /** Names of the output artifacts (at most 5). */
   readonly outputArtifacts?: string[];
   /** Start as a continued job with this token. */
@@ -43,11 +54,24 @@ export interface StepRunOptions {
   readonly maxInvocations?: number;
   /** Environment variables of the function. */
   readonly environment?: Record<string, string>;
+  /** The job's account. @default '123456789012' */
+  readonly accountId?: string;
+  /** The pipeline's artifact bucket. @default 'codepipeline-us-east-1-<accountId>' */
+  readonly bucket?: string;
+  /** The pipeline's name, which starts every artifact's object key. @default 'local-pipeline' */
+  readonly pipelineName?: string;
+  /** The action's FunctionName. @default 'local-step', or the synthesized function's name */
+  readonly functionName?: string;
+  /** The Lambda runtime to behave as (callback-style handlers run only before nodejs24.x). @default 'nodejs24.x', or the synthesized function's */
+  readonly runtime?: NodeRuntime;
+  /** Fail the run when a secret of the job shows up in the logs or in a call to CodePipeline. @default true */
+  readonly failOnCredentialLeak?: boolean;
   /** Use this S3-compatible server instead of the built-in one. */
   readonly s3?: ExternalS3;
   /**
    * Send this CodePipeline job event instead of building one (for example an event from the AWS
-   * documentation): its artifact locations and credentials are used as they are.
+   * documentation): its artifact locations and credentials are used as they are, and an
+   * `expirationTime` in the past makes S3 refuse them as expired.
    */
   readonly event?: unknown;
 }
@@ -68,15 +92,19 @@ export interface StepRun {
   readonly outputArtifacts: Record<string, Record<string, Buffer>>;
   /** How each output artifact was written (known with the built-in S3 endpoint only). */
   readonly outputArtifactEncryption: Record<string, StoredObjectInfo | undefined>;
-  /** Every line the handler logged, in order. */
+  /** Every line the handler logged, in order, with the run's secrets replaced by their names. */
   readonly logs: string[];
-  /** Every CodePipeline call the step made. */
+  /** Every request CodePipeline's endpoint received, accepted or refused (`error`), secrets replaced by their names. */
   readonly calls: RecordedCall[];
+  /** Requests the step made after its invocation had ended, which the endpoints refused. */
+  readonly lateCalls: string[];
+  /** Where the job's secrets showed up (with `failOnCredentialLeak: false`; otherwise the run fails). */
+  readonly credentialLeaks: CredentialLeak[];
   /** The first event the step was invoked with (its credentials are the run's, made up). */
   readonly event: any;
 }
 
-/** The harness could not get a result out of the step: it never reported, reported twice, or was misused. */
+/** The harness could not get a result out of the step: it never reported, leaked a secret, or was misused. */
 export class StepRunError extends Error {
   constructor(message: string, public readonly logs: string[] = []) {
     super(message);
@@ -84,21 +112,30 @@ export class StepRunError extends Error {
   }
 }
 
-/** Runs one invocation and tells whether it finished in time. */
-type Invoker = (event: unknown, timeoutMillis: number, environment: Record<string, string>, logs: string[]) => Promise<InvocationEnd>;
-
 interface InvocationEnd {
   readonly timedOut: boolean;
   readonly error?: string;
+  /** The handler relies on something its Lambda runtime does not have. */
+  readonly unsupported?: string;
 }
+
+/** Runs one invocation and tells how it ended. */
+type Invoker = (event: unknown, settings: { timeoutMillis: number; environment: Record<string, string>; runtime: NodeRuntime }, logs: string[]) => Promise<InvocationEnd>;
+
+/** How long the action waits for a result before it fails: CodePipeline's timeout for a Lambda invoke action. */
+const ACTION_TIMEOUT = '20 minutes';
+/** How long to keep listening after an invocation for requests it left running. */
+const LATE_CALL_GRACE_MILLIS = 100;
+const DEFAULT_ACCOUNT = '123456789012';
 
 /**
  * Runs a step handler end to end on this machine: builds a CodePipeline job event, serves the
  * input artifacts from an S3 endpoint on loopback, receives the CodePipeline calls on another,
- * invokes the handler (again, while it continues the job) and returns what it did. Servers are
- * on random ports of 127.0.0.1 and are stopped before this returns or throws.
+ * invokes the handler (again, while it continues the job) and returns what it did. Both endpoints
+ * check requests as the services do (signatures, whose credentials, the API model, the job's
+ * state). Servers are on random ports of 127.0.0.1 and are stopped before this returns or throws.
  */
-export async function runStep(handler: PipelineJobLambdaHandler, options: StepRunOptions = {}): Promise<StepRun> {
+export async function runStep(handler: PipelineJobLambdaHandler | ((...args: any[]) => unknown), options: StepRunOptions = {}): Promise<StepRun> {
   return exclusively(() => run(inProcess(handler), options));
 }
 
@@ -110,66 +147,94 @@ export async function runBundledStep(assetDirectory: string, handlerName: string
 async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
   const inputNames = Object.keys(options.inputArtifacts ?? {});
   const outputNames = options.outputArtifacts ?? [];
-  for (const [what, names] of [['inputArtifacts', inputNames], ['outputArtifacts', outputNames]] as const) {
-    if (names.length > MAX_ARTIFACTS) {
-      throw new StepRunError(`${what} names ${names.length} artifacts (${names.join(', ')}); a Lambda invoke action takes at most ${MAX_ARTIFACTS}`);
-    }
-  }
+  checkOptions(options, inputNames, outputNames);
   const timeoutMillis = options.timeoutMillis ?? 60_000;
   const maxInvocations = options.maxInvocations ?? 10;
-  if (!(Number.isInteger(maxInvocations) && maxInvocations >= 1)) {
-    throw new StepRunError(`maxInvocations must be an integer of at least 1 (the first invocation counts), got ${maxInvocations}`);
-  }
-  if (!(Number.isFinite(timeoutMillis) && timeoutMillis > 0)) {
-    throw new StepRunError(`timeoutMillis must be a number of milliseconds above 0, got ${timeoutMillis}`);
-  }
+  const runtime = options.runtime ?? 'nodejs24.x';
   let codePipeline: LoopbackCodePipeline | undefined;
   let builtInS3: LoopbackS3Endpoint | undefined;
   let s3: S3Client | undefined;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'step-run-'));
+  const functionCredentials = madeUpCredentials();
+  const accountId = options.accountId ?? DEFAULT_ACCOUNT;
+  const given = options.event ? structuredClone(options.event) as any : undefined;
+  const artifactCredentials = given?.['CodePipeline.job']?.data?.artifactCredentials ?? options.s3?.credentials ?? madeUpCredentials();
+  const expiresAt = given ? Number(new Date(artifactCredentials.expirationTime ?? Date.now() + 3_600_000)) : Date.now() + 3_600_000;
+  const secrets = {
+    'artifactCredentials.secretAccessKey': artifactCredentials.secretAccessKey,
+    'artifactCredentials.sessionToken': artifactCredentials.sessionToken,
+    'AWS_SECRET_ACCESS_KEY': functionCredentials.secretAccessKey,
+    'AWS_SESSION_TOKEN': functionCredentials.sessionToken,
+  };
+  const logs: string[] = [];
   try {
-    codePipeline = await LoopbackCodePipeline.start();
-    builtInS3 = options.s3 ? undefined : await LoopbackS3Endpoint.start();
-    const s3Endpoint = options.s3?.endpoint ?? builtInS3!.endpoint;
-    const credentials = options.s3?.credentials ?? madeUpCredentials();
-    s3 = new S3Client(loopbackS3ClientConfig(s3Endpoint, credentials));
-    const event = options.event
-      ? structuredClone(options.event) as any
-      : buildEvent(options, inputNames, outputNames, options.s3?.bucket ?? 'pipeline-artifacts', credentials);
+    const event = given ?? buildJobEvent({
+      accountId,
+      bucket: options.s3?.bucket ?? options.bucket ?? `codepipeline-us-east-1-${accountId}`,
+      pipelineName: options.pipelineName ?? 'local-pipeline',
+      functionName: options.functionName ?? 'local-step',
+      userParameters: options.userParameters === undefined || typeof options.userParameters === 'string' ? options.userParameters : JSON.stringify(options.userParameters),
+      inputs: inputNames.map(name => ({ name, revision: options.inputRevisions?.[name] ?? madeUpRevision() })),
+      outputs: outputNames,
+      credentials: artifactCredentials,
+      expiresAt,
+      continuationToken: options.continuationToken,
+      encryptionKeyId: options.encryptionKeyId,
+    });
     const data = event?.['CodePipeline.job']?.data;
+    const artifacts: Array<{ name: string; location: { s3Location: { bucketName: string; objectKey: string } } }> = [...data?.inputArtifacts ?? [], ...data?.outputArtifacts ?? []];
+    const known: KnownCredentials[] = [
+      { ...artifactCredentials, expiresAt, principal: 'artifact' },
+      { ...functionCredentials, principal: 'function' },
+    ];
+    codePipeline = await LoopbackCodePipeline.start({ credentials: known });
+    builtInS3 = options.s3 ? undefined : await LoopbackS3Endpoint.start({ buckets: artifacts.map(artifact => artifact.location.s3Location.bucketName), credentials: known });
+    const s3Endpoint = options.s3?.endpoint ?? builtInS3!.endpoint;
+    s3 = options.s3 && new S3Client(loopbackS3ClientConfig(s3Endpoint, artifactCredentials));
     for (const artifact of data?.inputArtifacts ?? []) {
       const source = options.inputArtifacts?.[artifact.name];
       if (source !== undefined) {
         const zipPath = path.join(work, `${randomUUID()}.zip`);
         await writeZip(source, zipPath);
         const { bucketName, objectKey } = artifact.location.s3Location;
-        const upload = { Body: fs.createReadStream(zipPath), ContentLength: fs.statSync(zipPath).size };
-        await s3.send(new PutObjectCommand({ Bucket: bucketName, Key: objectKey, ...upload }));
+        if (builtInS3) {
+          builtInS3.seedObject(bucketName, objectKey, zipPath);
+        } else {
+          await s3!.send(new PutObjectCommand({ Bucket: bucketName, Key: objectKey, Body: fs.readFileSync(zipPath) }));
+        }
       }
     }
     const environment: Record<string, string> = {
       ...options.environment,
-      ...loopbackFunctionEnvironment({ codePipeline: codePipeline.endpoint, s3: s3Endpoint }),
+      ...loopbackFunctionEnvironment({
+        codePipeline: codePipeline.endpoint,
+        s3: s3Endpoint,
+        credentials: functionCredentials,
+        functionName: data?.actionConfiguration?.configuration?.FunctionName,
+        emptyDirectory: work,
+      }),
     };
-    const logs: string[] = [];
     let invocations = 0;
     let current = event;
     let last: RecordedCall | undefined;
     while (invocations < maxInvocations) {
       invocations++;
       const before = codePipeline.calls.length;
-      const { timedOut, error } = await invoke(current, timeoutMillis, environment, logs);
-      const reported = codePipeline.calls.slice(before);
-      if (reported.length > 1) {
-        throw new StepRunError(`The handler reported ${reported.length} results in invocation ${invocations} (${reported.map(call => call.operation).join(', ')}); CodePipeline takes one`, logs);
+      const jobId = current?.['CodePipeline.job']?.id;
+      codePipeline.startJob(jobId);
+      builtInS3?.startInvocation();
+      const end = await invoke(current, { timeoutMillis, environment, runtime }, logs);
+      codePipeline.endInvocation();
+      builtInS3?.endInvocation();
+      if (end.unsupported) {
+        throw new StepRunError(`${end.unsupported}. In a pipeline every invocation would fail, and the action would wait ${ACTION_TIMEOUT} for a result`, redactAll(logs, secrets));
       }
-      if (reported.length === 0) {
-        const why = timedOut
-          ? `did not finish within its ${timeoutMillis} ms timeout`
-          : `returned${error ? ` an error (${error.split('\n')[0]})` : ''}`;
-        throw new StepRunError(`The handler ${why} and reported no result in invocation ${invocations}: in a pipeline the action would wait until it timed out`, logs);
+      const result = codePipeline.calls.slice(before).find(call => !call.error && call.operation.startsWith('PutJob') && call.input.jobId === jobId);
+      if (!result) {
+        await delay(LATE_CALL_GRACE_MILLIS);
+        throw new StepRunError(noResultMessage(invocations, jobId, end, timeoutMillis, codePipeline.calls.slice(before), builtInS3?.lateRequests ?? [], secrets), redactAll(logs, secrets));
       }
-      last = reported[0];
+      last = result;
       const token = last.operation === 'PutJobSuccessResult' ? last.input.continuationToken : undefined;
       if (!token) {
         break;
@@ -178,14 +243,19 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       current['CodePipeline.job'].data.continuationToken = token;
       current['CodePipeline.job'].id = randomUUID();
     }
+    await delay(LATE_CALL_GRACE_MILLIS);
+    const leaks = findCredentialLeaks(secrets, logs, codePipeline.calls);
+    if (leaks.length > 0 && options.failOnCredentialLeak !== false) {
+      throw new StepRunError(`The step leaked the job's secrets: ${describeLeaks(leaks)}. Lambda writes every log line to CloudWatch Logs, where anyone who can read the logs could use them; never log the event or its artifactCredentials`, redactAll(logs, secrets));
+    }
     const outputArtifacts: Record<string, Record<string, Buffer>> = {};
     const outputArtifactEncryption: Record<string, StoredObjectInfo | undefined> = {};
     for (const artifact of data?.outputArtifacts ?? []) {
       const { bucketName, objectKey } = artifact.location.s3Location;
-      const zipPath = path.join(work, `${randomUUID()}.zip`);
-      const response = await s3.send(new GetObjectCommand({ Bucket: bucketName, Key: objectKey })).catch(() => undefined);
-      if (response?.Body) {
-        fs.writeFileSync(zipPath, await response.Body.transformToByteArray());
+      const bytes = builtInS3 ? builtInS3.readObject(bucketName, objectKey) : await downloadObject(s3!, bucketName, objectKey);
+      if (bytes) {
+        const zipPath = path.join(work, `${randomUUID()}.zip`);
+        fs.writeFileSync(zipPath, bytes);
         outputArtifacts[artifact.name] = await readZip(zipPath);
         outputArtifactEncryption[artifact.name] = builtInS3?.objectInfo(bucketName, objectKey);
       }
@@ -201,8 +271,10 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       continuationToken: continued ? input.continuationToken : undefined,
       outputArtifacts,
       outputArtifactEncryption,
-      logs,
-      calls: [...codePipeline.calls],
+      logs: redactAll(logs, secrets),
+      calls: codePipeline.calls.map(call => ({ ...call, body: redact(call.body, secrets) })),
+      lateCalls: lateCalls(codePipeline.calls, builtInS3?.lateRequests ?? []),
+      credentialLeaks: leaks,
       event,
     };
   } finally {
@@ -213,59 +285,90 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
   }
 }
 
-function madeUpCredentials() {
-  return {
-    accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
-    secretAccessKey: randomBytes(30).toString('base64'),
-    sessionToken: randomBytes(60).toString('base64'),
-  };
+function checkOptions(options: StepRunOptions, inputNames: string[], outputNames: string[]) {
+  for (const [what, names] of [['inputArtifacts', inputNames], ['outputArtifacts', outputNames]] as const) {
+    if (names.length > MAX_ARTIFACTS_PER_ACTION) {
+      throw new StepRunError(`${what} names ${names.length} artifacts (${names.join(', ')}); a Lambda invoke action takes at most ${MAX_ARTIFACTS_PER_ACTION}`);
+    }
+  }
+  const maxInvocations = options.maxInvocations ?? 10;
+  if (!(Number.isInteger(maxInvocations) && maxInvocations >= 1)) {
+    throw new StepRunError(`maxInvocations must be an integer of at least 1 (the first invocation counts), got ${maxInvocations}`);
+  }
+  const timeoutMillis = options.timeoutMillis ?? 60_000;
+  if (!(Number.isFinite(timeoutMillis) && timeoutMillis > 0)) {
+    throw new StepRunError(`timeoutMillis must be a number of milliseconds above 0, got ${timeoutMillis}`);
+  }
+  if (options.runtime !== undefined && !RUNTIMES.includes(options.runtime)) {
+    throw new StepRunError(`runtime must be one of ${RUNTIMES.join(', ')} (the Lambda Node.js runtimes a step may use), got ${options.runtime}`);
+  }
 }
 
-function buildEvent(options: StepRunOptions, inputNames: string[], outputNames: string[], bucket: string, credentials: ExternalS3['credentials']) {
-  const runId = randomUUID();
-  const location = (name: string, kind: string) => ({
-    name,
-    revision: null,
-    location: { type: 'S3', s3Location: { bucketName: bucket, objectKey: `${runId}/${kind}/${name}.zip` } },
+const RUNTIMES: readonly NodeRuntime[] = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
+
+/** Why an invocation left the action without a result, and what CodePipeline would do. */
+function noResultMessage(
+  invocation: number, jobId: string, end: InvocationEnd, timeoutMillis: number,
+  calls: readonly RecordedCall[], lateS3Requests: readonly string[], secrets: Record<string, string | undefined>,
+): string {
+  const how = end.timedOut
+    ? `did not finish within its ${timeoutMillis} ms timeout`
+    : end.error ? `failed (${redact(end.error.split('\n')[0], secrets)})` : 'returned';
+  const reasons = calls.filter(call => !call.late).map(call => {
+    if (call.error === 'JobNotFoundException') {
+      return `it called ${call.operation} for job ${call.input?.jobId}, not the job it was invoked for (${jobId}), and CodePipeline answered JobNotFoundException`;
+    }
+    if (call.error) {
+      return `CodePipeline refused its ${call.operation}: ${call.error}: ${redact(call.errorMessage ?? '', secrets)}`;
+    }
+    return call.operation === 'AcknowledgeJob'
+      ? 'it called AcknowledgeJob, which only confirms that a custom action\'s job worker received the job; a Lambda step must call PutJobSuccessResult or PutJobFailureResult'
+      : `it called ${call.operation}`;
   });
-  const userParameters = options.userParameters === undefined || typeof options.userParameters === 'string'
-    ? options.userParameters
-    : JSON.stringify(options.userParameters);
-  return {
-    'CodePipeline.job': {
-      id: randomUUID(),
-      accountId: '123456789012',
-      data: {
-        actionConfiguration: { configuration: { FunctionName: 'local-step', ...(userParameters !== undefined && { UserParameters: userParameters }) } },
-        inputArtifacts: inputNames.map(name => location(name, 'in')),
-        outputArtifacts: outputNames.map(name => location(name, 'out')),
-        artifactCredentials: { ...credentials, sessionToken: credentials.sessionToken ?? 'local-session', expirationTime: Date.now() + 3_600_000 },
-        ...(options.continuationToken && { continuationToken: options.continuationToken }),
-        ...(options.encryptionKeyId && { encryptionKey: { id: options.encryptionKeyId, type: 'KMS' } }),
-      },
-    },
-  };
+  const late = lateCalls(calls, lateS3Requests);
+  if (late.length > 0) {
+    reasons.push(`it made requests after its invocation ended (${late.join(', ')}): Lambda freezes the function once the handler's promise settles, so they would not be sent; await every call before returning`);
+  }
+  return `The handler ${how} in invocation ${invocation} without reporting a result for job ${jobId}`
+    + `${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}. In a pipeline the action would wait ${ACTION_TIMEOUT} for a result and then fail`;
 }
 
-function inProcess(handler: PipelineJobLambdaHandler): Invoker {
-  return async (event, timeoutMillis, environment, logs) => {
-    const restoreEnvironment = setEnvironment(environment);
+function lateCalls(calls: readonly RecordedCall[], lateS3Requests: readonly string[]): string[] {
+  return [...calls.filter(call => call.late).map(call => `CodePipeline ${call.operation}`), ...lateS3Requests.map(request => `S3 ${request}`)];
+}
+
+function redactAll(lines: readonly string[], secrets: Record<string, string | undefined>): string[] {
+  return lines.map(line => redact(line, secrets));
+}
+
+async function downloadObject(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
+  return response?.Body?.transformToByteArray();
+}
+
+function delay(millis: number): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, millis));
+}
+
+function inProcess(handler: (...args: any[]) => unknown): Invoker {
+  return async (event, { timeoutMillis, environment, runtime }, logs) => {
     const restoreConsole = captureConsole(logs);
     const context = lambdaContext(timeoutMillis);
     let timer: NodeJS.Timeout | undefined;
     try {
-      const finished = Promise.resolve().then(() => handler(event, context)).then(
-        () => ({ timedOut: false }),
-        (error: unknown) => ({ timedOut: false, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+      const finished = runInFunctionScope(environment, () => invokeLikeLambda(handler, event, context, runtime)).then(
+        (): InvocationEnd => ({ timedOut: false }),
+        (error: unknown): InvocationEnd => error instanceof UnsupportedHandlerError
+          ? { timedOut: false, unsupported: error.message }
+          : { timedOut: false, error: error instanceof Error ? error.stack ?? error.message : String(error) },
       );
-      const timedOut = new Promise<{ timedOut: boolean }>(resolve => {
+      const timedOut = new Promise<InvocationEnd>(resolve => {
         timer = setTimeout(() => resolve({ timedOut: true }), timeoutMillis + 100);
       });
       return await Promise.race([finished, timedOut]);
     } finally {
       clearTimeout(timer);
       restoreConsole();
-      restoreEnvironment();
     }
   };
 }
@@ -273,7 +376,7 @@ function inProcess(handler: PipelineJobLambdaHandler): Invoker {
 function inChildProcess(assetDirectory: string, handlerName: string): Invoker {
   const nodePath = sdkNodeModules();
   const runner = runnerArguments();
-  return (event, timeoutMillis, environment, logs) => new Promise((resolve, reject) => {
+  return (event, { timeoutMillis, environment, runtime }, logs) => new Promise((resolve, reject) => {
     const eventFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'step-event-')), 'event.json');
     fs.writeFileSync(eventFile, JSON.stringify(event));
     const child = spawn(process.execPath, runner, {
@@ -285,8 +388,10 @@ function inChildProcess(assetDirectory: string, handlerName: string): Invoker {
         LOCAL_STEP_HANDLER: handlerName,
         LOCAL_STEP_EVENT: eventFile,
         LOCAL_STEP_TIMEOUT: String(timeoutMillis),
+        LOCAL_STEP_RUNTIME: runtime,
+        LOCAL_STEP_GRACE: String(LATE_CALL_GRACE_MILLIS),
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const collect = (stream: NodeJS.ReadableStream) => {
       let pending = '';
@@ -300,16 +405,23 @@ function inChildProcess(assetDirectory: string, handlerName: string): Invoker {
     };
     collect(child.stdout!);
     collect(child.stderr!);
-    let timedOut = false;
+    let end: InvocationEnd | undefined;
+    // The runner reports how the handler ended as soon as it settles, then lingers briefly so that
+    // requests the handler left running reach the endpoints, which refuse them as late.
+    child.on('message', (message: { settled?: true; error?: string; unsupported?: string }) => {
+      end = { timedOut: false, error: message.error, unsupported: message.unsupported };
+      clearTimeout(timer);
+      resolve(end);
+    });
     const timer = setTimeout(() => {
-      timedOut = true;
+      end = { timedOut: true };
       child.kill('SIGKILL');
     }, timeoutMillis + 1_000);
     child.on('error', reject);
     child.on('close', code => {
       clearTimeout(timer);
       fs.rmSync(path.dirname(eventFile), { recursive: true, force: true });
-      resolve({ timedOut, error: code === 0 || timedOut ? undefined : `exit code ${code}` });
+      resolve(end ?? { timedOut: false, error: `the process exited with code ${code} before the handler settled` });
     });
   });
 }
@@ -332,26 +444,13 @@ function sdkNodeModules(): string {
   }
 }
 
-function setEnvironment(environment: Record<string, string>): () => void {
-  const saved = Object.fromEntries(Object.keys(environment).map(name => [name, process.env[name]]));
-  Object.assign(process.env, environment);
-  return () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[name];
-      } else {
-        process.env[name] = value;
-      }
-    }
-  };
-}
-
 function captureConsole(logs: string[]): () => void {
   const levels = ['log', 'info', 'warn', 'error', 'debug'] as const;
   const saved = levels.map(level => console[level]);
   for (const level of levels) {
     console[level] = (...args: unknown[]) => {
-      logs.push(args.map(arg => typeof arg === 'string' ? arg : arg instanceof Error ? arg.stack ?? arg.message : JSON.stringify(arg)).join(' '));
+      // As the Lambda Node.js runtime writes a console call: util.format, which shows nested objects only two levels deep.
+      logs.push(...format(...args).split('\n'));
     };
   }
   return () => levels.forEach((level, index) => {

@@ -49,13 +49,14 @@ export async function measureArtifactCopy(zipPath: string, s3: LoopbackS3, codeP
       },
     };
     fs.writeFileSync(path.join(work, 'event.json'), JSON.stringify(event));
+    codePipeline.startJob(event['CodePipeline.job'].id);
     // Asynchronously: the S3 server and CodePipeline endpoint run on this process's event loop.
     const measureHandler = [require.resolve('ts-node/register/transpile-only'), path.join(__dirname, 'measure-handler.ts')];
     const { stdout } = await promisify(execFile)(process.execPath, ['-r', ...measureHandler, bundle, path.join(work, 'event.json')], {
       env: {
         PATH: process.env.PATH,
         NODE_PATH: path.join(REPOSITORY, 'node_modules'),
-        ...loopbackFunctionEnvironment({ codePipeline: codePipeline.endpoint, s3: s3.endpoint }),
+        ...loopbackFunctionEnvironment({ codePipeline: codePipeline.endpoint, s3: s3.endpoint, credentials: codePipeline.functionCredentials, emptyDirectory: work }),
       },
       encoding: 'utf8',
       maxBuffer: 1024 * 1024,

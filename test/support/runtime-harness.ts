@@ -66,6 +66,10 @@ export function handler(step: StepFunction, options: PipelineJobHandlerOptions =
 }
 
 export async function run(step: StepFunction, event: unknown, options: PipelineJobHandlerOptions = {}, context = lambdaContext(60_000)) {
+  const jobId = (event as any)?.['CodePipeline.job']?.id;
+  if (typeof jobId === 'string') {
+    codePipeline.startJob(jobId);
+  }
   const error = await invoke(handler(step, options), event, context);
   if (error) {
     thrown.push(error);

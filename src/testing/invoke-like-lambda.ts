@@ -1,0 +1,54 @@
+import type { LambdaContext } from '../runtime/types';
+
+/** The Lambda Node.js runtimes a step may use (the construct allows these). */
+export type NodeRuntime = 'nodejs20.x' | 'nodejs22.x' | 'nodejs24.x';
+
+/** The handler was written for a Lambda feature its runtime does not have. */
+export class UnsupportedHandlerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedHandlerError';
+  }
+}
+
+const ASYNC_INSTEAD = 'make the handler async and return (or throw) instead';
+
+/**
+ * Calls a handler as the Lambda Node.js runtime does: the promise it returns, or on nodejs20.x and
+ * nodejs22.x its callback or context.succeed/fail/done. nodejs24.x supports none of these: a
+ * callback-style handler is refused before it runs, a call to context.succeed/fail/done fails the
+ * invocation, each with an error naming the runtime and the change to make.
+ */
+export function invokeLikeLambda(handler: (...args: any[]) => unknown, event: unknown, context: LambdaContext, runtime: NodeRuntime): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const callbacksSupported = runtime !== 'nodejs24.x';
+    if (!callbacksSupported && handler.length >= 3) {
+      reject(new UnsupportedHandlerError(`The handler takes a callback (event, context, callback), which the Lambda ${runtime} runtime no longer supports: ${ASYNC_INSTEAD}, or run the function on nodejs22.x`));
+      return;
+    }
+    const done = (error?: unknown, result?: unknown) => error === undefined || error === null ? resolve(result) : reject(error);
+    const unsupported = (name: string) => () => {
+      const error = new UnsupportedHandlerError(`The handler called context.${name}(), which the Lambda ${runtime} runtime no longer has: ${ASYNC_INSTEAD}`);
+      reject(error);
+      throw error;
+    };
+    const lambdaContext = {
+      ...context,
+      callbackWaitsForEmptyEventLoop: true,
+      succeed: callbacksSupported ? (result?: unknown) => done(undefined, result) : unsupported('succeed'),
+      fail: callbacksSupported ? (error: unknown) => done(error ?? new Error('context.fail() was called')) : unsupported('fail'),
+      done: callbacksSupported ? done : unsupported('done'),
+    };
+    try {
+      const returned = handler(event, lambdaContext, ...(callbacksSupported && handler.length >= 3 ? [done] : []));
+      if (returned && typeof (returned as Promise<unknown>).then === 'function') {
+        (returned as Promise<unknown>).then(resolve, reject);
+      } else if (!callbacksSupported) {
+        resolve(returned);
+      }
+      // Otherwise the runtime waits for the callback or context.succeed/fail/done, as Lambda does.
+    } catch (error) {
+      reject(error);
+    }
+  });
+}
