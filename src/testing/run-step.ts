@@ -158,7 +158,8 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
   const functionCredentials = madeUpCredentials();
   const accountId = options.accountId ?? DEFAULT_ACCOUNT;
   const given = options.event ? structuredClone(options.event) as any : undefined;
-  const artifactCredentials = given?.['CodePipeline.job']?.data?.artifactCredentials ?? options.s3?.credentials ?? madeUpCredentials();
+  const artifactCredentials = given?.['CodePipeline.job']?.data?.artifactCredentials
+    ?? (options.s3 ? { sessionToken: madeUpCredentials().sessionToken, ...options.s3.credentials } : madeUpCredentials());
   const expiresAt = given ? Number(new Date(artifactCredentials.expirationTime ?? Date.now() + 3_600_000)) : Date.now() + 3_600_000;
   const secrets = {
     'artifactCredentials.secretAccessKey': artifactCredentials.secretAccessKey,

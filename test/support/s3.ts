@@ -38,9 +38,9 @@ export class LoopbackS3 {
       const chunked = String(request.headers['x-amz-content-sha256']).startsWith('STREAMING-UNSIGNED-PAYLOAD');
       const headers: http.OutgoingHttpHeaders = { ...request.headers };
       if (chunked) {
-        headers['content-length'] = headers['x-amz-decoded-content-length'];
+        headers['content-length'] = String(request.headers['x-amz-decoded-content-length']);
         headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
-        for (const name of ['content-encoding', 'x-amz-decoded-content-length', 'x-amz-trailer']) {
+        for (const name of ['content-encoding', 'transfer-encoding', 'x-amz-decoded-content-length', 'x-amz-trailer']) {
           delete headers[name];
         }
       }

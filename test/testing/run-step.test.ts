@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as http from 'http';
-import { CodePipelineClient, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
+import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { handler as exampleHandler } from '../../example/smoke-test';
 import { LoopbackCodePipeline, LoopbackS3Endpoint, runStep, StepRunError } from '../../src/testing';
 import { handler as continuingHandler } from '../fixtures/continuing-handler';
@@ -42,7 +42,8 @@ test('runs a handler end to end: artifacts in, result, variables and artifacts o
   expect(run.outputVariables).toEqual({ REPORT_URL: `https://example.com/reports/${jobId}` });
   expect(run.executionDetails?.summary).toBe('smoke test of https://example.com passed (2 source files)');
   expect(JSON.parse(run.outputArtifacts.Report['report.json'].toString()).sourceFiles.sort()).toEqual(['index.html', 'src/app.js']);
-  expect(run.outputArtifactEncryption.Report).toEqual({ serverSideEncryption: undefined, kmsKeyId: undefined });
+  // Uploaded with the SDK's default checksum (aws-chunked, CRC32 trailer), verified by the endpoint.
+  expect(run.outputArtifactEncryption.Report).toEqual({ checksums: { crc32: expect.stringMatching(/^[A-Za-z0-9+/]{6}==$/) } });
   expect(run.logs).toContainEqual(expect.stringContaining(`[job ${jobId}] reported success`));
   const { secretAccessKey, sessionToken } = run.event['CodePipeline.job'].data.artifactCredentials;
   expect(run.logs.join('\n')).not.toContain(secretAccessKey);
@@ -60,7 +61,7 @@ test('input artifacts may be directories, and an encryption key reaches the outp
   });
   fs.rmSync(directory, { recursive: true, force: true });
   expect(run.outcome).toBe('succeeded');
-  expect(run.outputArtifactEncryption.Report).toEqual({ serverSideEncryption: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/local' });
+  expect(run.outputArtifactEncryption.Report).toMatchObject({ serverSideEncryption: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/local' });
 });
 
 test('a failure is returned with its details', async () => {
@@ -89,7 +90,7 @@ test('continuations are followed the way CodePipeline does, up to the limit', as
 test('a handler that never reports times out with a clear error, and both endpoints are stopped', async () => {
   const endpoints = await endpointsStartedDuring(async () => {
     await expect(runStep(() => new Promise(() => undefined), { timeoutMillis: 300 }))
-      .rejects.toThrow(new StepRunError('The handler did not finish within its 300 ms timeout and reported no result in invocation 1: in a pipeline the action would wait until it timed out'));
+      .rejects.toThrow(/^The handler did not finish within its 300 ms timeout in invocation 1 without reporting a result for job [0-9a-f-]{36}\. In a pipeline the action would wait 20 minutes for a result and then fail$/);
   });
   expect(endpoints).toHaveLength(2);
   expect(await Promise.all(endpoints.map(answers))).toEqual([false, false]);
@@ -134,21 +135,25 @@ test('a timeout that is not a positive number of milliseconds is refused', async
 });
 
 test('a handler that returns without reporting, or throws, is a clear error', async () => {
-  await expect(runStep(async () => undefined)).rejects.toThrow(/^The handler returned and reported no result in invocation 1/);
+  await expect(runStep(async () => undefined)).rejects.toThrow(/^The handler returned in invocation 1 without reporting a result for job [0-9a-f-]{36}\. In a pipeline the action would wait 20 minutes/);
   await expect(runStep(async () => {
     throw new Error('boom');
-  })).rejects.toThrow(/^The handler returned an error \(Error: boom\) and reported no result in invocation 1/);
+  })).rejects.toThrow(/^The handler failed \(Error: boom\) in invocation 1 without reporting a result/);
 });
 
-test('a handler that reports twice is a clear error', async () => {
+test('a second result for the job is refused with InvalidJobStateException, as CodePipeline refuses it; the first stands', async () => {
   const reportsTwice = async (event: any) => {
     const client = new CodePipelineClient({});
     const jobId = event['CodePipeline.job'].id;
     await client.send(new PutJobSuccessResultCommand({ jobId }));
-    await client.send(new PutJobSuccessResultCommand({ jobId }));
+    await client.send(new PutJobFailureResultCommand({ jobId, failureDetails: { type: 'JobFailed', message: 'again' } }))
+      .catch((error: Error) => console.log(`second result: ${error.name}`));
     client.destroy();
   };
-  await expect(runStep(reportsTwice)).rejects.toThrow('The handler reported 2 results in invocation 1 (PutJobSuccessResult, PutJobSuccessResult); CodePipeline takes one');
+  const run = await runStep(reportsTwice);
+  expect(run.outcome).toBe('succeeded');
+  expect(run.logs).toContain('second result: InvalidJobStateException');
+  expect(run.calls.map(call => [call.operation, call.error])).toEqual([['PutJobSuccessResult', undefined], ['PutJobFailureResult', 'InvalidJobStateException']]);
 });
 
 test('more than 5 artifacts are refused', async () => {

@@ -134,7 +134,7 @@ test('a bundled handler that never reports is timed out with a clear error and i
   new LambdaInvokeStep(stack, 'Hangs', { entry: path.join(__dirname, '..', 'fixtures', 'hanging-handler.ts') });
   const pidFile = path.join(temporaryDirectory('hanging-'), 'pid');
   await expect(runSynthesizedStep(stack, { s3: s3rverAs(), timeoutMillis: 500, environment: { HANGING_HANDLER_PID_FILE: pidFile } }))
-    .rejects.toThrow('The handler did not finish within its 500 ms timeout and reported no result in invocation 1');
+    .rejects.toThrow('The handler did not finish within its 500 ms timeout in invocation 1 without reporting a result');
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));
   fs.rmSync(path.dirname(pidFile), { recursive: true, force: true });
   // Signal 0 only asks whether the process exists.
