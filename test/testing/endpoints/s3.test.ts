@@ -1,0 +1,133 @@
+import { createHash } from 'crypto';
+import * as http from 'http';
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command,
+  PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { LoopbackS3Endpoint } from '../../../src/testing';
+import type { KnownCredentials } from '../../../src/testing/endpoints/sigv4';
+
+// The built-in S3 endpoint against the SDK's S3 client in its default configuration (checksums,
+// aws-chunked uploads), with the job's artifact credentials and others.
+const BUCKET = 'codepipeline-us-east-1-123456789012';
+const artifact: KnownCredentials = { accessKeyId: 'ASIAARTIFACT0000001', secretAccessKey: 'artifact-secret', sessionToken: 'artifact-token', principal: 'artifact' };
+const role: KnownCredentials = { accessKeyId: 'ASIAFUNCTIONROLE001', secretAccessKey: 'role-secret', sessionToken: 'role-token', principal: 'function' };
+const expired: KnownCredentials = { ...artifact, accessKeyId: 'ASIAEXPIRED00000001', expiresAt: Date.now() - 1000 };
+let endpoint: LoopbackS3Endpoint;
+
+beforeAll(async () => {
+  endpoint = await LoopbackS3Endpoint.start({ buckets: [BUCKET], credentials: [artifact, role, expired] });
+});
+afterAll(() => endpoint.stop());
+
+/** A client as users write one: only the endpoint, region and credentials set. */
+function client(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = artifact) {
+  const { accessKeyId, secretAccessKey, sessionToken } = credentials;
+  return new S3Client({ endpoint: endpoint.endpoint, region: 'us-east-1', credentials: { accessKeyId, secretAccessKey, sessionToken }, maxAttempts: 1 });
+}
+
+async function s3Error(send: Promise<unknown>): Promise<{ name: string; status?: number; message: string }> {
+  const error = await send.then(() => undefined, (thrown: S3ServiceException) => thrown);
+  expect(error).toBeDefined();
+  return { name: error!.name, status: error!.$metadata?.httpStatusCode, message: error!.message };
+}
+
+test('PutObject with the SDK defaults (aws-chunked, CRC32 trailer) stores the bytes and the verified checksum', async () => {
+  const body = Buffer.from('artifact bytes '.repeat(1000));
+  const sent = await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'p/Source/abc', Body: body, ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'key-1' }));
+  expect(sent.ETag).toBe(`"${createHash('md5').update(body).digest('hex')}"`);
+  expect(endpoint.readObject(BUCKET, 'p/Source/abc')).toEqual(body);
+  expect(endpoint.objectInfo(BUCKET, 'p/Source/abc')).toEqual({ serverSideEncryption: 'aws:kms', kmsKeyId: 'key-1', checksums: { crc32: sent.ChecksumCRC32 } });
+  // GetObject validates the checksum the endpoint returns (the SDK's default), so a wrong one would fail here.
+  const got = await client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'p/Source/abc' }));
+  expect(Buffer.from(await got.Body!.transformToByteArray())).toEqual(body);
+  expect(got.ServerSideEncryption).toBe('aws:kms');
+});
+
+test('a wrong CRC32 or SHA256 is BadDigest, a wrong Content-MD5 too, and nothing is stored', async () => {
+  const body = Buffer.from('hello');
+  expect(await s3Error(client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bad-crc', Body: body, ChecksumCRC32: 'AAAAAA==' })))).toMatchObject({ name: 'BadDigest', status: 400 });
+  expect(await s3Error(client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bad-sha', Body: body, ChecksumSHA256: createHash('sha256').update('other').digest('base64') })))).toMatchObject({ name: 'BadDigest' });
+  expect(await s3Error(client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bad-md5', Body: body, ContentMD5: createHash('md5').update('other').digest('base64') })))).toMatchObject({ name: 'BadDigest' });
+  expect(['bad-crc', 'bad-sha', 'bad-md5'].map(key => endpoint.readObject(BUCKET, key))).toEqual([undefined, undefined, undefined]);
+  await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'good-sha', Body: body, ChecksumSHA256: createHash('sha256').update(body).digest('base64') }));
+  expect(endpoint.objectInfo(BUCKET, 'good-sha')?.checksums).toEqual({ sha256: createHash('sha256').update(body).digest('base64') });
+});
+
+test('HeadObject and ranged GetObject answer as S3 does', async () => {
+  await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'range', Body: '0123456789' }));
+  const head = await client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'range' }));
+  expect(head.ContentLength).toBe(10);
+  const part = await client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'range', Range: 'bytes=2-5' }));
+  expect([await part.Body!.transformToString(), part.ContentRange, part.ContentLength]).toEqual(['2345', 'bytes 2-5/10', 4]);
+  const tail = await client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'range', Range: 'bytes=-3' }));
+  expect(await tail.Body!.transformToString()).toBe('789');
+  expect(await s3Error(client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'range', Range: 'bytes=20-' })))).toMatchObject({ name: 'InvalidRange', status: 416 });
+  expect(await s3Error(client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'missing' })))).toMatchObject({ name: 'NotFound', status: 404 });
+});
+
+test('ListObjectsV2 lists a prefix, page by page', async () => {
+  for (const key of ['list/b', 'list/a', 'list/c', 'other/d']) {
+    await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key }));
+  }
+  const first = await client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'list/', MaxKeys: 2 }));
+  expect(first.Contents?.map(object => object.Key)).toEqual(['list/a', 'list/b']);
+  expect(first.IsTruncated).toBe(true);
+  const second = await client().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'list/', ContinuationToken: first.NextContinuationToken }));
+  expect(second.Contents?.map(object => [object.Key, object.Size])).toEqual([['list/c', 6]]);
+  expect(second.IsTruncated).toBe(false);
+});
+
+test('@aws-sdk/lib-storage uploads in parts; the parts are checked and the object is whole', async () => {
+  const body = Buffer.alloc(11 * 1024 * 1024, 'abc');
+  await new Upload({ client: client(), params: { Bucket: BUCKET, Key: 'multipart', Body: body, ServerSideEncryption: 'aws:kms' }, partSize: 5 * 1024 * 1024 }).done();
+  expect(endpoint.readObject(BUCKET, 'multipart')!.equals(body)).toBe(true);
+  expect(endpoint.objectInfo(BUCKET, 'multipart')).toMatchObject({ parts: 3, serverSideEncryption: 'aws:kms' });
+});
+
+test('multipart upload refuses small parts, unknown parts and aborted uploads', async () => {
+  const s3 = client();
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'small' }));
+  const upload = (PartNumber: number) => s3.send(new UploadPartCommand({ Bucket: BUCKET, Key: 'small', UploadId, PartNumber, Body: 'tiny' }));
+  const parts = [{ PartNumber: 1, ETag: (await upload(1)).ETag }, { PartNumber: 2, ETag: (await upload(2)).ETag }];
+  const complete = (Parts: Array<{ PartNumber: number; ETag?: string }>) => s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: 'small', UploadId, MultipartUpload: { Parts } }));
+  expect(await s3Error(complete(parts))).toMatchObject({ name: 'EntityTooSmall' });
+  expect(await s3Error(complete([{ PartNumber: 3, ETag: '"x"' }]))).toMatchObject({ name: 'InvalidPart' });
+  expect(await s3Error(complete([...parts].reverse()))).toMatchObject({ name: 'InvalidPartOrder' });
+  await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'small', UploadId }));
+  expect(await s3Error(upload(3))).toMatchObject({ name: 'NoSuchUpload', status: 404 });
+});
+
+describe('who may read and write', () => {
+  test('the function\'s own role is refused with 403 AccessDenied, as at the pipeline\'s artifact bucket', async () => {
+    expect(await s3Error(client(role).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'range' })))).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(await s3Error(client(role).send(new PutObjectCommand({ Bucket: BUCKET, Key: 'by-role', Body: 'x' })))).toMatchObject({ name: 'AccessDenied', status: 403 });
+  });
+
+  test.each([
+    ['expired artifact credentials', 'ExpiredToken', 400, expired],
+    ['an unknown access key', 'InvalidAccessKeyId', 403, { ...artifact, accessKeyId: 'ASIAUNKNOWN00000001' }],
+    ['a wrong secret', 'SignatureDoesNotMatch', 403, { ...artifact, secretAccessKey: 'wrong' }],
+    ['a wrong session token', 'InvalidToken', 400, { ...artifact, sessionToken: 'other' }],
+  ])('%s: %s (%d)', async (_, name, status, credentials) => {
+    expect(await s3Error(client(credentials).send(new GetObjectCommand({ Bucket: BUCKET, Key: 'range' })))).toMatchObject({ name, status });
+  });
+
+  test('an unsigned request is AccessDenied, with S3\'s XML error body', async () => {
+    const { status, body } = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      http.get(`${endpoint.endpoint}/${BUCKET}/range`, response => {
+        let text = '';
+        response.on('data', chunk => text += chunk);
+        response.on('end', () => resolve({ status: response.statusCode, body: text }));
+      }).on('error', reject);
+    });
+    expect(status).toBe(403);
+    expect(body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><Error><Code>AccessDenied<\/Code><Message>[^<]+<\/Message><RequestId>[0-9A-F]{16}<\/RequestId><HostId>/);
+  });
+
+  test('a missing key and a missing bucket are NoSuchKey and NoSuchBucket', async () => {
+    expect(await s3Error(client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'nothing' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
+    expect(await s3Error(client().send(new GetObjectCommand({ Bucket: 'other-bucket', Key: 'x' })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+  });
+});
