@@ -257,10 +257,10 @@ export class LoopbackS3Endpoint {
     if (listed.length === 0) {
       throw new S3Error(400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema (no parts)');
     }
+    if (listed.some((part, index) => index > 0 && part.number <= listed[index - 1].number)) {
+      throw new S3Error(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+    }
     listed.forEach((part, index) => {
-      if (index > 0 && part.number <= listed[index - 1].number) {
-        throw new S3Error(400, 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
-      }
       const stored = upload.parts.get(part.number);
       if (!stored || stored.etag.replace(/"/g, '') !== part.etag.replace(/"/g, '')) {
         throw new S3Error(400, 'InvalidPart', `One or more of the specified parts could not be found or its entity tag did not match: part ${part.number}`);
