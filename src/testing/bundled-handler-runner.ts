@@ -20,7 +20,8 @@ async function invokeOnce(): Promise<void> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler is a module chosen at run time, as Lambda loads it
   const handler = require(path.join(asset, handlerName.slice(0, dot)))[handlerName.slice(dot + 1)];
   const event = JSON.parse(fs.readFileSync(eventFile, 'utf8'));
-  await invokeLikeLambda(handler, event, lambdaContext(Number(timeout), `local-${process.pid}`), runtime as NodeRuntime);
+  await invokeLikeLambda(handler, event, lambdaContext(Number(timeout), `local-${process.pid}`), runtime as NodeRuntime,
+    { onUnsupported: unsupported => process.send!({ unsupported }), onReturnedWithoutPromise: () => process.send!({ returnedWithoutPromise: true }) });
 }
 
 /** Reports the end, then lets requests the handler left running reach the endpoints (which refuse them) before exiting. */

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'async_hooks';
 
 /** The environment of the function whose code is running, for everything its async work does. */
 const functionEnvironment = new AsyncLocalStorage<Record<string, string>>();
-let installed = false;
+let environmentProxy: NodeJS.ProcessEnv | undefined;
 
 /**
  * Runs a handler in-process with `environment` as its `process.env`: the developer's AWS_* variables
@@ -19,17 +19,17 @@ export function runInFunctionScope<T>(environment: Record<string, string>, work:
 }
 
 /**
- * Replaces process.env once with a proxy that reads the running function's environment inside a
+ * Replaces process.env with a proxy that reads the running function's environment inside a
  * function scope and the real one outside (the AWS SDK reads its settings from process.env).
+ * Again whenever something (a test restoring a saved copy) has replaced the proxy.
  */
 function installEnvironmentProxy() {
-  if (installed) {
+  if (environmentProxy && process.env === environmentProxy) {
     return;
   }
-  installed = true;
   const real = process.env;
   const target = () => functionEnvironment.getStore() ?? real;
-  process.env = new Proxy(real, {
+  environmentProxy = process.env = new Proxy(real, {
     get: (_, name) => Reflect.get(target(), name),
     set: (_, name, value) => Reflect.set(target(), name, String(value)),
     has: (_, name) => Reflect.has(target(), name),

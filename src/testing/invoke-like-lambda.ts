@@ -11,15 +11,25 @@ export class UnsupportedHandlerError extends Error {
   }
 }
 
+export interface InvocationHooks {
+  /** The handler used what its runtime does not have; may come after the handler returned. */
+  onUnsupported(message: string): void;
+  /** On nodejs24.x the handler returned something other than a promise: its invocation ended there. */
+  onReturnedWithoutPromise(): void;
+}
+
 const ASYNC_INSTEAD = 'make the handler async and return (or throw) instead';
 
 /**
  * Calls a handler as the Lambda Node.js runtime does: the promise it returns, or on nodejs20.x and
  * nodejs22.x its callback or context.succeed/fail/done. nodejs24.x supports none of these: a
- * callback-style handler is refused before it runs, a call to context.succeed/fail/done fails the
- * invocation, each with an error naming the runtime and the change to make.
+ * callback-style handler is refused before it runs, a call to context.succeed/fail/done is reported
+ * through `hooks.onUnsupported` (even after the handler returned), each naming the runtime and the change to make.
  */
-export function invokeLikeLambda(handler: (...args: any[]) => unknown, event: unknown, context: LambdaContext, runtime: NodeRuntime): Promise<unknown> {
+export function invokeLikeLambda(
+  handler: (...args: any[]) => unknown, event: unknown, context: LambdaContext, runtime: NodeRuntime,
+  hooks: InvocationHooks,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const callbacksSupported = runtime !== 'nodejs24.x';
     if (!callbacksSupported && handler.length >= 3) {
@@ -27,10 +37,12 @@ export function invokeLikeLambda(handler: (...args: any[]) => unknown, event: un
       return;
     }
     const done = (error?: unknown, result?: unknown) => error === undefined || error === null ? resolve(result) : reject(error);
+    // Reported rather than thrown: on nodejs24.x the call is a TypeError wherever it happens, even
+    // after the handler returned, where a throw here would only be an unhandled rejection.
     const unsupported = (name: string) => () => {
-      const error = new UnsupportedHandlerError(`The handler called context.${name}(), which the Lambda ${runtime} runtime no longer has: ${ASYNC_INSTEAD}`);
-      reject(error);
-      throw error;
+      const message = `The handler called context.${name}(), which the Lambda ${runtime} runtime no longer has: ${ASYNC_INSTEAD}`;
+      hooks.onUnsupported(message);
+      reject(new UnsupportedHandlerError(message));
     };
     const lambdaContext = {
       ...context,
@@ -44,6 +56,7 @@ export function invokeLikeLambda(handler: (...args: any[]) => unknown, event: un
       if (returned && typeof (returned as Promise<unknown>).then === 'function') {
         (returned as Promise<unknown>).then(resolve, reject);
       } else if (!callbacksSupported) {
+        hooks.onReturnedWithoutPromise();
         resolve(returned);
       }
       // Otherwise the runtime waits for the callback or context.succeed/fail/done, as Lambda does.

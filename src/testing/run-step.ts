@@ -112,15 +112,24 @@ export class StepRunError extends Error {
   }
 }
 
+interface InvocationNotes {
+  readonly unsupportedUses: string[];
+  returnedWithoutPromise: boolean;
+}
+
 interface InvocationEnd {
   readonly timedOut: boolean;
   readonly error?: string;
-  /** The handler relies on something its Lambda runtime does not have. */
-  readonly unsupported?: string;
 }
 
 /** Runs one invocation and tells how it ended. */
-type Invoker = (event: unknown, settings: { timeoutMillis: number; environment: Record<string, string>; runtime: NodeRuntime }, logs: string[]) => Promise<InvocationEnd>;
+type Invoker = (
+  event: unknown,
+  settings: { timeoutMillis: number; environment: Record<string, string>; runtime: NodeRuntime },
+  logs: string[],
+  /** What the invocation reported besides its end: uses of what the runtime does not have (even late). */
+  notes: InvocationNotes,
+) => Promise<InvocationEnd>;
 
 /** How long the action waits for a result before it fails: CodePipeline's timeout for a Lambda invoke action. */
 const ACTION_TIMEOUT = '20 minutes';
@@ -224,16 +233,20 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       const jobId = current?.['CodePipeline.job']?.id;
       codePipeline.startJob(jobId);
       builtInS3?.startInvocation();
-      const end = await invoke(current, { timeoutMillis, environment, runtime }, logs);
+      const notes: InvocationNotes = { unsupportedUses: [], returnedWithoutPromise: false };
+      const { unsupportedUses } = notes;
+      const end = await invoke(current, { timeoutMillis, environment, runtime }, logs, notes);
       codePipeline.endInvocation();
       builtInS3?.endInvocation();
-      if (end.unsupported) {
-        throw new StepRunError(`${end.unsupported}. In a pipeline every invocation would fail, and the action would wait ${ACTION_TIMEOUT} for a result`, redactAll(logs, secrets));
-      }
       const result = codePipeline.calls.slice(before).find(call => !call.error && call.operation.startsWith('PutJob') && call.input.jobId === jobId);
-      if (!result) {
+      if (!result || unsupportedUses.length > 0) {
         await delay(LATE_CALL_GRACE_MILLIS);
-        throw new StepRunError(noResultMessage(invocations, jobId, end, timeoutMillis, codePipeline.calls.slice(before), builtInS3?.lateRequests ?? [], secrets), redactAll(logs, secrets));
+      }
+      if (unsupportedUses.length > 0) {
+        throw new StepRunError(`${unsupportedUses[0]}. In a pipeline every invocation would fail, and the action would wait ${ACTION_TIMEOUT} for a result`, redactAll(logs, secrets));
+      }
+      if (!result) {
+        throw new StepRunError(noResultMessage(invocations, jobId, { ...end, ...notes }, timeoutMillis, codePipeline.calls.slice(before), builtInS3?.lateRequests ?? [], secrets), redactAll(logs, secrets));
       }
       last = result;
       const token = last.operation === 'PutJobSuccessResult' ? last.input.continuationToken : undefined;
@@ -309,7 +322,7 @@ const RUNTIMES: readonly NodeRuntime[] = ['nodejs20.x', 'nodejs22.x', 'nodejs24.
 
 /** Why an invocation left the action without a result, and what CodePipeline would do. */
 function noResultMessage(
-  invocation: number, jobId: string, end: InvocationEnd, timeoutMillis: number,
+  invocation: number, jobId: string, end: InvocationEnd & InvocationNotes, timeoutMillis: number,
   calls: readonly RecordedCall[], lateS3Requests: readonly string[], secrets: Record<string, string | undefined>,
 ): string {
   const how = end.timedOut
@@ -326,6 +339,9 @@ function noResultMessage(
       ? 'it called AcknowledgeJob, which only confirms that a custom action\'s job worker received the job; a Lambda step must call PutJobSuccessResult or PutJobFailureResult'
       : `it called ${call.operation}`;
   });
+  if (end.returnedWithoutPromise) {
+    reasons.push('it is not async: it returned without a promise, so its invocation ended there (the nodejs24.x runtime waits for no callback or pending work)');
+  }
   const late = lateCalls(calls, lateS3Requests);
   if (late.length > 0) {
     reasons.push(`it made requests after its invocation ended (${late.join(', ')}): Lambda freezes the function once the handler's promise settles, so they would not be sent; await every call before returning`);
@@ -352,16 +368,23 @@ function delay(millis: number): Promise<void> {
 }
 
 function inProcess(handler: (...args: any[]) => unknown): Invoker {
-  return async (event, { timeoutMillis, environment, runtime }, logs) => {
+  return async (event, { timeoutMillis, environment, runtime }, logs, notes) => {
     const restoreConsole = captureConsole(logs);
     const context = lambdaContext(timeoutMillis);
     let timer: NodeJS.Timeout | undefined;
     try {
-      const finished = runInFunctionScope(environment, () => invokeLikeLambda(handler, event, context, runtime)).then(
+      const invocation = runInFunctionScope(environment, () => invokeLikeLambda(handler, event, context, runtime, {
+        onUnsupported: use => notes.unsupportedUses.push(use),
+        onReturnedWithoutPromise: () => notes.returnedWithoutPromise = true,
+      }));
+      const finished = invocation.then(
         (): InvocationEnd => ({ timedOut: false }),
-        (error: unknown): InvocationEnd => error instanceof UnsupportedHandlerError
-          ? { timedOut: false, unsupported: error.message }
-          : { timedOut: false, error: error instanceof Error ? error.stack ?? error.message : String(error) },
+        (error: unknown): InvocationEnd => {
+          if (error instanceof UnsupportedHandlerError) {
+            notes.unsupportedUses.push(error.message);
+          }
+          return { timedOut: false, error: error instanceof Error ? error.stack ?? error.message : String(error) };
+        },
       );
       const timedOut = new Promise<InvocationEnd>(resolve => {
         timer = setTimeout(() => resolve({ timedOut: true }), timeoutMillis + 100);
@@ -377,7 +400,7 @@ function inProcess(handler: (...args: any[]) => unknown): Invoker {
 function inChildProcess(assetDirectory: string, handlerName: string): Invoker {
   const nodePath = sdkNodeModules();
   const runner = runnerArguments();
-  return (event, { timeoutMillis, environment, runtime }, logs) => new Promise((resolve, reject) => {
+  return (event, { timeoutMillis, environment, runtime }, logs, notes) => new Promise((resolve, reject) => {
     const eventFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'step-event-')), 'event.json');
     fs.writeFileSync(eventFile, JSON.stringify(event));
     const child = spawn(process.execPath, runner, {
@@ -409,10 +432,16 @@ function inChildProcess(assetDirectory: string, handlerName: string): Invoker {
     let end: InvocationEnd | undefined;
     // The runner reports how the handler ended as soon as it settles, then lingers briefly so that
     // requests the handler left running reach the endpoints, which refuse them as late.
-    child.on('message', (message: { settled?: true; error?: string; unsupported?: string }) => {
-      end = { timedOut: false, error: message.error, unsupported: message.unsupported };
-      clearTimeout(timer);
-      resolve(end);
+    child.on('message', (message: { settled?: true; error?: string; unsupported?: string; returnedWithoutPromise?: true }) => {
+      if (message.unsupported) {
+        notes.unsupportedUses.push(message.unsupported);
+      }
+      notes.returnedWithoutPromise ||= !!message.returnedWithoutPromise;
+      if (message.settled) {
+        end = { timedOut: false, error: message.error };
+        clearTimeout(timer);
+        resolve(end);
+      }
     });
     const timer = setTimeout(() => {
       end = { timedOut: true };
