@@ -318,7 +318,8 @@ function checkOptions(options: StepRunOptions, inputNames: string[], outputNames
   }
 }
 
-const RUNTIMES: readonly NodeRuntime[] = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
+/** The Lambda Node.js runtimes a step may use. */
+export const RUNTIMES: readonly NodeRuntime[] = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
 
 /** Why an invocation left the action without a result, and what CodePipeline would do. */
 function noResultMessage(

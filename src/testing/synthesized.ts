@@ -1,8 +1,10 @@
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Stack, Stage, aws_lambda as lambda, cx_api } from 'aws-cdk-lib';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
-import { StepRun, StepRunError, StepRunOptions, runBundledStep } from './run-step';
+import type { NodeRuntime } from './invoke-like-lambda';
+import { RUNTIMES, StepRun, StepRunError, StepRunOptions, runBundledStep } from './run-step';
 
 /** What the cloud assembly says about a LambdaInvokeStep: the code that would be deployed and how it is invoked. */
 export interface SynthesizedStep {
@@ -13,6 +15,10 @@ export interface SynthesizedStep {
   /** The function's environment variables with values known at synth time. */
   readonly environment: Record<string, string>;
   readonly timeoutMillis: number;
+  /** The function's name: its FunctionName, or one shaped as CloudFormation generates (`<stack>-<logical id>-<random>`). */
+  readonly functionName: string;
+  /** The function's Lambda runtime, such as `nodejs24.x`. */
+  readonly runtime: string;
   /** The pipeline action that invokes the function, when the template holds one. */
   readonly action?: {
     readonly name: string;
@@ -52,6 +58,8 @@ export function findSynthesizedStep(target: LambdaInvokeStep | Stack): Synthesiz
     handler: properties.Handler,
     environment,
     timeoutMillis: (properties.Timeout ?? 3) * 1000,
+    functionName: typeof properties.FunctionName === 'string' ? properties.FunctionName : generatedFunctionName(stack.stackName, logicalId),
+    runtime: properties.Runtime,
     action: findAction(template, logicalId),
   };
 }
@@ -76,10 +84,18 @@ export async function runSynthesizedStep(target: LambdaInvokeStep | Stack, optio
     userParameters: configured,
     outputArtifacts: found.action?.outputArtifacts,
     timeoutMillis: found.timeoutMillis,
+    functionName: found.functionName,
+    ...(RUNTIMES.includes(found.runtime as NodeRuntime) && { runtime: found.runtime as NodeRuntime }),
     ...options,
     inputArtifacts: { ...Object.fromEntries((expectedInputs ?? []).map(name => [name, {}])), ...options.inputArtifacts },
     environment: { ...found.environment, ...options.environment },
   });
+}
+
+/** A physical name as CloudFormation generates one for a function without FunctionName (at most 64 characters). */
+function generatedFunctionName(stackName: string, logicalId: string): string {
+  const suffix = randomBytes(9).toString('base64').replace(/[^A-Za-z0-9]/g, 'X').toUpperCase().slice(0, 12);
+  return `${stackName.slice(0, 25)}-${logicalId.slice(0, 25)}-${suffix}`;
 }
 
 function onlyStepIn(stack: Stack): LambdaInvokeStep {

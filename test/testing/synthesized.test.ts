@@ -56,6 +56,18 @@ test('the example step succeeds with its variable and its report artifact', asyn
   const { configuration } = run.event['CodePipeline.job'].data.actionConfiguration;
   expect(configuration.UserParameters).toBe('{"url":"https://example.com"}');
   expect(run.logs).toContainEqual(expect.stringContaining(`[job ${jobId}] reported success`));
+  // The name CloudFormation would give the function, and the runtime the template declares.
+  expect(configuration.FunctionName).toMatch(/^E2EExample-SmokeTest[A-Za-z0-9]*-[A-Z0-9]{12}$/);
+});
+
+test('the template\'s runtime is the one the run behaves as: a callback-style handler fails on nodejs24.x', async () => {
+  const stack = new Stack(new App(), 'CallbackStyle');
+  new LambdaInvokeStep(stack, 'Callback', { entry: path.join(__dirname, '..', 'fixtures', 'callback-handler.ts') });
+  await expect(runSynthesizedStep(stack, { s3: s3rverAs() }))
+    .rejects.toThrow(/^The handler takes a callback \(event, context, callback\), which the Lambda nodejs24\.x runtime no longer supports/);
+  const onNode22 = await recorded(runSynthesizedStep(stack, { s3: s3rverAs(), runtime: 'nodejs22.x' }));
+  expect(onNode22.outcome).toBe('succeeded');
+  expect(onNode22.event['CodePipeline.job'].data.actionConfiguration.configuration.FunctionName).toMatch(/^CallbackStyle-Callback[A-Za-z0-9]*-[A-Z0-9]{12}$/);
 });
 
 test('the example step fails with a ConfigurationError when its parameters lack the url', async () => {
