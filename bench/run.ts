@@ -14,7 +14,9 @@ const ROOT = path.join(__dirname, '..');
 const run = promisify(execFile);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function synthOnce(variant: 'construct' | 'hand-written', steps: number): Promise<{ milliseconds: number; bundlings: number }> {
+type SynthVariant = 'construct' | 'hand-written' | 'snapshot' | 'snapshot-without-bundling';
+
+async function synthOnce(variant: SynthVariant, steps: number): Promise<{ milliseconds: number; bundlings: number }> {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   try {
     const { stdout, stderr } = await run(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'synth-app.ts'), variant, String(steps)], {
@@ -45,6 +47,21 @@ async function synthTimes(repeats: number) {
   console.log('|---:|---:|---:|---:|');
   rows.forEach(row => console.log(`| ${row.steps} | ${row.constructMs.toFixed(0)} | ${row.handWrittenMs.toFixed(0)} | ${row.ratio.toFixed(2)} |`));
   return rows;
+}
+
+async function snapshotTimes(repeats: number) {
+  const times: Record<string, number[]> = { 'snapshot': [], 'snapshot-without-bundling': [] };
+  for (let i = 0; i < repeats; i++) {
+    for (const variant of (i % 2 === 0 ? ['snapshot', 'snapshot-without-bundling'] : ['snapshot-without-bundling', 'snapshot']) as SynthVariant[]) {
+      times[variant].push((await synthOnce(variant, 10)).milliseconds);
+    }
+  }
+  const row = { steps: 10, bundledMs: median(times.snapshot), withoutBundlingMs: median(times['snapshot-without-bundling']) };
+  console.log(`\ntemplateForSnapshot of a 10-step pipeline (10 different entries), median of ${repeats} fresh processes each:\n`);
+  console.log('| steps | with bundling (ms) | appWithoutBundling (ms) | ratio |');
+  console.log('|---:|---:|---:|---:|');
+  console.log(`| 10 | ${row.bundledMs.toFixed(0)} | ${row.withoutBundlingMs.toFixed(0)} | ${(row.withoutBundlingMs / row.bundledMs).toFixed(2)} |`);
+  return row;
 }
 
 async function sharedBundle() {
@@ -84,6 +101,7 @@ async function main() {
     machine: `${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node.js ${process.version}`,
     synth: await synthTimes(Number(process.env.BENCH_REPEATS ?? 3)),
     sharedBundle: await sharedBundle(),
+    snapshot: await snapshotTimes(Number(process.env.BENCH_REPEATS ?? 3)),
     handler: await handlerFootprint(),
     artifact: await artifactThroughput(Number(process.env.BENCH_ARTIFACT_MB ?? 500)),
   };
