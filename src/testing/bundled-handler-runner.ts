@@ -12,7 +12,9 @@ import { invokeLikeLambda, NodeRuntime, UnsupportedHandlerError } from './invoke
 import { lambdaContext } from './lambda-context';
 
 async function invokeOnce(): Promise<void> {
-  const { LOCAL_STEP_ASSET: asset, LOCAL_STEP_HANDLER: handlerName, LOCAL_STEP_EVENT: eventFile, LOCAL_STEP_TIMEOUT: timeout, LOCAL_STEP_RUNTIME: runtime } = process.env;
+  const {
+    LOCAL_STEP_ASSET: asset, LOCAL_STEP_HANDLER: handlerName, LOCAL_STEP_EVENT: eventFile, LOCAL_STEP_TIMEOUT: timeout, LOCAL_STEP_RUNTIME: runtime,
+  } = process.env;
   if (!asset || !handlerName || !eventFile || !timeout || !runtime) {
     throw new Error('LOCAL_STEP_ASSET, LOCAL_STEP_HANDLER, LOCAL_STEP_EVENT, LOCAL_STEP_TIMEOUT and LOCAL_STEP_RUNTIME must be set');
   }
@@ -21,7 +23,10 @@ async function invokeOnce(): Promise<void> {
   const handler = require(path.join(asset, handlerName.slice(0, dot)))[handlerName.slice(dot + 1)];
   const event = JSON.parse(fs.readFileSync(eventFile, 'utf8'));
   await invokeLikeLambda(handler, event, lambdaContext(Number(timeout), `local-${process.pid}`), runtime as NodeRuntime,
-    { onUnsupported: unsupported => process.send!({ unsupported }), onReturnedWithoutPromise: () => process.send!({ returnedWithoutPromise: true }) });
+    {
+      onUnsupported: unsupported => process.send!({ unsupported }),
+      onReturnedWithoutPromise: () => process.send!({ returnedWithoutPromise: true }),
+    });
 }
 
 /** Reports the end, then lets requests the handler left running reach the endpoints (which refuse them) before exiting. */

@@ -17,7 +17,9 @@ export function findCredentialLeaks(
   const named = Object.entries(secrets).filter((entry): entry is [string, string] => !!entry[1]);
   return [
     ...logs.flatMap((text, index) => named.filter(([, value]) => text.includes(value)).map(([secret]) => ({ secret, where: 'log', line: index + 1 }))),
-    ...requests.flatMap(request => named.filter(([, value]) => request.body.includes(value)).map(([secret]) => ({ secret, where: request.operation }))),
+    ...requests.flatMap(request => named
+      .filter(([, value]) => request.body.includes(value))
+      .map(([secret]) => ({ secret, where: request.operation }))),
   ];
 }
 

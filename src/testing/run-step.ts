@@ -192,13 +192,14 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       encryptionKeyId: options.encryptionKeyId,
     });
     const data = event?.['CodePipeline.job']?.data;
-    const artifacts: Array<{ name: string; location: { s3Location: { bucketName: string; objectKey: string } } }> = [...data?.inputArtifacts ?? [], ...data?.outputArtifacts ?? []];
+    const buckets: string[] = [...data?.inputArtifacts ?? [], ...data?.outputArtifacts ?? []]
+      .map((artifact: any) => artifact.location.s3Location.bucketName);
     const known: KnownCredentials[] = [
       { ...artifactCredentials, expiresAt, principal: 'artifact' },
       { ...functionCredentials, principal: 'function' },
     ];
     codePipeline = await LoopbackCodePipeline.start({ credentials: known });
-    builtInS3 = options.s3 ? undefined : await LoopbackS3Endpoint.start({ buckets: artifacts.map(artifact => artifact.location.s3Location.bucketName), credentials: known });
+    builtInS3 = options.s3 ? undefined : await LoopbackS3Endpoint.start({ buckets, credentials: known });
     const s3Endpoint = options.s3?.endpoint ?? builtInS3!.endpoint;
     s3 = options.s3 && new S3Client(loopbackS3ClientConfig(s3Endpoint, artifactCredentials));
     for (const artifact of data?.inputArtifacts ?? []) {
@@ -246,7 +247,9 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
         throw new StepRunError(`${unsupportedUses[0]}. In a pipeline every invocation would fail, and the action would wait ${ACTION_TIMEOUT} for a result`, redactAll(logs, secrets));
       }
       if (!result) {
-        throw new StepRunError(noResultMessage(invocations, jobId, { ...end, ...notes }, timeoutMillis, codePipeline.calls.slice(before), builtInS3?.lateRequests ?? [], secrets), redactAll(logs, secrets));
+        const calls = codePipeline.calls.slice(before);
+        const message = noResultMessage(invocations, jobId, { ...end, ...notes }, timeoutMillis, calls, builtInS3?.lateRequests ?? [], secrets);
+        throw new StepRunError(message, redactAll(logs, secrets));
       }
       last = result;
       const token = last.operation === 'PutJobSuccessResult' ? last.input.continuationToken : undefined;

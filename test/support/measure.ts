@@ -56,7 +56,9 @@ export async function measureArtifactCopy(zipPath: string, s3: LoopbackS3, codeP
       env: {
         PATH: process.env.PATH,
         NODE_PATH: path.join(REPOSITORY, 'node_modules'),
-        ...loopbackFunctionEnvironment({ codePipeline: codePipeline.endpoint, s3: s3.endpoint, credentials: codePipeline.functionCredentials, emptyDirectory: work }),
+        ...loopbackFunctionEnvironment({
+          codePipeline: codePipeline.endpoint, s3: s3.endpoint, credentials: codePipeline.functionCredentials, emptyDirectory: work,
+        }),
       },
       encoding: 'utf8',
       maxBuffer: 1024 * 1024,

@@ -57,7 +57,12 @@ export class LoopbackS3 {
 
   public readonly endpoint: string;
 
-  private constructor(private readonly server: http.Server, private readonly s3rver: any, private readonly directory: string, public readonly requests: RecordedS3Request[]) {
+  private constructor(
+    private readonly server: http.Server,
+    private readonly s3rver: any,
+    private readonly directory: string,
+    public readonly requests: RecordedS3Request[],
+  ) {
     this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 

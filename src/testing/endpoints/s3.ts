@@ -61,7 +61,7 @@ const CHECKSUMS: Readonly<Record<string, () => { update(data: Buffer): void; dig
       },
       digest: () => {
         const bytes = Buffer.alloc(4);
-        bytes.writeUInt32BE(value >>> 0);
+        bytes.writeUInt32BE(value);
         return bytes.toString('base64');
       },
     };
@@ -278,7 +278,12 @@ export class LoopbackS3Endpoint {
     const partDigests = Buffer.concat(listed.map(part => Buffer.from(upload.parts.get(part.number)!.etag.replace(/"/g, ''), 'hex')));
     const etag = `"${createHash('md5').update(partDigests).digest('hex')}-${listed.length}"`;
     this.objects.set(`${upload.bucket}/${upload.key}`, {
-      file, size: fs.statSync(file).size, etag, lastModified: new Date(), contentType: upload.contentType, info: { ...upload.info, parts: listed.length },
+      file,
+      size: fs.statSync(file).size,
+      etag,
+      lastModified: new Date(),
+      contentType: upload.contentType,
+      info: { ...upload.info, parts: listed.length },
     });
     this.uploads.delete(uploadId);
     response.writeHead(200, { 'content-type': 'application/xml', ...sseHeaders(upload.info) });
@@ -403,7 +408,10 @@ export class LoopbackS3Endpoint {
       throw problem;
     }
     return {
-      file, size, contentType, lastModified: new Date(),
+      file,
+      size,
+      contentType,
+      lastModified: new Date(),
       etag: `"${md5.digest('hex')}"`,
       info: { ...info, ...(Object.keys(checksums).length > 0 && { checksums }) },
     };
