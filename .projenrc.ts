@@ -93,6 +93,20 @@ project.eslint?.addOverride({
   },
 });
 
+// The testing harness stands for the services: its limits come from their published model, never
+// from the limits the construct and runtime enforce, so a wrong limit there is caught, not mirrored.
+project.eslint?.addOverride({
+  files: ['src/testing/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [{
+        group: ['../private/limits', '../../private/limits', '**/private/limits'],
+        message: 'src/testing/ checks steps against the services\' published model (endpoints/codepipeline-model.generated.ts), never against the library\'s own limits.',
+      }],
+    }],
+  },
+});
+
 for (const pattern of ['/example/', '/bench/', '/.ci/', '/rosetta/', '/scripts/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }

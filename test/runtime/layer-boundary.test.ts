@@ -8,15 +8,15 @@ import { LegacyESLint } from 'eslint/use-at-your-own-risk';
 // runtime file, on sample imports.
 const ROOT = path.join(__dirname, '..', '..');
 
-async function importErrors(source: string): Promise<string[]> {
-  const config = await new LegacyESLint({ cwd: ROOT }).calculateConfigForFile(path.join(ROOT, 'src', 'runtime', 'handler.ts'));
+async function importErrors(source: string, layer: 'runtime' | 'testing' = 'runtime'): Promise<string[]> {
+  const config = await new LegacyESLint({ cwd: ROOT }).calculateConfigForFile(path.join(ROOT, 'src', layer, 'index.ts'));
   const rule = config.rules?.['no-restricted-imports'];
   const linter = new LegacyESLint({
     cwd: ROOT,
     useEslintrc: false,
     overrideConfig: { parser: config.parser, parserOptions: { sourceType: 'module' }, rules: { 'no-restricted-imports': rule } },
   });
-  const [result] = await linter.lintText(source, { filePath: path.join(ROOT, 'src', 'runtime', 'probe.ts') });
+  const [result] = await linter.lintText(source, { filePath: path.join(ROOT, 'src', layer, 'probe.ts') });
   return result.messages.map(message => message.message);
 }
 
@@ -36,4 +36,11 @@ test('the limits both layers share, the SDK and the runtime\'s own files are all
     "import { S3Client } from '@aws-sdk/client-s3';",
     "import { PipelineJob } from './job';",
   ].join('\n'))).toEqual([]);
+});
+
+// The testing harness stands for the services, so it must not share the limits it is there to check.
+test('src/testing/ may not import the library\'s own limits', async () => {
+  expect(await importErrors("import { MAX_ARTIFACTS } from '../private/limits';", 'testing'))
+    .toEqual([expect.stringContaining('never against the library\'s own limits')]);
+  expect(await importErrors("import { CODEPIPELINE_MODEL } from './endpoints/codepipeline-model.generated';", 'testing')).toEqual([]);
 });
