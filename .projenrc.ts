@@ -76,7 +76,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-lambda-invoke-step/cdk-lambda-invoke-step-go',
   },
 
-  gitignore: ['example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*'],
+  gitignore: ['.scratch/', 'example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*'],
 });
 
 // The runtime runs inside the function: it must never pull the CDK (megabytes, and a construct
@@ -107,7 +107,7 @@ project.eslint?.addOverride({
   },
 });
 
-for (const pattern of ['/example/', '/bench/', '/.ci/', '/rosetta/', '/scripts/', '/tsconfig.dev.json']) {
+for (const pattern of ['/.scratch/', '/example/', '/bench/', '/.ci/', '/rosetta/', '/scripts/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
 

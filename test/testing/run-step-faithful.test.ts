@@ -3,6 +3,7 @@ import { AddressInfo } from 'net';
 import { AcknowledgeJobCommand, CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { runStep, StepRunError } from '../../src/testing';
+import { fixtureEvent } from '../support/fixtures';
 
 // What a run refuses because AWS would, in handlers written as users write them: plain SDK v3,
 // callback style, logging the event.
@@ -178,4 +179,20 @@ describe('credential leaks', () => {
     });
     await expect(run).rejects.toThrow(/AWS_SECRET_ACCESS_KEY in the PutJobFailureResult request/);
   });
+});
+
+test('a job event whose artifact credentials have expired: S3 refuses them with ExpiredToken', async () => {
+  const event = fixtureEvent('job-with-artifacts');
+  const data = jobOf(event).data;
+  data.artifactCredentials.expirationTime = Date.now() - 60_000;
+  const readsInput = async (received: any) => {
+    const job = jobOf(received);
+    const { accessKeyId, secretAccessKey, sessionToken } = job.data.artifactCredentials;
+    const { bucketName, objectKey } = job.data.inputArtifacts[0].location.s3Location;
+    const outcome = await new S3Client({ credentials: { accessKeyId, secretAccessKey, sessionToken } })
+      .send(new GetObjectCommand({ Bucket: bucketName, Key: objectKey })).then(() => 'read', (error: Error) => error.name);
+    await new CodePipelineClient({}).send(new PutJobSuccessResultCommand({ jobId: job.id, outputVariables: { READ: outcome } }));
+  };
+  const run = await runStep(readsInput, { event, inputArtifacts: { [data.inputArtifacts[0].name]: { 'a.txt': 'a' } } });
+  expect(run.outputVariables.READ).toBe('ExpiredToken');
 });

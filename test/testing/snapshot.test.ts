@@ -4,14 +4,17 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokeStep } from '../../src';
 import { appWithoutBundling, assetHashSerializer, MASKED_ASSET_HASH, templateForSnapshot } from '../../src/testing';
-import { temporaryDirectory } from '../support/zip';
 
 // What a user's snapshot of a stack with a step sees: asset hashes masked, bundling optional.
 const HANDLER = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'handler.ts'), 'utf8');
 let work: string;
 
+// Entries inside the project: newer aws-cdk-lib releases refuse an entry outside projectRoot.
+const SCRATCH = path.join(__dirname, '..', '..', '.scratch');
+
 beforeEach(() => {
-  work = temporaryDirectory('snapshot-');
+  fs.mkdirSync(SCRATCH, { recursive: true });
+  work = fs.mkdtempSync(path.join(SCRATCH, 'snapshot-'));
 });
 afterEach(() => fs.rmSync(work, { recursive: true, force: true }));
 
