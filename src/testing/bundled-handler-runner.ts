@@ -30,14 +30,15 @@ async function invokeOnce(): Promise<void> {
 }
 
 /** Reports the end, then lets requests the handler left running reach the endpoints (which refuse them) before exiting. */
-function settle(report: { error?: string; unsupported?: string }, code: number) {
+function settle(report: { error?: string }, code: number) {
   process.send!({ settled: true, ...report });
   setTimeout(() => process.exit(code), Number(process.env.LOCAL_STEP_GRACE ?? 0));
 }
 
 invokeOnce().then(() => settle({}, 0), (error: unknown) => {
+  // Already reported through onUnsupported, in the harness's words.
   if (error instanceof UnsupportedHandlerError) {
-    settle({ unsupported: error.message }, 1);
+    settle({}, 1);
     return;
   }
   const { name, message } = (error ?? {}) as { name?: string; message?: string };

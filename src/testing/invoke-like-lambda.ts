@@ -23,8 +23,9 @@ const ASYNC_INSTEAD = 'make the handler async and return (or throw) instead';
 /**
  * Calls a handler as the Lambda Node.js runtime does: the promise it returns, or on nodejs20.x and
  * nodejs22.x its callback or context.succeed/fail/done. nodejs24.x supports none of these: a
- * callback-style handler is refused before it runs, a call to context.succeed/fail/done is reported
- * through `hooks.onUnsupported` (even after the handler returned), each naming the runtime and the change to make.
+ * callback-style handler is refused before it runs and a call to context.succeed/fail/done fails the
+ * invocation; both are reported through `hooks.onUnsupported` (the latter even after the handler
+ * returned), each naming the runtime and the change to make.
  */
 export function invokeLikeLambda(
   handler: (...args: any[]) => unknown, event: unknown, context: LambdaContext, runtime: NodeRuntime,
@@ -32,18 +33,18 @@ export function invokeLikeLambda(
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const callbacksSupported = runtime !== 'nodejs24.x';
+    const refuse = (message: string) => {
+      hooks.onUnsupported(message);
+      reject(new UnsupportedHandlerError(message));
+    };
     if (!callbacksSupported && handler.length >= 3) {
-      reject(new UnsupportedHandlerError(`The handler takes a callback (event, context, callback), which the Lambda ${runtime} runtime no longer supports: ${ASYNC_INSTEAD}, or run the function on nodejs22.x`));
+      refuse(`The handler takes a callback (event, context, callback), which the Lambda ${runtime} runtime no longer supports: ${ASYNC_INSTEAD}, or run the function on nodejs22.x`);
       return;
     }
     const done = (error?: unknown, result?: unknown) => error === undefined || error === null ? resolve(result) : reject(error);
     // Reported rather than thrown: on nodejs24.x the call is a TypeError wherever it happens, even
     // after the handler returned, where a throw here would only be an unhandled rejection.
-    const unsupported = (name: string) => () => {
-      const message = `The handler called context.${name}(), which the Lambda ${runtime} runtime no longer has: ${ASYNC_INSTEAD}`;
-      hooks.onUnsupported(message);
-      reject(new UnsupportedHandlerError(message));
-    };
+    const unsupported = (name: string) => () => refuse(`The handler called context.${name}(), which the Lambda ${runtime} runtime no longer has: ${ASYNC_INSTEAD}`);
     const lambdaContext = {
       ...context,
       callbackWaitsForEmptyEventLoop: true,

@@ -14,7 +14,7 @@ import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
 import { loopbackS3ClientConfig } from './endpoints/s3-client';
 import type { KnownCredentials } from './endpoints/sigv4';
 import { runInFunctionScope } from './function-scope';
-import { invokeLikeLambda, NodeRuntime, UnsupportedHandlerError } from './invoke-like-lambda';
+import { invokeLikeLambda, NodeRuntime } from './invoke-like-lambda';
 import { buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
 import { lambdaContext } from './lambda-context';
 import { readZip, writeZip } from '../runtime/artifacts';
@@ -169,7 +169,8 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
   const given = options.event ? structuredClone(options.event) as any : undefined;
   const artifactCredentials = given?.['CodePipeline.job']?.data?.artifactCredentials
     ?? (options.s3 ? { sessionToken: madeUpCredentials().sessionToken, ...options.s3.credentials } : madeUpCredentials());
-  const expiresAt = given ? Number(new Date(artifactCredentials.expirationTime ?? Date.now() + 3_600_000)) : Date.now() + 3_600_000;
+  // A given event's expirationTime holds; made-up credentials last an hour, as CodePipeline's do.
+  const expiresAt = Number(new Date(artifactCredentials.expirationTime ?? Date.now() + 3_600_000));
   const secrets = {
     'artifactCredentials.secretAccessKey': artifactCredentials.secretAccessKey,
     'artifactCredentials.sessionToken': artifactCredentials.sessionToken,
@@ -209,7 +210,7 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
         await writeZip(source, zipPath);
         const { bucketName, objectKey } = artifact.location.s3Location;
         if (builtInS3) {
-          builtInS3.seedObject(bucketName, objectKey, zipPath);
+          await builtInS3.seedObject(bucketName, objectKey, zipPath);
         } else {
           await s3!.send(new PutObjectCommand({ Bucket: bucketName, Key: objectKey, Body: fs.readFileSync(zipPath) }));
         }
@@ -231,24 +232,25 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
     while (invocations < maxInvocations) {
       invocations++;
       const before = codePipeline.calls.length;
+      const lateS3Before = builtInS3?.lateRequests.length ?? 0;
       const jobId = current?.['CodePipeline.job']?.id;
       codePipeline.startJob(jobId);
       builtInS3?.startInvocation();
       const notes: InvocationNotes = { unsupportedUses: [], returnedWithoutPromise: false };
-      const { unsupportedUses } = notes;
       const end = await invoke(current, { timeoutMillis, environment, runtime }, logs, notes);
       codePipeline.endInvocation();
       builtInS3?.endInvocation();
       const result = codePipeline.calls.slice(before).find(call => !call.error && call.operation.startsWith('PutJob') && call.input.jobId === jobId);
-      if (!result || unsupportedUses.length > 0) {
+      if (!result || notes.unsupportedUses.length > 0) {
         await delay(LATE_CALL_GRACE_MILLIS);
       }
-      if (unsupportedUses.length > 0) {
-        throw new StepRunError(`${unsupportedUses[0]}. In a pipeline every invocation would fail, and the action would wait ${ACTION_TIMEOUT} for a result`, redactAll(logs, secrets));
+      if (notes.unsupportedUses.length > 0) {
+        throw new StepRunError(`${notes.unsupportedUses[0]}. In a pipeline every invocation would fail, and the action would wait ${ACTION_TIMEOUT} for a result`, redactAll(logs, secrets));
       }
       if (!result) {
         const calls = codePipeline.calls.slice(before);
-        const message = noResultMessage(invocations, jobId, { ...end, ...notes }, timeoutMillis, calls, builtInS3?.lateRequests ?? [], secrets);
+        const lateS3Requests = builtInS3?.lateRequests.slice(lateS3Before) ?? [];
+        const message = noResultMessage(invocations, jobId, { ...end, ...notes }, timeoutMillis, calls, lateS3Requests, secrets);
         throw new StepRunError(message, redactAll(logs, secrets));
       }
       last = result;
@@ -269,10 +271,8 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
     const outputArtifactEncryption: Record<string, StoredObjectInfo | undefined> = {};
     for (const artifact of data?.outputArtifacts ?? []) {
       const { bucketName, objectKey } = artifact.location.s3Location;
-      const bytes = builtInS3 ? builtInS3.readObject(bucketName, objectKey) : await downloadObject(s3!, bucketName, objectKey);
-      if (bytes) {
-        const zipPath = path.join(work, `${randomUUID()}.zip`);
-        fs.writeFileSync(zipPath, bytes);
+      const zipPath = builtInS3 ? builtInS3.objectFile(bucketName, objectKey) : await downloadObject(s3!, bucketName, objectKey, work);
+      if (zipPath) {
         outputArtifacts[artifact.name] = await readZip(zipPath);
         outputArtifactEncryption[artifact.name] = builtInS3?.objectInfo(bucketName, objectKey);
       }
@@ -362,9 +362,15 @@ function redactAll(lines: readonly string[], secrets: Record<string, string | un
   return lines.map(line => redact(line, secrets));
 }
 
-async function downloadObject(s3: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+/** Downloads an object to a file in `directory`; undefined if it does not exist. */
+async function downloadObject(s3: S3Client, bucket: string, key: string, directory: string): Promise<string | undefined> {
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).catch(() => undefined);
-  return response?.Body?.transformToByteArray();
+  if (!response?.Body) {
+    return undefined;
+  }
+  const zipPath = path.join(directory, `${randomUUID()}.zip`);
+  fs.writeFileSync(zipPath, await response.Body.transformToByteArray());
+  return zipPath;
 }
 
 function delay(millis: number): Promise<void> {
@@ -383,12 +389,7 @@ function inProcess(handler: (...args: any[]) => unknown): Invoker {
       }));
       const finished = invocation.then(
         (): InvocationEnd => ({ timedOut: false }),
-        (error: unknown): InvocationEnd => {
-          if (error instanceof UnsupportedHandlerError) {
-            notes.unsupportedUses.push(error.message);
-          }
-          return { timedOut: false, error: error instanceof Error ? error.stack ?? error.message : String(error) };
-        },
+        (error: unknown): InvocationEnd => ({ timedOut: false, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
       );
       const timedOut = new Promise<InvocationEnd>(resolve => {
         timer = setTimeout(() => resolve({ timedOut: true }), timeoutMillis + 100);

@@ -18,6 +18,9 @@ const SHAPES: Readonly<Record<string, Shape>> = CODEPIPELINE_MODEL.shapes;
 /** The operations the endpoint serves, with the error codes the model lets each return. */
 export const OPERATIONS: Readonly<Record<string, { readonly input: string; readonly errors: readonly string[] }>> = CODEPIPELINE_MODEL.operations;
 
+/** The JSON protocol's X-Amz-Target is `<prefix>.<operation>`. */
+export const TARGET_PREFIX = `${CODEPIPELINE_MODEL.metadata.targetPrefix}.`;
+
 /** Where the model came from, for error messages and README. */
 export const MODEL_SOURCE = CODEPIPELINE_MODEL.source;
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import * as http from 'http';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
-import { checkAgainstModel, OPERATIONS } from './codepipeline-model';
+import { checkAgainstModel, OPERATIONS, TARGET_PREFIX } from './codepipeline-model';
 import { listenOnLoopback, stopServer } from './listen';
 import { LOCAL_REGION } from './s3-client';
 import { KnownCredentials, signedService, SignatureProblem, verifySignature } from './sigv4';
@@ -131,7 +131,7 @@ export class LoopbackCodePipeline {
   private async handle(request: http.IncomingMessage, body: string): Promise<{ status: number; body: object; errorType?: string }> {
     const target = String(request.headers['x-amz-target'] ?? '');
     const service = signedService(request);
-    const operation = service && service !== 'codepipeline' ? `${service}:${target || request.url}` : target.replace(/^CodePipeline_20150709\./, '');
+    const operation = service && service !== 'codepipeline' ? `${service}:${target || request.url}` : target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
     let input: any = {};
     const refuse = (error: string, message: string, status = 400) => {
       this.calls.push({ operation, input, body, error, errorMessage: message, ...(!this.invocationOpen && { late: true }) });
@@ -147,7 +147,7 @@ export class LoopbackCodePipeline {
     if (!signature.ok) {
       return refuse(...signatureError(signature.problem, signature.detail));
     }
-    if (!target.startsWith(`${'CodePipeline_20150709'}.`)) {
+    if (!target.startsWith(TARGET_PREFIX)) {
       return refuse('UnknownOperationException', `Unknown operation ${target || '(no X-Amz-Target header)'}`);
     }
     try {

@@ -131,20 +131,30 @@ export class LoopbackS3Endpoint {
     return this.objects.get(`${bucket}/${key}`)?.info;
   }
 
-  /** Stores an object directly, as CodePipeline does with an input artifact. */
-  public seedObject(bucket: string, key: string, source: string): void {
+  /** Stores a copy of a file as an object directly, as CodePipeline does with an input artifact. */
+  public async seedObject(bucket: string, key: string, source: string): Promise<void> {
     const file = this.newFile();
-    fs.copyFileSync(source, file);
-    const bytes = fs.readFileSync(file);
+    const md5 = createHash('md5');
+    await pipeline(fs.createReadStream(source), new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        md5.update(chunk);
+        callback(null, chunk);
+      },
+    }), fs.createWriteStream(file));
     this.objects.set(`${bucket}/${key}`, {
-      file, size: bytes.length, etag: `"${createHash('md5').update(bytes).digest('hex')}"`, lastModified: new Date(), info: {},
+      file, size: fs.statSync(file).size, etag: `"${md5.digest('hex')}"`, lastModified: new Date(), info: {},
     });
+  }
+
+  /** The file holding the object, to read directly (undefined if it does not exist); it goes with the endpoint when it stops. */
+  public objectFile(bucket: string, key: string): string | undefined {
+    return this.objects.get(`${bucket}/${key}`)?.file;
   }
 
   /** The object's bytes, read directly (undefined if it does not exist). */
   public readObject(bucket: string, key: string): Buffer | undefined {
-    const stored = this.objects.get(`${bucket}/${key}`);
-    return stored && fs.readFileSync(stored.file);
+    const file = this.objectFile(bucket, key);
+    return file === undefined ? undefined : fs.readFileSync(file);
   }
 
   public startInvocation(): void {
@@ -370,13 +380,15 @@ export class LoopbackS3Endpoint {
     ].map(name => name.replace('x-amz-checksum-', '')))];
     const computing = Object.fromEntries(algorithms.filter(algorithm => CHECKSUMS[algorithm]).map(algorithm => [algorithm, CHECKSUMS[algorithm]()]));
     const md5 = createHash('md5');
-    const sha256 = createHash('sha256');
+    // Only a signed payload names its SHA-256 (UNSIGNED-PAYLOAD and the streaming forms do not).
+    const signedPayloadHash = contentSha256 && /^[0-9a-f]{64}$/.test(contentSha256) ? contentSha256 : undefined;
+    const sha256 = signedPayloadHash ? createHash('sha256') : undefined;
     let size = 0;
     const measure = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         size += chunk.length;
         md5.update(chunk);
-        sha256.update(chunk);
+        sha256?.update(chunk);
         Object.values(computing).forEach(checksum => checksum.update(chunk));
         callback(null, chunk);
       },
@@ -389,7 +401,7 @@ export class LoopbackS3Endpoint {
     const declaredLength = header(request, chunked ? 'x-amz-decoded-content-length' : 'content-length');
     const problem = declaredLength !== undefined && Number(declaredLength) !== size
       ? new S3Error(400, 'IncompleteBody', `You did not provide the number of bytes specified by the ${chunked ? 'x-amz-decoded-content-length' : 'Content-Length'} header (${declaredLength}); got ${size}`)
-      : contentSha256 && /^[0-9a-f]{64}$/.test(contentSha256) && contentSha256 !== sha256.digest('hex')
+      : signedPayloadHash && signedPayloadHash !== sha256!.digest('hex')
         ? new S3Error(400, 'XAmzContentSHA256Mismatch', 'The provided \'x-amz-content-sha256\' header does not match what was computed.')
         : header(request, 'content-md5') && header(request, 'content-md5') !== md5.copy().digest('base64')
           ? new S3Error(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.')

@@ -54,8 +54,9 @@ export async function verifySignature(
   if (credentials.expiresAt !== undefined && credentials.expiresAt <= Date.now()) {
     return { ok: false, problem: 'expired', service, detail: `the credentials expired at ${new Date(credentials.expiresAt).toISOString()}` };
   }
-  const signingDate = parseAmzDate(header(request, 'x-amz-date') ?? '');
-  if (!signingDate || !header(request, 'x-amz-date')!.startsWith(shortDate)) {
+  const amzDate = header(request, 'x-amz-date') ?? '';
+  const signingDate = parseAmzDate(amzDate);
+  if (!signingDate || !amzDate.startsWith(shortDate)) {
     return { ok: false, problem: 'malformed', service, detail: 'the x-amz-date header is missing or does not match the credential scope' };
   }
   if (Math.abs(signingDate.getTime() - Date.now()) > MAX_CLOCK_SKEW_MILLIS) {
@@ -80,7 +81,7 @@ export async function verifySignature(
     headers: Object.fromEntries(signedHeaders.map(name => [name, header(request, name) ?? ''])),
     body: options.payload,
   }, { signingDate, signableHeaders: new Set(signedHeaders) });
-  const expected = AUTHORIZATION.exec(String(resigned.headers.authorization ?? resigned.headers.Authorization));
+  const expected = AUTHORIZATION.exec(String(resigned.headers.authorization));
   if (!expected || expected[6] !== signature || expected[5] !== signedHeaderList) {
     return { ok: false, problem: 'mismatch', service, detail: 'the signature does not match the one computed from the request and the secret key' };
   }
