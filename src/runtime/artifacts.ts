@@ -4,22 +4,35 @@ import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import type { S3Client } from '@aws-sdk/client-s3';
-import * as yauzl from 'yauzl';
+import type * as yauzl from 'yauzl';
 import * as yazl from 'yazl';
-import { s3Module } from './s3';
-import type { ArtifactEntry, ArtifactFiles, ArtifactLocation } from './types';
+import { ArtifactError } from './errors';
+import { downloadToFile, uploadFile } from './s3-transfer';
+import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
+import { ZipArchive, describeEntryProblem, entryPath, isDirectoryEntry, normalizeEntryPath } from './zip-reader';
 
 /** What artifacts need from the job they belong to. */
 export interface ArtifactContext {
-  readonly s3: () => S3Client;
+  readonly s3: () => Promise<S3Client>;
   readonly tempDirectory: string;
   readonly encryptionKeyId?: string;
+  /** Aborted when the invocation ends or runs out of time: stops every transfer. */
+  readonly signal: AbortSignal;
   /** Throws once the job's result has been reported. */
   readonly assertOpen: () => void;
 }
 
-/** S3's limit for one PutObject request. */
-const MAX_SINGLE_UPLOAD_BYTES = 5 * 1024 ** 3;
+/** The runtime's limits on artifacts (README, "Limits"). */
+export const ARTIFACT_LIMITS = {
+  /** S3's limit for one PutObject request. */
+  maxOutputArtifactBytes: 5 * 1024 ** 3,
+  /**
+   * The largest entry `readBytes`/`readText` inflate into memory unless given `maxBytes`: a zip
+   * of 1 MB can hold an entry of 1 GB, which would end a 128 MB function. `extractTo` streams to disk.
+   */
+  maxInMemoryEntryBytes: 64 * 1024 ** 2,
+} as const;
+
 /** Entries written from memory get a fixed time, so the same files give the same zip. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 
@@ -28,9 +41,9 @@ const temporaryZip = (context: ArtifactContext, kind: string) =>
 
 const s3Url = (location: ArtifactLocation) => `s3://${location.bucketName}/${location.objectKey}`;
 
-/** An artifact the action reads: a zip file in the pipeline's artifact bucket. */
+/** An artifact the action reads: a zip file in the pipeline's artifact bucket, downloaded and indexed once per invocation. */
 export class InputArtifact {
-  private localCopy?: Promise<string>;
+  private archive?: Promise<ZipArchive>;
 
   constructor(private readonly location: ArtifactLocation, private readonly context: ArtifactContext) {}
 
@@ -46,83 +59,118 @@ export class InputArtifact {
 
   /** Every entry of the zip, in the order stored. */
   public async entries(): Promise<ArtifactEntry[]> {
-    const entries: ArtifactEntry[] = [];
-    await this.forEachEntry(async entry => {
-      entries.push(describeEntry(entry));
-    });
-    return entries;
-  }
-
-  /** One file's content. Reads only that entry, but holds the whole file in memory. */
-  public async readBytes(filePath: string): Promise<Buffer> {
-    const wanted = normalizeEntryPath(filePath);
-    let content: Buffer | undefined;
-    const seen: string[] = [];
-    await this.forEachEntry(async (entry, zip) => {
-      seen.push(entry.fileName);
-      if (content === undefined && normalizeEntryPath(entry.fileName) === wanted && !isDirectoryEntry(entry)) {
-        content = await streamToBuffer(await openEntry(zip, entry));
-      }
-    });
-    if (content === undefined) {
-      seen.sort();
-      const listed = seen.slice(0, 20).join(', ') + (seen.length > 20 ? `, ... (${seen.length} in all)` : '');
-      throw new Error(`Input artifact '${this.name}' has no file '${filePath}'; it holds: ${listed || 'no entries'}`);
-    }
-    return content;
-  }
-
-  /** One file's content as text. */
-  public async readText(filePath: string, encoding: BufferEncoding = 'utf8'): Promise<string> {
-    return (await this.readBytes(filePath)).toString(encoding);
+    return (await this.open()).entries.map(describeEntry);
   }
 
   /**
-   * Extracts every entry under `directory` (created if needed), streaming each to disk.
+   * One file's content, verified against its CRC-32. Holds the whole entry in memory, so an entry
+   * larger than `maxBytes` is refused before it is inflated; `extractTo` streams entries to disk.
+   */
+  public async readBytes(filePath: string, options: ReadOptions = {}): Promise<Buffer> {
+    const archive = await this.open();
+    const entry = archive.find(filePath);
+    if (!entry || isDirectoryEntry(entry)) {
+      const names = archive.entries.filter(found => !isDirectoryEntry(found)).map(found => found.fileName).sort();
+      const listed = names.slice(0, 20).join(', ') + (names.length > 20 ? `, ... (${names.length} in all)` : '');
+      throw new ArtifactError(`Input artifact '${this.name}' has no file '${filePath}'; it holds: ${listed || 'no files'}`);
+    }
+    const limit = options.maxBytes ?? ARTIFACT_LIMITS.maxInMemoryEntryBytes;
+    if (entry.uncompressedSize > limit) {
+      throw new ArtifactError(`Input artifact '${this.name}', entry '${entry.fileName}': its header declares ${entry.uncompressedSize} bytes uncompressed, `
+        + `over the ${limit}-byte limit for reading an entry into memory; extractTo() streams it to disk instead, or pass { maxBytes } to raise the limit`);
+    }
+    return this.readEntry(archive, entry, async stream => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) {
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks);
+    });
+  }
+
+  /** One file's content as text. */
+  public async readText(filePath: string, encoding: BufferEncoding = 'utf8', options: ReadOptions = {}): Promise<string> {
+    return (await this.readBytes(filePath, options)).toString(encoding);
+  }
+
+  /**
+   * Extracts every entry under `directory` (created if needed), streaming each to disk and
+   * verifying its CRC-32; an entry that fails the check is removed and the extraction fails.
    * An entry whose path would land outside `directory` stops the extraction before anything is written.
    *
    * @returns the paths written, relative to `directory`
    */
   public async extractTo(directory: string): Promise<string[]> {
+    const archive = await this.open();
     const root = path.resolve(directory);
-    // Listing first reads every entry name, and yauzl refuses absolute names and `..` segments
-    // there: an escaping entry stops the extraction before anything is written.
-    await this.entries();
     await fs.promises.mkdir(root, { recursive: true });
     const written: string[] = [];
-    await this.forEachEntry(async (entry, zip) => {
-      const target = path.resolve(root, entry.fileName);
+    for (const entry of archive.entries) {
+      const target = path.resolve(root, entryPath(entry));
       if (isDirectoryEntry(entry)) {
         await fs.promises.mkdir(target, { recursive: true });
-        return;
+        continue;
       }
       await fs.promises.mkdir(path.dirname(target), { recursive: true });
-      await pipeline(await openEntry(zip, entry), fs.createWriteStream(target));
+      await this.readEntry(archive, entry, stream => pipeline(stream, fs.createWriteStream(target), { signal: this.context.signal }))
+        .catch(async error => {
+          await fs.promises.rm(target, { force: true });
+          throw error;
+        });
       written.push(entry.fileName);
-    });
+    }
     return written;
   }
 
-  private download(): Promise<string> {
-    this.localCopy ??= (async () => {
-      const file = temporaryZip(this.context, 'input');
-      const response = await this.context.s3().send(new (s3Module().GetObjectCommand)({
-        Bucket: this.location.bucketName,
-        Key: this.location.objectKey,
-      })).catch(error => {
-        throw new Error(`Could not read input artifact '${this.name}' from ${s3Url(this.location)}: ${error.name}: ${error.message}`);
-      });
-      await pipeline(response.Body as Readable, fs.createWriteStream(file));
-      return file;
-    })();
-    return this.localCopy;
+  /** Closes the downloaded zip. The runtime calls it when the invocation ends. */
+  public async close(): Promise<void> {
+    const archive = await this.archive?.catch(() => undefined);
+    archive?.close();
+    this.archive = undefined;
   }
 
-  private async forEachEntry(visit: (entry: yauzl.Entry, zip: yauzl.ZipFile) => Promise<void>): Promise<void> {
+  private async readEntry<T>(archive: ZipArchive, entry: yauzl.Entry, consume: (stream: Readable) => Promise<T>): Promise<T> {
+    try {
+      return await consume(await archive.openEntry(entry));
+    } catch (error) {
+      this.context.assertOpen();
+      throw new ArtifactError(`Input artifact '${this.name}', entry '${entry.fileName}': ${describeEntryProblem(error as Error)}`, 'JobFailed', { cause: error });
+    }
+  }
+
+  /** The zip, downloaded and indexed on first use. A failed attempt is forgotten, so a later read tries again. */
+  private open(): Promise<ZipArchive> {
     this.context.assertOpen();
-    await forEachZipEntry(await this.download(), visit, error => /relative path|absolute path/.test(error.message)
-      ? new Error(`Input artifact '${this.name}' has an entry that escapes the target directory, refused: ${error.message}`)
-      : new Error(`Input artifact '${this.name}' is not a readable zip file: ${error.message}`));
+    if (!this.archive) {
+      const opening = this.downloadAndIndex();
+      this.archive = opening;
+      opening.catch(() => {
+        if (this.archive === opening) {
+          this.archive = undefined;
+        }
+      });
+    }
+    return this.archive;
+  }
+
+  private async downloadAndIndex(): Promise<ZipArchive> {
+    const file = temporaryZip(this.context, 'input');
+    await downloadToFile({
+      s3: await this.context.s3(),
+      bucket: this.location.bucketName,
+      key: this.location.objectKey,
+      signal: this.context.signal,
+      action: `Could not read input artifact '${this.name}' from ${s3Url(this.location)}`,
+    }, file);
+    try {
+      return await ZipArchive.open(file);
+    } catch (error) {
+      await fs.promises.rm(file, { force: true });
+      const problem = (error as Error).message;
+      throw new ArtifactError(/relative path|absolute path/.test(problem)
+        ? `Input artifact '${this.name}' has an entry that escapes the target directory, refused: ${problem}`
+        : `Input artifact '${this.name}' is not a readable zip file: ${problem}`, 'JobFailed', { cause: error });
+    }
   }
 }
 
@@ -145,26 +193,30 @@ export class OutputArtifact {
   /**
    * Zips `files` (a map of path → content, or a directory whose files are all taken) and uploads
    * the zip to the artifact's location, encrypted with the job's KMS key when the job has one.
+   * Throttling (503 SlowDown), server errors and dropped connections are retried with backoff.
    */
   public async write(files: ArtifactFiles | string): Promise<void> {
     this.context.assertOpen();
     const file = temporaryZip(this.context, 'output');
-    await writeZip(files, file);
-    const size = (await fs.promises.stat(file)).size;
-    if (size > MAX_SINGLE_UPLOAD_BYTES) {
-      throw new Error(`Output artifact '${this.name}' is ${size} bytes zipped, over the ${MAX_SINGLE_UPLOAD_BYTES} bytes one upload accepts`);
+    try {
+      await writeZip(files, file);
+      const size = (await fs.promises.stat(file)).size;
+      if (size > ARTIFACT_LIMITS.maxOutputArtifactBytes) {
+        throw new ArtifactError(`Output artifact '${this.name}' is ${size} bytes zipped, over the ${ARTIFACT_LIMITS.maxOutputArtifactBytes} bytes one upload accepts`);
+      }
+      await uploadFile({
+        s3: await this.context.s3(),
+        bucket: this.location.bucketName,
+        key: this.location.objectKey,
+        signal: this.context.signal,
+        action: `Could not write output artifact '${this.name}' to ${s3Url(this.location)}`,
+      }, file, size, {
+        ContentType: 'application/zip',
+        ...(this.context.encryptionKeyId && { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.context.encryptionKeyId }),
+      });
+    } finally {
+      await fs.promises.rm(file, { force: true });
     }
-    await this.context.s3().send(new (s3Module().PutObjectCommand)({
-      Bucket: this.location.bucketName,
-      Key: this.location.objectKey,
-      Body: fs.createReadStream(file),
-      ContentLength: size,
-      ContentType: 'application/zip',
-      ...(this.context.encryptionKeyId && { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.context.encryptionKeyId }),
-    })).catch(error => {
-      throw new Error(`Could not write output artifact '${this.name}' to ${s3Url(this.location)}: ${error.name}: ${error.message}`);
-    });
-    await fs.promises.rm(file, { force: true });
     this.writtenFlag = true;
   }
 }
@@ -186,72 +238,34 @@ export async function writeZip(files: ArtifactFiles | string, zipPath: string): 
   await pipeline(zip.outputStream, fs.createWriteStream(zipPath));
 }
 
-/** Every file of the zip at `zipPath`, in memory: for tests and small artifacts. */
+/** Every file of the zip at `zipPath`, in memory and verified: for tests and small artifacts. */
 export async function readZip(zipPath: string): Promise<Record<string, Buffer>> {
-  const files: Record<string, Buffer> = {};
-  await forEachZipEntry(zipPath, async (entry, zip) => {
-    if (!isDirectoryEntry(entry)) {
-      files[entry.fileName] = await streamToBuffer(await openEntry(zip, entry));
-    }
-  });
-  return files;
-}
-
-/** Visits the zip's entries one at a time, in the order stored; `explain` turns yauzl's errors into the caller's. */
-async function forEachZipEntry(
-  zipPath: string,
-  visit: (entry: yauzl.Entry, zip: yauzl.ZipFile) => Promise<void>,
-  explain: (error: Error) => Error = error => error,
-): Promise<void> {
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
-    yauzl.open(zipPath, { lazyEntries: true, autoClose: false }, (error, opened) => error ? reject(error) : resolve(opened));
-  }).catch(error => {
-    throw explain(error);
-  });
+  const archive = await ZipArchive.open(zipPath);
   try {
-    await new Promise<void>((resolve, reject) => {
-      zip.on('entry', (entry: yauzl.Entry) => visit(entry, zip).then(() => zip.readEntry(), reject));
-      zip.on('end', resolve);
-      zip.on('error', (error: Error) => reject(explain(error)));
-      zip.readEntry();
-    });
+    const files: Record<string, Buffer> = {};
+    for (const entry of archive.entries.filter(found => !isDirectoryEntry(found))) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of await archive.openEntry(entry)) {
+        chunks.push(chunk);
+      }
+      files[entry.fileName] = Buffer.concat(chunks);
+    }
+    return files;
   } finally {
-    zip.close();
+    archive.close();
   }
-}
-
-/** Zip marks a directory by a trailing slash on its name. */
-function isDirectoryEntry(entry: yauzl.Entry): boolean {
-  return entry.fileName.endsWith('/');
 }
 
 function describeEntry(entry: yauzl.Entry): ArtifactEntry {
-  const isDirectory = isDirectoryEntry(entry);
-  return { path: isDirectory ? entry.fileName.slice(0, -1) : entry.fileName, size: entry.uncompressedSize, isDirectory };
+  return { path: entryPath(entry), size: entry.uncompressedSize, isDirectory: isDirectoryEntry(entry) };
 }
 
-function normalizeEntryPath(entryPath: string): string {
-  return path.posix.normalize(entryPath.replace(/\\/g, '/')).replace(/^\.\//, '');
-}
-
-function checkOutputPath(entryPath: string): string {
-  const name = normalizeEntryPath(entryPath);
-  if (!name || name === '.' || name.endsWith('/') || path.posix.isAbsolute(name) || name.split('/').includes('..')) {
-    throw new Error(`Output artifact file paths must be relative paths inside the artifact, got '${entryPath}'`);
+function checkOutputPath(requested: string): string {
+  const name = normalizeEntryPath(requested);
+  if (!name || name === '.' || /[/\\]$/.test(requested) || path.posix.isAbsolute(name) || name.split('/').includes('..')) {
+    throw new Error(`Output artifact file paths must be relative paths inside the artifact, got '${requested}'`);
   }
   return name;
-}
-
-function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
-  return new Promise((resolve, reject) => zip.openReadStream(entry, (error, stream) => error ? reject(error) : resolve(stream)));
-}
-
-async function streamToBuffer(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** Every file under `directory`, sorted, as [path inside the artifact, absolute path]. */

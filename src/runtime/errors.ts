@@ -4,9 +4,21 @@ import type { FailureType } from './types';
 
 /** Throw this (or a subclass) to fail the job with a failure type other than `JobFailed`. */
 export class JobFailure extends Error {
-  constructor(message: string, public readonly failureType: FailureType = 'JobFailed') {
-    super(message);
+  constructor(message: string, public readonly failureType: FailureType = 'JobFailed', options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'JobFailure';
+  }
+}
+
+/**
+ * An artifact could not be read or written. The message names the artifact (and the entry, where
+ * there is one); `cause` holds the error of the S3 client, the zip library or the file system;
+ * `failureType` follows README's mapping (PermissionError for access and KMS errors).
+ */
+export class ArtifactError extends JobFailure {
+  constructor(message: string, failureType: FailureType = 'JobFailed', options?: { cause?: unknown }) {
+    super(message, failureType, options);
+    this.name = 'ArtifactError';
   }
 }
 
@@ -25,4 +37,3 @@ export class MalformedJobEventError extends Error {
     this.name = 'MalformedJobEventError';
   }
 }
-

@@ -83,11 +83,13 @@ async function runJob(
   };
   const tempDirectory = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'pipeline-job-'));
   let open = true;
-  let s3: S3Client | undefined;
+  let s3: Promise<S3Client> | undefined;
+  const stop = new AbortController();
   const job = new PipelineJob(jobEvent, {
-    s3: () => s3 ??= (options.createS3Client ?? defaultS3Client)(jobEvent.credentials!),
+    s3: () => s3 ??= options.createS3Client ? Promise.resolve(options.createS3Client(jobEvent.credentials!)) : defaultS3Client(jobEvent.credentials!),
     tempDirectory,
     encryptionKeyId: jobEvent.encryptionKeyId,
+    signal: stop.signal,
     assertOpen: () => {
       if (!open) {
         throw new Error('The job\'s result has already been reported: its artifacts can no longer be used');
@@ -99,6 +101,9 @@ async function runJob(
   try {
     const outcome = await runWithDeadline(step, job, context, options.timeoutMarginMillis ?? DEFAULT_TIMEOUT_MARGIN_MILLIS);
     open = false;
+    if (outcome.kind === 'timedOut') {
+      stop.abort(new Error('the step ran out of time'));
+    }
     const result = resultToReport(outcome, job, options, context.awsRequestId, scrub);
     if ('failure' in result) {
       const stack = outcome.kind === 'threw' && outcome.error instanceof Error ? `\n${outcome.error.stack}` : '';
@@ -109,7 +114,9 @@ async function runJob(
     }
   } finally {
     open = false;
-    s3?.destroy();
+    stop.abort(new Error('the invocation ended'));
+    await job.close();
+    (await s3?.catch(() => undefined))?.destroy();
     await fs.promises.rm(tempDirectory, { recursive: true, force: true });
   }
 }
@@ -194,10 +201,10 @@ async function send(call: () => Promise<unknown>, kind: string, log: Logger, scr
     }
     const failure = `Could not report the job's ${kind} to CodePipeline (${name}: ${message}); failing the invocation so Lambda retries it`;
     log.error(failure);
-    throw new Error(scrub(failure));
+    throw new Error(scrub(failure), { cause: error });
   }
 }
 
-function defaultS3Client(credentials: ArtifactCredentials): S3Client {
-  return new (s3Module().S3Client)({ credentials });
+async function defaultS3Client(credentials: ArtifactCredentials): Promise<S3Client> {
+  return new (await s3Module()).S3Client({ credentials });
 }

@@ -4,9 +4,10 @@
  */
 export { pipelineJobHandler, DEFAULT_TIMEOUT_MARGIN_MILLIS } from './handler';
 export { PipelineJob } from './job';
-export { InputArtifact, OutputArtifact } from './artifacts';
+export { InputArtifact, OutputArtifact, ARTIFACT_LIMITS } from './artifacts';
+export { MAX_TRANSFER_ATTEMPTS } from './s3-transfer';
 export { RESULT_LIMITS } from './results';
-export { JobFailure, NotAJobEventError } from './errors';
+export { ArtifactError, JobFailure, NotAJobEventError } from './errors';
 export type {
   ArtifactCredentials,
   ArtifactEntry,
@@ -21,5 +22,6 @@ export type {
   Logger,
   PipelineJobHandlerOptions,
   PipelineJobLambdaHandler,
+  ReadOptions,
   StepFunction,
 } from './types';

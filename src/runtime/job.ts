@@ -18,6 +18,12 @@ export class PipelineJob {
   public readonly continuationState?: string;
   /** The Lambda request id of this invocation. */
   public readonly requestId: string;
+  /**
+   * Aborted when the runtime stops waiting for the step: when it fails the job for running out
+   * of time, and when the invocation ends. The runtime passes it to every S3 request it makes;
+   * pass it on to your own long work (fetch, SDK calls, child processes) so that it stops too.
+   */
+  public readonly signal: AbortSignal;
 
   private readonly inputs: Map<string, InputArtifact>;
   private readonly outputs: Map<string, OutputArtifact>;
@@ -28,6 +34,7 @@ export class PipelineJob {
     this.userParameters = event.userParameters;
     this.continuationState = event.continuationToken;
     this.requestId = requestId;
+    this.signal = artifacts.signal;
     this.inputs = new Map(event.inputArtifacts.map(location => [location.name, new InputArtifact(location, artifacts)]));
     this.outputs = new Map(event.outputArtifacts.map(location => [location.name, new OutputArtifact(location, artifacts)]));
   }
@@ -66,6 +73,11 @@ export class PipelineJob {
   /** The output artifact called `name`. */
   public outputArtifact(name: string): OutputArtifact {
     return pick('output', this.outputs, name);
+  }
+
+  /** Closes what the input artifacts opened. The runtime calls it when the invocation ends. */
+  public async close(): Promise<void> {
+    await Promise.all([...this.inputs.values()].map(input => input.close()));
   }
 
   /** Names of the job's input artifacts. */

@@ -80,6 +80,16 @@ export interface ArtifactEntry {
   readonly isDirectory: boolean;
 }
 
+/** How `readBytes` and `readText` read an entry into memory. */
+export interface ReadOptions {
+  /**
+   * The largest entry to inflate into memory, in bytes; a larger one is refused before it is inflated.
+   *
+   * @default 67108864 (64 MiB, ARTIFACT_LIMITS.maxInMemoryEntryBytes)
+   */
+  readonly maxBytes?: number;
+}
+
 /** Files to write into an output artifact: path inside the artifact → content. */
 export type ArtifactFiles = Record<string, string | Uint8Array>;
 

@@ -1,0 +1,128 @@
+import * as path from 'path';
+import { Readable, Transform, TransformCallback } from 'stream';
+import * as zlib from 'zlib';
+import * as yauzl from 'yauzl';
+
+/** A zip file's central directory, read once; its entries are then opened as often as needed. */
+export class ZipArchive {
+  /** Opens `zipPath` and reads every entry header. Refuses duplicate names and names that escape the archive. */
+  public static async open(zipPath: string): Promise<ZipArchive> {
+    const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+      // validateEntrySizes (the default, stated because the checks below rely on it): an entry that
+      // inflates to more or fewer bytes than its header declares fails its stream.
+      yauzl.open(zipPath, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, opened) => error ? reject(error) : resolve(opened));
+    });
+    try {
+      const entries = await new Promise<yauzl.Entry[]>((resolve, reject) => {
+        const read: yauzl.Entry[] = [];
+        zip.on('entry', (entry: yauzl.Entry) => {
+          read.push(entry);
+          zip.readEntry();
+        });
+        zip.on('end', () => resolve(read));
+        zip.on('error', reject);
+        zip.readEntry();
+      });
+      refuseDuplicates(entries);
+      return new ZipArchive(zip, entries);
+    } catch (error) {
+      zip.close();
+      throw error;
+    }
+  }
+
+  private readonly byPath = new Map<string, yauzl.Entry>();
+
+  private constructor(private readonly zip: yauzl.ZipFile, public readonly entries: readonly yauzl.Entry[]) {
+    for (const entry of entries) {
+      this.byPath.set(entryPath(entry), entry);
+    }
+  }
+
+  /** The entry at `entryPath` (forward slashes, `./` and `a/../` resolved), if the zip has one. */
+  public find(wanted: string): yauzl.Entry | undefined {
+    return this.byPath.get(normalizeEntryPath(wanted));
+  }
+
+  /**
+   * The entry's content, inflated. The stream fails when the entry inflates to more or fewer
+   * bytes than its header declares (stopping at the first byte too many), or when its CRC-32
+   * differs from the one the zip records.
+   */
+  public async openEntry(entry: yauzl.Entry): Promise<Readable> {
+    const stream = await new Promise<Readable>((resolve, reject) => this.zip.openReadStream(entry, (error, opened) => error ? reject(error) : resolve(opened)));
+    const checked = new Crc32Check(entry.crc32);
+    stream.on('error', error => checked.destroy(error));
+    return stream.pipe(checked);
+  }
+
+  public close(): void {
+    this.zip.close();
+  }
+}
+
+function refuseDuplicates(entries: readonly yauzl.Entry[]) {
+  const copies = new Map<string, number>();
+  for (const entry of entries) {
+    copies.set(entryPath(entry), (copies.get(entryPath(entry)) ?? 0) + 1);
+  }
+  const duplicates = [...copies].filter(([, count]) => count > 1);
+  if (duplicates.length > 0) {
+    // Readers disagree on which copy wins (the first for a lookup, the last for an extraction): no copy can be trusted.
+    throw new Error(`it holds ${duplicates.length === 1 ? 'an entry name' : 'entry names'} more than once: `
+      + duplicates.slice(0, 10).map(([name, count]) => `'${name}' (${count} copies)`).join(', ')
+      + (duplicates.length > 10 ? `, ... (${duplicates.length} in all)` : ''));
+  }
+}
+
+/** An entry's path without the trailing slash that marks a directory. */
+export function entryPath(entry: yauzl.Entry): string {
+  return normalizeEntryPath(isDirectoryEntry(entry) ? entry.fileName.slice(0, -1) : entry.fileName);
+}
+
+/** Zip marks a directory by a trailing slash on its name. */
+export function isDirectoryEntry(entry: yauzl.Entry): boolean {
+  return entry.fileName.endsWith('/');
+}
+
+export function normalizeEntryPath(entry: string): string {
+  return path.posix.normalize(entry.replace(/\\/g, '/')).replace(/^\.\//, '').replace(/\/$/, '');
+}
+
+/** What went wrong with an entry's data, in words, from the zip library's or zlib's error. */
+export function describeEntryProblem(error: Error): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  const tooMany = /^too many bytes in the stream\. expected (\d+)/.exec(message);
+  if (tooMany) {
+    return `it inflates past the ${tooMany[1]} bytes its header declares; reading stopped there`;
+  }
+  const tooFew = /^not enough bytes in the stream\. expected (\d+)\. got only (\d+)/.exec(message);
+  if (tooFew) {
+    return `it inflates to ${tooFew[2]} bytes, fewer than the ${tooFew[1]} its header declares`;
+  }
+  if (code?.startsWith('Z_')) {
+    return `its compressed data is corrupt (zlib ${code}: ${message})`;
+  }
+  return message;
+}
+
+/** Passes bytes through and fails at the end when their CRC-32 is not the one the zip records. */
+class Crc32Check extends Transform {
+  private crc = 0;
+
+  constructor(private readonly expected: number) {
+    super();
+  }
+
+  public _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.crc = zlib.crc32(chunk, this.crc);
+    callback(null, chunk);
+  }
+
+  public _flush(callback: TransformCallback): void {
+    callback(this.crc === this.expected ? null
+      : new Error(`its content does not match its CRC-32 (the zip records ${hex(this.expected)}, the content has ${hex(this.crc)}): the entry is damaged or was changed`));
+  }
+}
+
+const hex = (value: number) => `0x${value.toString(16).padStart(8, '0')}`;
