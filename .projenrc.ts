@@ -123,13 +123,20 @@ project.packageTask.spawn(packageJs);
 // README asks users to install them to type-check or run a handler outside Lambda.
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
-  './runtime': { types: './lib/runtime/index.d.ts', default: './lib/runtime/index.js' },
+  // `import` serves the ES module build (scripts/build-esm-runtime.mjs), which works in ES module
+  // and CommonJS bundles alike; `require` keeps the CommonJS build.
+  './runtime': { types: './lib/runtime/index.d.ts', import: './lib/runtime/index.mjs', default: './lib/runtime/index.js' },
   './testing': { types: './lib/testing/index.d.ts', default: './lib/testing/index.js' },
   './.jsii': './.jsii',
   './package.json': './package.json',
 });
 // TypeScript projects on the old `node` module resolution do not read `exports`.
 project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'], testing: ['lib/testing/index.d.ts'] } });
+
+project.postCompileTask.exec('node scripts/build-esm-runtime.mjs');
+// The ES module build and its source map. That map and jsii's inline ones point at the sources,
+// shipped so that a bundled handler's stack traces (sourceMap: true) name files that exist.
+project.npmignore?.include('/lib/**/*.mjs', '/lib/**/*.mjs.map', '/src/**/*.ts');
 
 // Every jsii sample in README and the API docs must compile (rosetta/*.ts-fixture); Node.js-only
 // samples are fenced `TypeScript`, which rosetta skips, and are type-checked by test/readme-samples.test.ts.

@@ -225,12 +225,12 @@ export class OutputArtifact {
 export async function writeZip(files: ArtifactFiles | string, zipPath: string): Promise<void> {
   const zip = new yazl.ZipFile();
   if (typeof files === 'string') {
-    for (const [entryPath, absolutePath] of await listDirectory(files)) {
-      zip.addFile(absolutePath, entryPath);
+    for (const [name, absolutePath] of await listDirectory(files)) {
+      zip.addFile(absolutePath, name);
     }
   } else {
-    for (const [entryPath, content] of Object.entries(files)) {
-      const name = checkOutputPath(entryPath);
+    for (const [requested, content] of Object.entries(files)) {
+      const name = checkOutputPath(requested);
       zip.addBuffer(Buffer.from(typeof content === 'string' ? Buffer.from(content, 'utf8') : content), name, { mtime: FIXED_MTIME });
     }
   }

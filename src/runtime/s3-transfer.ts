@@ -91,7 +91,7 @@ async function withRetries(transfer: Transfer, attempt: () => Promise<void>): Pr
 
 /** Errors a later attempt may not meet: throttling, a server error, a dropped connection. */
 export function isTransient(error: unknown): boolean {
-  const { name, code, $metadata } = (error ?? {}) as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  const { name, code, $metadata } = (error ?? {}) as SdkError;
   const status = $metadata?.httpStatusCode;
   return THROTTLED_OR_UNAVAILABLE.has(name ?? '') || CONNECTION_ERRORS.has(code ?? '') || CONNECTION_ERRORS.has(name ?? '')
     || (error as Error)?.message === 'aborted' || (typeof status === 'number' && status >= 500);
@@ -106,8 +106,15 @@ export function failureTypeOf(error: unknown): FailureType {
   return isTransient(error) ? 'SystemUnavailable' : 'JobFailed';
 }
 
+interface SdkError {
+  readonly name?: string;
+  readonly code?: string;
+  readonly message?: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
 function describeS3Error(error: unknown): string {
-  const { name, code, message, $metadata } = (error ?? {}) as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const { name, code, message, $metadata } = (error ?? {}) as SdkError;
   const status = $metadata?.httpStatusCode ? ` (HTTP ${$metadata.httpStatusCode})` : '';
   return `${code ?? name ?? 'Error'}${status}: ${message ?? String(error)}`;
 }

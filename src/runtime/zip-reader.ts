@@ -10,7 +10,8 @@ export class ZipArchive {
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
       // validateEntrySizes (the default, stated because the checks below rely on it): an entry that
       // inflates to more or fewer bytes than its header declares fails its stream.
-      yauzl.open(zipPath, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, opened) => error ? reject(error) : resolve(opened));
+      const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true };
+      yauzl.open(zipPath, options, (error, opened) => error ? reject(error) : resolve(opened));
     });
     try {
       const entries = await new Promise<yauzl.Entry[]>((resolve, reject) => {
@@ -50,7 +51,9 @@ export class ZipArchive {
    * differs from the one the zip records.
    */
   public async openEntry(entry: yauzl.Entry): Promise<Readable> {
-    const stream = await new Promise<Readable>((resolve, reject) => this.zip.openReadStream(entry, (error, opened) => error ? reject(error) : resolve(opened)));
+    const stream = await new Promise<Readable>((resolve, reject) => {
+      this.zip.openReadStream(entry, (error, opened) => error ? reject(error) : resolve(opened));
+    });
     const checked = new Crc32Check(entry.crc32);
     stream.on('error', error => checked.destroy(error));
     return stream.pipe(checked);

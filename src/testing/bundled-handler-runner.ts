@@ -7,7 +7,9 @@
  * environment, and an IPC channel on which it reports how the handler ended.
  */
 import * as fs from 'fs';
+import { register } from 'module';
 import * as path from 'path';
+import { pathToFileURL } from 'url';
 import { invokeLikeLambda, NodeRuntime, UnsupportedHandlerError } from './invoke-like-lambda';
 import { lambdaContext } from './lambda-context';
 
@@ -19,14 +21,68 @@ async function invokeOnce(): Promise<void> {
     throw new Error('LOCAL_STEP_ASSET, LOCAL_STEP_HANDLER, LOCAL_STEP_EVENT, LOCAL_STEP_TIMEOUT and LOCAL_STEP_RUNTIME must be set');
   }
   const dot = handlerName.lastIndexOf('.');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler is a module chosen at run time, as Lambda loads it
-  const handler = require(path.join(asset, handlerName.slice(0, dot)))[handlerName.slice(dot + 1)];
+  const handler = (await loadHandlerModule(asset, handlerName.slice(0, dot)))[handlerName.slice(dot + 1)] as (...args: unknown[]) => unknown;
   const event = JSON.parse(fs.readFileSync(eventFile, 'utf8'));
   await invokeLikeLambda(handler, event, lambdaContext(Number(timeout), `local-${process.pid}`), runtime as NodeRuntime,
     {
       onUnsupported: unsupported => process.send!({ unsupported }),
       onReturnedWithoutPromise: () => process.send!({ returnedWithoutPromise: true }),
     });
+}
+
+/**
+ * Loads the handler's module as the Lambda Node.js runtime does: `<name>.js`, `.mjs` or `.cjs`,
+ * an ES module when it is `.mjs` or a `.js` under a package.json with `"type": "module"`.
+ */
+async function loadHandlerModule(asset: string, moduleName: string): Promise<Record<string, unknown>> {
+  const base = path.join(asset, moduleName);
+  const file = ['.js', '.mjs', '.cjs'].map(extension => base + extension).find(candidate => fs.existsSync(candidate));
+  if (!file) {
+    throw new Error(`Cannot find module '${moduleName}' in ${asset}: there is no ${moduleName}.js, ${moduleName}.mjs or ${moduleName}.cjs`);
+  }
+  if (!isEsModule(file)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler is a module chosen at run time, as Lambda loads it
+    return require(file);
+  }
+  provideSdkToEsModules();
+  return import(pathToFileURL(file).href);
+}
+
+function isEsModule(file: string): boolean {
+  if (file.endsWith('.mjs') || file.endsWith('.cjs')) {
+    return file.endsWith('.mjs');
+  }
+  for (let directory = path.dirname(file); ; directory = path.dirname(directory)) {
+    const manifest = path.join(directory, 'package.json');
+    if (fs.existsSync(manifest)) {
+      return JSON.parse(fs.readFileSync(manifest, 'utf8')).type === 'module';
+    }
+    if (path.dirname(directory) === directory) {
+      return false;
+    }
+  }
+}
+
+/**
+ * ES modules ignore NODE_PATH, through which CommonJS handlers find the AWS SDK here. Lambda
+ * provides `@aws-sdk/*` to ES module handlers too; this resolve hook does the same, for those
+ * specifiers only, from the node_modules that NODE_PATH names.
+ */
+function provideSdkToEsModules() {
+  const sdkNodeModules = process.env.NODE_PATH!;
+  const hook = `let parentURL;
+export function initialize(data) { parentURL = data.parentURL; }
+export async function resolve(specifier, context, next) {
+  try {
+    return await next(specifier, context);
+  } catch (error) {
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !specifier.startsWith('@aws-sdk/')) throw error;
+    return next(specifier, { ...context, parentURL });
+  }
+}`;
+  register(`data:text/javascript,${encodeURIComponent(hook)}`, {
+    data: { parentURL: pathToFileURL(path.join(sdkNodeModules, '..', 'lambda-runtime.mjs')).href },
+  });
 }
 
 /** Reports the end, then lets requests the handler left running reach the endpoints (which refuse them) before exiting. */

@@ -148,7 +148,7 @@ export async function runStep(handler: PipelineJobLambdaHandler | ((...args: any
   return exclusively(() => run(inProcess(handler), options));
 }
 
-/** Runs a bundled handler (a directory holding `index.js`, as `NodejsFunction` builds) in a Node.js process of its own. */
+/** Runs a bundled handler (a directory holding `index.js` or, bundled as an ES module, `index.mjs`, as `NodejsFunction` builds) in a Node.js process of its own. */
 export async function runBundledStep(assetDirectory: string, handlerName: string, options: StepRunOptions = {}): Promise<StepRun> {
   return run(inChildProcess(assetDirectory, handlerName), options);
 }

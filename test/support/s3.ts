@@ -18,6 +18,22 @@ export interface RecordedS3Request {
   readonly method: string;
   readonly url: string;
   readonly headers: http.IncomingHttpHeaders;
+  /** Whether the client closed the connection before the response ended. */
+  closedEarly?: boolean;
+}
+
+/** A fault the proxy injects into the next `times` requests that match, as S3 under load or a flaky network would. */
+export interface S3Fault {
+  readonly method: string;
+  /** Matches the request's path, such as /\/Copy\// for the output artifact named Copy. */
+  readonly path: RegExp;
+  /** Answer with this status and S3 error code instead of forwarding. */
+  readonly error?: { readonly status: number; readonly code: string; readonly message?: string };
+  /** Forward, then cut the connection after this many bytes of the response body. */
+  readonly dropAfterBytes?: number;
+  /** Forward, then hold the response body back this long (the client may give up first). */
+  readonly stallMillis?: number;
+  times: number;
 }
 
 /**
@@ -33,8 +49,23 @@ export class LoopbackS3 {
     const s3rver = new S3rver({ directory, silent: true, address: '127.0.0.1', port: 0, allowMismatchedSignatures: true, configureBuckets: buckets.map(name => ({ name })) });
     const { port: s3rverPort } = await s3rver.run() as AddressInfo;
     const requests: RecordedS3Request[] = [];
+    const faults: S3Fault[] = [];
     const server = http.createServer((request, response) => {
-      requests.push({ method: request.method!, url: request.url!, headers: request.headers });
+      const recorded: RecordedS3Request = { method: request.method!, url: request.url!, headers: request.headers };
+      requests.push(recorded);
+      response.on('close', () => recorded.closedEarly = !response.writableFinished);
+      const fault = faults.find(candidate => candidate.times > 0 && candidate.method === request.method && candidate.path.test(request.url!));
+      if (fault) {
+        fault.times--;
+      }
+      if (fault?.error) {
+        request.resume();
+        request.on('end', () => {
+          response.writeHead(fault.error!.status, { 'content-type': 'application/xml' });
+          response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.error!.code}</Code><Message>${fault.error!.message ?? 'injected by the test'}</Message></Error>`);
+        });
+        return;
+      }
       const chunked = String(request.headers['x-amz-content-sha256']).startsWith('STREAMING-UNSIGNED-PAYLOAD');
       const headers: http.OutgoingHttpHeaders = { ...request.headers };
       if (chunked) {
@@ -46,13 +77,32 @@ export class LoopbackS3 {
       }
       const forwarded = http.request({ host: '127.0.0.1', port: s3rverPort, method: request.method, path: request.url, headers }, answer => {
         response.writeHead(answer.statusCode!, answer.headers);
+        if (fault?.dropAfterBytes !== undefined) {
+          let sent = 0;
+          answer.on('data', (chunk: Buffer) => {
+            const room = fault.dropAfterBytes! - sent;
+            sent += chunk.length;
+            if (room > 0) {
+              response.write(chunk.subarray(0, room));
+            }
+            if (sent >= fault.dropAfterBytes!) {
+              answer.destroy();
+              response.socket?.destroy();
+            }
+          });
+          return;
+        }
+        if (fault?.stallMillis !== undefined) {
+          setTimeout(() => answer.pipe(response), fault.stallMillis);
+          return;
+        }
         answer.pipe(response);
       });
       forwarded.on('error', () => response.destroy());
       (chunked ? request.pipe(new AwsChunkedDecoder()) : request).pipe(forwarded);
     });
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    return new LoopbackS3(server, s3rver, directory, requests);
+    return new LoopbackS3(server, s3rver, directory, requests, faults);
   }
 
   public readonly endpoint: string;
@@ -62,6 +112,8 @@ export class LoopbackS3 {
     private readonly s3rver: any,
     private readonly directory: string,
     public readonly requests: RecordedS3Request[],
+    /** Faults to inject, consumed in order; cleared with `faults.length = 0`. */
+    public readonly faults: S3Fault[],
   ) {
     this.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }

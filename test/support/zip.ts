@@ -57,13 +57,70 @@ export function listFiles(directory: string, prefix = ''): string[] {
  * entry is written as `zz/escaped.txt` and renamed in place (same length) in both headers.
  */
 export function zipSlipArchive(): Buffer {
-  const zip = zipFiles({ 'zz/escaped.txt': 'outside', 'inside.txt': 'inside' });
-  const from = Buffer.from('zz/escaped.txt');
-  const to = Buffer.from('../escaped.txt');
-  let offset = zip.indexOf(from);
-  while (offset !== -1) {
-    to.copy(zip, offset);
-    offset = zip.indexOf(from, offset + 1);
+  return renameEntry(zipFiles({ 'zz/escaped.txt': 'outside', 'inside.txt': 'inside' }), 'zz/escaped.txt', '../escaped.txt');
+}
+
+/** Renames an entry in place, in both its headers; `to` must be as long as `from`. */
+export function renameEntry(zip: Buffer, from: string, to: string): Buffer {
+  const [source, target] = [Buffer.from(from), Buffer.from(to)];
+  if (source.length !== target.length) {
+    throw new Error(`renameEntry keeps lengths: '${from}' and '${to}' differ`);
   }
-  return zip;
+  const renamed = Buffer.from(zip);
+  for (let offset = renamed.indexOf(source); offset !== -1; offset = renamed.indexOf(source, offset + 1)) {
+    target.copy(renamed, offset);
+  }
+  return renamed;
+}
+
+const LOCAL_HEADER = 0x04034b50;
+const CENTRAL_HEADER = 0x02014b50;
+
+/** Overwrites what the entry's local and central headers declare: its uncompressed size or its CRC-32. */
+export function patchEntryHeaders(zip: Buffer, name: string, patch: { uncompressedSize?: number; crc32?: number }): Buffer {
+  const patched = Buffer.from(zip);
+  let found = 0;
+  for (let offset = 0; offset + 46 < patched.length; offset++) {
+    const signature = patched.readUInt32LE(offset);
+    const [nameAt, crcAt, sizeAt] = signature === LOCAL_HEADER ? [30, 14, 22] : signature === CENTRAL_HEADER ? [46, 16, 24] : [0, 0, 0];
+    const nameLength = patched.readUInt16LE(offset + (signature === LOCAL_HEADER ? 26 : 28));
+    if (nameAt && patched.toString('utf8', offset + nameAt, offset + nameAt + nameLength) === name) {
+      found++;
+      if (patch.uncompressedSize !== undefined) {
+        patched.writeUInt32LE(patch.uncompressedSize, offset + sizeAt);
+      }
+      if (patch.crc32 !== undefined) {
+        patched.writeUInt32LE(patch.crc32, offset + crcAt);
+      }
+    }
+  }
+  if (found !== 2) {
+    throw new Error(`patchEntryHeaders found ${found} headers for '${name}', expected a local and a central one`);
+  }
+  return patched;
+}
+
+/** A zip (made by Info-ZIP) of one entry of `size` zero bytes, from a sparse file: a 1 GiB entry zips to about 1 MB. */
+export function zerosZip(name: string, size: number): Buffer {
+  const work = temporaryDirectory();
+  try {
+    fs.writeFileSync(path.join(work, name), '');
+    fs.truncateSync(path.join(work, name), size);
+    execFileSync('zip', ['-q', '-X', path.join(work, 'out.zip'), name], { cwd: work });
+    return fs.readFileSync(path.join(work, 'out.zip'));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** A zip of `files` with every entry stored uncompressed (zip -0), so a content byte can be changed in place. */
+export function storedZip(files: Record<string, string | Buffer>): Buffer {
+  const work = temporaryDirectory();
+  try {
+    writeFiles(path.join(work, 'files'), files);
+    execFileSync('zip', ['-q', '-r', '-0', '-D', '-X', path.join(work, 'out.zip'), '.'], { cwd: path.join(work, 'files') });
+    return fs.readFileSync(path.join(work, 'out.zip'));
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
 }

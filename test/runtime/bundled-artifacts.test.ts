@@ -1,0 +1,190 @@
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { StepRun, StepRunOptions, runBundledStep } from '../../src/testing';
+import { buildJobEvent, madeUpCredentials } from '../../src/testing/job-event';
+import { bundleHandler } from '../support/measure';
+import { LoopbackS3 } from '../support/s3';
+import { patchEntryHeaders, renameEntry, storedZip, temporaryDirectory, zerosZip, zipFiles } from '../support/zip';
+
+// The runtime against artifacts nobody meant to send and S3 as it behaves under load: the probe
+// step bundled by esbuild and run in a process of its own (as Lambda would), with the real SDK,
+// against s3rver (a third-party S3 implementation) behind a proxy that injects S3's errors and
+// dropped connections.
+const BUCKET = 'artifacts';
+const PROBE = path.join(__dirname, '..', 'fixtures', 'artifact-probe-handler.ts');
+let s3: LoopbackS3;
+let work: string;
+let bundle: string;
+
+beforeAll(async () => {
+  s3 = await LoopbackS3.start([BUCKET]);
+  work = temporaryDirectory('bundled-artifacts-');
+  bundle = path.dirname(bundleHandler(PROBE, work));
+});
+
+afterAll(async () => {
+  await s3?.stop();
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  s3.faults.length = 0;
+  s3.requests.length = 0;
+});
+
+const credentials = () => {
+  const made = madeUpCredentials();
+  return s3.asExternalS3(BUCKET, made).credentials as typeof made;
+};
+
+/** Runs the probe on an input artifact holding exactly `zip`, stored as S3 holds it. */
+async function probeZip(zip: Buffer, probe: object, options: StepRunOptions = {}): Promise<StepRun> {
+  const jobCredentials = credentials();
+  const event = buildJobEvent({
+    accountId: '123456789012',
+    bucket: BUCKET,
+    pipelineName: 'hostile',
+    functionName: 'probe',
+    userParameters: JSON.stringify(probe),
+    inputs: [{ name: 'Source', revision: 'f'.repeat(40) }],
+    outputs: [],
+    credentials: jobCredentials,
+    expiresAt: Date.now() + 3_600_000,
+  });
+  await s3.put(BUCKET, event['CodePipeline.job'].data.inputArtifacts[0].location.s3Location.objectKey, zip);
+  return runBundledStep(bundle, 'index.handler', { ...options, event, s3: { endpoint: s3.endpoint, bucket: BUCKET, credentials: jobCredentials } });
+}
+
+/** Runs the probe on an input artifact made from `files` by the harness; one that copies gets an output artifact `Copy`. */
+function probeFiles(files: Record<string, string | Buffer>, probe: { copy?: boolean; [other: string]: unknown }): Promise<StepRun> {
+  return runBundledStep(bundle, 'index.handler', {
+    s3: { endpoint: s3.endpoint, bucket: BUCKET, credentials: credentials() },
+    userParameters: probe,
+    inputArtifacts: { Source: files },
+    outputArtifacts: probe.copy ? ['Copy'] : [],
+  });
+}
+
+const failureOf = (run: StepRun) => {
+  expect(run.outcome).toBe('failed');
+  return run.failureDetails!;
+};
+
+describe('artifacts nobody meant to send', () => {
+  test('a 1 GiB entry in a 1 MB zip is refused before it is inflated, naming the entry, its size and the limit', async () => {
+    const bomb = zerosZip('zeros.bin', 1024 ** 3);
+    expect(bomb.length).toBeLessThan(2 * 1024 ** 2);
+    const failure = failureOf(await probeZip(bomb, { read: 'zeros.bin' }));
+    expect(failure.type).toBe('JobFailed');
+    expect(failure.message).toBe("Input artifact 'Source', entry 'zeros.bin': its header declares 1073741824 bytes uncompressed, "
+      + 'over the 67108864-byte limit for reading an entry into memory; extractTo() streams it to disk instead, or pass { maxBytes } to raise the limit');
+  }, 60_000);
+
+  test('an entry that inflates past the size its header declares stops at the declared size', async () => {
+    const lying = patchEntryHeaders(zerosZip('small.txt', 8 * 1024 ** 2), 'small.txt', { uncompressedSize: 10 });
+    const failure = failureOf(await probeZip(lying, { read: 'small.txt' }));
+    expect(failure.message).toBe("Input artifact 'Source', entry 'small.txt': it inflates past the 10 bytes its header declares; reading stopped there");
+  });
+
+  test('a changed entry fails its CRC-32 check when read, and when extracted is not left on disk', async () => {
+    const zip = storedZip({ 'config.json': '{"deploy":"prod"}', 'other.txt': 'other' });
+    const changed = Buffer.from(zip);
+    const at = changed.indexOf('"prod"');
+    changed.write('"test"', at);
+    const read = failureOf(await probeZip(changed, { read: 'config.json' }));
+    expect(read.message).toMatch(/^Input artifact 'Source', entry 'config\.json': its content does not match its CRC-32 \(the zip records 0x[0-9a-f]{8}, the content has 0x[0-9a-f]{8}\): the entry is damaged or was changed$/);
+
+    const extracted = await probeZip(changed, { extract: true });
+    expect(failureOf(extracted).message).toMatch(/^Input artifact 'Source', entry 'config\.json': its content does not match its CRC-32/);
+    // The intact entry may have been written before the changed one was reached; the changed one never stays.
+    expect(extracted.logs).toContainEqual(expect.stringMatching(/^left on disk: \[(other\.txt)?\]$/));
+  });
+
+  test('a zip holding a name twice is refused, naming it, whichever way it is read', async () => {
+    const twice = renameEntry(zipFiles({ 'deploy.sh': 'echo safe', 'deplox.sh': 'rm -rf /' }), 'deplox.sh', 'deploy.sh');
+    for (const probe of [{ read: 'deploy.sh' }, { extract: true }]) {
+      const failure = failureOf(await probeZip(twice, probe));
+      expect(failure.message).toBe("Input artifact 'Source' is not a readable zip file: it holds an entry name more than once: 'deploy.sh' (2 copies)");
+    }
+  });
+
+  test('corrupt deflate data is reported with the artifact, the entry and what is wrong', async () => {
+    const text = Array.from({ length: 2000 }, (_, line) => `line ${line} of a file that compresses`).join('\n');
+    const zip = zipFiles({ 'log.txt': text });
+    const corrupt = Buffer.from(zip);
+    const dataStart = 30 + 'log.txt'.length + corrupt.readUInt16LE(28);
+    corrupt.fill(0xff, dataStart + 20, dataStart + 60);
+    const failure = failureOf(await probeZip(corrupt, { read: 'log.txt' }));
+    expect(failure.message).toMatch(/^Input artifact 'Source', entry 'log\.txt': its compressed data is corrupt \(zlib Z_DATA_ERROR: .+\)$/);
+  });
+});
+
+describe('S3 under load', () => {
+  test('an upload that gets 503 SlowDown and then 500 InternalError is retried and succeeds', async () => {
+    s3.faults.push({ method: 'PUT', path: /\/Copy\//, error: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }, times: 1 });
+    s3.faults.push({ method: 'PUT', path: /\/Copy\//, error: { status: 500, code: 'InternalError' }, times: 1 });
+    const run = await probeFiles({ 'a.txt': 'A', 'b/c.txt': 'C' }, { copy: true });
+    expect(run.failureDetails).toBeUndefined();
+    expect(Object.keys(run.outputArtifacts.Copy).sort()).toEqual(['a.txt', 'b/c.txt']);
+    expect(s3.requests.filter(request => request.method === 'PUT' && /\/Copy\//.test(request.url))).toHaveLength(3);
+  });
+
+  test('an upload that keeps getting 503 fails as SystemUnavailable after the attempts, keeping the code', async () => {
+    s3.faults.push({ method: 'PUT', path: /\/Copy\//, error: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }, times: 100 });
+    const failure = failureOf(await probeFiles({ 'a.txt': 'A' }, { copy: true }));
+    expect(failure.type).toBe('SystemUnavailable');
+    expect(failure.message).toMatch(/^Could not write output artifact 'Copy' to s3:\/\/artifacts\/\S+: SlowDown \(HTTP 503\): Please reduce your request rate\. \(after 5 attempts\)$/);
+  });
+
+  test('a download whose connection drops mid-body resumes where it stopped', async () => {
+    // Random bytes do not compress: the zip is as large as the file, so the cut lands mid-body.
+    const big = randomBytes(3 * 1024 ** 2);
+    s3.faults.push({ method: 'GET', path: /\/Source\//, dropAfterBytes: 512 * 1024, times: 2 });
+    const run = await probeFiles({ 'big.bin': big }, { read: 'big.bin' });
+    expect(run.failureDetails).toBeUndefined();
+    expect(run.outputVariables.LENGTH).toBe(String(big.length));
+    const gets = s3.requests.filter(request => request.method === 'GET' && /\/Source\//.test(request.url));
+    expect(gets).toHaveLength(3);
+    expect(gets[1].headers.range).toMatch(/^bytes=\d+-$/);
+    expect(gets[1].headers['if-match']).toBeDefined();
+  });
+
+  test.each([
+    ['AccessDenied', 403],
+    ['KMS.DisabledException', 400],
+  ])('%s on an input artifact is a PermissionError', async (code, status) => {
+    s3.faults.push({ method: 'GET', path: /\/Source\//, error: { status, code, message: 'injected' }, times: 1 });
+    const failure = failureOf(await probeFiles({ 'a.txt': 'A' }, { read: 'a.txt' }));
+    expect(failure.type).toBe('PermissionError');
+    expect(failure.message).toMatch(new RegExp(`^Could not read input artifact 'Source' from s3://artifacts/\\S+: ${code.replace('.', '\\.')} \\(HTTP ${status}\\): injected$`));
+  });
+
+  test('a download that failed does not poison later reads in the same invocation; the error keeps its cause', async () => {
+    s3.faults.push({ method: 'GET', path: /\/Source\//, error: { status: 403, code: 'AccessDenied', message: 'for now' }, times: 1 });
+    const run = await probeFiles({ 'a.txt': 'AAAA' }, { read: 'a.txt', readAgainAfterFailure: true });
+    expect(run.failureDetails).toBeUndefined();
+    expect(run.outputVariables).toEqual({
+      FIRST_ERROR: expect.stringMatching(/^Could not read input artifact 'Source' from s3:\/\/artifacts\/\S+: AccessDenied \(HTTP 403\): for now$/),
+      CAUSE: 'AccessDenied',
+      LENGTH: '4',
+    });
+  });
+});
+
+describe('running out of time', () => {
+  test('when the deadline guard fails the job, job.signal aborts and the download in flight is cut', async () => {
+    s3.faults.push({ method: 'GET', path: /\/Source\//, stallMillis: 30_000, times: 1 });
+    const run = await runBundledStep(bundle, 'index.handler', {
+      s3: { endpoint: s3.endpoint, bucket: BUCKET, credentials: credentials() },
+      userParameters: { read: 'a.txt', watchSignal: true },
+      inputArtifacts: { Source: { 'a.txt': 'A' } },
+      // The runtime keeps a 10 s margin: a 12 s function gives the step 2 s.
+      timeoutMillis: 12_000,
+    });
+    expect(failureOf(run).message).toMatch(/^The step ran out of time/);
+    expect(run.logs).toContain('job.signal aborted: the step ran out of time');
+    const get = s3.requests.find(request => request.method === 'GET' && /\/Source\//.test(request.url))!;
+    expect(get.closedEarly).toBe(true);
+  }, 30_000);
+});
