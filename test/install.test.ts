@@ -2,6 +2,7 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { fileURLToPath } from 'url';
 import { promisify } from 'util';
 
 // Installs the library as a user would: the packed package in a new CDK app, with aws-cdk-lib,
@@ -49,13 +50,26 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     fs.writeFileSync(path.join(appDirectory, 'lambda', 'smoke-test.ts'), readmeBlock('## The function side', 'TypeScript', "from 'cdk-lambda-invoke-step/runtime'"));
     fs.writeFileSync(path.join(appDirectory, 'lib', 'pipeline-stack.ts'), readmeBlock('## Quick start', 'ts', 'new LambdaInvokeStep('));
     fs.writeFileSync(path.join(appDirectory, 'bin', 'main.ts'), [
-      "import { App } from 'aws-cdk-lib';",
+      "import * as path from 'path';",
+      "import { App, Stack } from 'aws-cdk-lib';",
+      "import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';",
+      "import { LambdaInvokeStep } from 'cdk-lambda-invoke-step';",
       "import { runSynthesizedStep } from 'cdk-lambda-invoke-step/testing';",
       "import { PipelineStack } from '../lib/pipeline-stack';",
       '',
       "const stack = new PipelineStack(new App(), 'UserPipeline');",
-      "runSynthesizedStep(stack, { inputArtifacts: { Source: { 'index.html': '<h1>hi</h1>' } } })",
-      '  .then(result => console.log(JSON.stringify({ outcome: result.outcome, variables: result.outputVariables, report: result.outputArtifacts.Report })));',
+      // The same handler bundled as an ES module with source maps; without a url it fails, logging its stack.
+      "const esm = new Stack(new App(), 'UserEsm');",
+      "new LambdaInvokeStep(esm, 'Esm', { entry: path.join(__dirname, '..', 'lambda', 'smoke-test.ts'), functionProps: {",
+      "  bundling: { format: OutputFormat.ESM, sourceMap: true }, environment: { NODE_OPTIONS: '--enable-source-maps' } } });",
+      "const source = { Source: { 'index.html': '<h1>hi</h1>' } };",
+      '(async () => {',
+      '  const result = await runSynthesizedStep(stack, { inputArtifacts: source });',
+      "  const esmRun = await runSynthesizedStep(esm, { inputArtifacts: source, outputArtifacts: ['Report'], userParameters: { url: 'https://example.com' } });",
+      "  const esmFailure = await runSynthesizedStep(esm, { inputArtifacts: source, outputArtifacts: ['Report'], userParameters: {} });",
+      '  console.log(JSON.stringify({ outcome: result.outcome, variables: result.outputVariables, report: result.outputArtifacts.Report,',
+      '    esm: esmRun.outcome, esmReport: esmRun.outputArtifacts.Report, esmFailureLogs: esmFailure.logs }));',
+      '})();',
     ].join('\n'));
     // Run the way `cdk synth` runs a `cdk init` app: ts-node on the sources (without type-checking,
     // which the README samples get elsewhere), so `__dirname` is the source folder as it is for users.
@@ -71,6 +85,17 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     const installed = path.join(appDirectory, 'node_modules', 'cdk-lambda-invoke-step');
     expect(fs.existsSync(path.join(installed, 'node_modules', 'yauzl', 'package.json'))).toBe(true);
     expect(fs.existsSync(path.join(installed, 'node_modules', 'yazl', 'package.json'))).toBe(true);
+
+    expect(result.esm).toBe('succeeded');
+    expect(JSON.parse(Buffer.from(result.esmReport['report.json'].data).toString())).toEqual({ url: 'https://example.com', sourceFiles: ['index.html'] });
+    // Stack frames in the installed package, through the user's source map and the package's own, name files that exist.
+    const frames = (result.esmFailureLogs as string[]).flatMap(line => [...line.matchAll(/\(([^()]+):\d+:\d+\)/g)])
+      .map(match => match[1].startsWith('file:') ? fileURLToPath(match[1]) : match[1])
+      .filter(file => file.includes(`${path.sep}cdk-lambda-invoke-step${path.sep}`));
+    expect(frames).toContainEqual(expect.stringMatching(/cdk-lambda-invoke-step\/src\/runtime\/handler\.ts$/));
+    for (const file of frames) {
+      expect(fs.existsSync(file)).toBe(true);
+    }
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -40,11 +40,11 @@ async function loadHandlerModule(asset: string, moduleName: string): Promise<Rec
   if (!file) {
     throw new Error(`Cannot find module '${moduleName}' in ${asset}: there is no ${moduleName}.js, ${moduleName}.mjs or ${moduleName}.cjs`);
   }
+  provideSdkToEsModules();
   if (!isEsModule(file)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- the handler is a module chosen at run time, as Lambda loads it
     return require(file);
   }
-  provideSdkToEsModules();
   return import(pathToFileURL(file).href);
 }
 
@@ -64,9 +64,9 @@ function isEsModule(file: string): boolean {
 }
 
 /**
- * ES modules ignore NODE_PATH, through which CommonJS handlers find the AWS SDK here. Lambda
- * provides `@aws-sdk/*` to ES module handlers too; this resolve hook does the same, for those
- * specifiers only, from the node_modules that NODE_PATH names.
+ * `import` ignores NODE_PATH, through which `require` finds the AWS SDK here. Lambda provides
+ * `@aws-sdk/*` to `import` too (in ES module handlers, and `import()` in CommonJS ones); this
+ * resolve hook does the same, for those specifiers only, from the node_modules NODE_PATH names.
  */
 function provideSdkToEsModules() {
   const sdkNodeModules = process.env.NODE_PATH!;

@@ -1,5 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+// The module object itself (not a namespace copy), so that its open() can be counted.
+import yauzl from 'yauzl';
 import {
   FIXTURE_BUCKET, FIXTURE_INPUT_KEY, FIXTURE_OUTPUT_KEY, KMS_KEY, codePipeline, expectFailure, jobOf, jobWithArtifacts,
   onlyCall, putFixtureInput, run, s3, s3Credentials, useRuntimeEndpoints,
@@ -174,5 +176,28 @@ describe('3. artifacts', () => {
   test('a success that left an output artifact unwritten is reported as a failure naming it', async () => {
     await run(async () => ({ summary: 'forgot the report' }), jobWithArtifacts());
     expectFailure('JobFailed', 'The step did not write its output artifacts: ReportArtifact');
+  });
+
+  test('input: the zip is downloaded and indexed once per invocation, however many files are read', async () => {
+    const files = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`src/file-${i}.txt`, `content ${i}`]));
+    await putFixtureInput(files);
+    const opened = jest.spyOn(yauzl, 'open');
+    const read: string[] = [];
+    try {
+      await run(async job => {
+        const input = job.inputArtifact('SourceArtifact');
+        for (let i = 0; i < 400; i += 10) {
+          read.push(await input.readText(`src/file-${i}.txt`));
+        }
+        read.push(String((await input.entries()).length));
+        return {};
+      }, { 'CodePipeline.job': { ...jobOf(jobWithArtifacts()), data: { ...jobOf(jobWithArtifacts()).data, outputArtifacts: [] } } });
+      expect(onlyCall().operation).toBe('PutJobSuccessResult');
+      expect(read).toEqual([...Array.from({ length: 40 }, (_, i) => `content ${i * 10}`), '400']);
+      expect(opened).toHaveBeenCalledTimes(1);
+      expect(s3.requests.filter(request => request.method === 'GET')).toHaveLength(1);
+    } finally {
+      opened.mockRestore();
+    }
   });
 });
