@@ -26,13 +26,16 @@ export function bundleHandler(entry: string, outdir: string): string {
 }
 
 /**
- * Copies the zip at `zipPath` from an input artifact to an output artifact with the bundled
- * copy-artifact handler, in a process of its own, and returns what that process measured.
+ * Copies the zip at `zipPath` from an input artifact to an output artifact with a bundled copy
+ * handler (the runtime's copy-artifact fixture unless given another), in a process of its own,
+ * and returns what that process measured. The handler must have reported success.
  */
-export async function measureArtifactCopy(zipPath: string, s3: LoopbackS3, codePipeline: LoopbackCodePipeline): Promise<Measurement> {
+export async function measureArtifactCopy(
+  zipPath: string, s3: LoopbackS3, codePipeline: LoopbackCodePipeline, handlerEntry = path.join(REPOSITORY, 'test', 'fixtures', 'copy-artifact-handler.ts'),
+): Promise<Measurement> {
   const work = temporaryDirectory('measure-');
   try {
-    const bundle = bundleHandler(path.join(REPOSITORY, 'test', 'fixtures', 'copy-artifact-handler.ts'), work);
+    const bundle = bundleHandler(handlerEntry, work);
     const credentials = { accessKeyId: 'MEASURE', secretAccessKey: 'measure-secret', sessionToken: 'measure-session' };
     s3.client(credentials).destroy();
     await s3.put('artifacts', 'in.zip', fs.createReadStream(zipPath), fs.statSync(zipPath).size);
@@ -63,6 +66,10 @@ export async function measureArtifactCopy(zipPath: string, s3: LoopbackS3, codeP
       encoding: 'utf8',
       maxBuffer: 1024 * 1024,
     });
+    const result = codePipeline.calls.filter(call => call.input?.jobId === event['CodePipeline.job'].id).pop();
+    if (result?.operation !== 'PutJobSuccessResult' || result.error) {
+      throw new Error(`${path.basename(handlerEntry)} did not copy the artifact: ${result ? result.body.slice(0, 500) : 'no result reported'}`);
+    }
     return JSON.parse(stdout.trim().split('\n').pop()!);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
