@@ -86,6 +86,14 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     expect(fs.existsSync(path.join(installed, 'node_modules', 'yauzl', 'package.json'))).toBe(true);
     expect(fs.existsSync(path.join(installed, 'node_modules', 'yazl', 'package.json'))).toBe(true);
 
+    // ES module code (a test runner in ESM mode, a .mjs script) imports both entry points by name.
+    const { stdout: esmImports } = await run(process.execPath, ['--input-type=module', '-e', [
+      "import { runStep, runSynthesizedStep, templateForSnapshot } from 'cdk-lambda-invoke-step/testing';",
+      "import { pipelineJobHandler, ArtifactError } from 'cdk-lambda-invoke-step/runtime';",
+      'console.log([runStep, runSynthesizedStep, templateForSnapshot, pipelineJobHandler, ArtifactError].map(value => typeof value).join());',
+    ].join('\n')], { cwd: appDirectory });
+    expect(esmImports.trim()).toBe('function,function,function,function,function');
+
     expect(result.esm).toBe('succeeded');
     expect(JSON.parse(Buffer.from(result.esmReport['report.json'].data).toString())).toEqual({ url: 'https://example.com', sourceFiles: ['index.html'] });
     // Stack frames in the installed package, through the user's source map and the package's own, name files that exist.
