@@ -21,6 +21,9 @@ npm ci --no-audit --no-fund --prefer-offline --loglevel=error
 npm install --no-save --no-audit --no-fund --loglevel=error aws-cdk-lib@latest constructs@10
 echo "Testing against aws-cdk-lib $(node -p "require('aws-cdk-lib/package.json').version") (the floor is $(node -p "require('$root/node_modules/aws-cdk-lib/package.json').version"))"
 
+# The ES module build of the runtime, which the ESM bundle tests import by the package's name.
+node scripts/build-esm-runtime.mjs
+
 # The install test packs and installs the floor build (it is the same package whatever aws-cdk-lib
 # is installed here); the rest runs as it is, with the template validation test switched on.
 CDK_LATEST_RELEASE_RUN=1 npx jest --ci --coverage=false --testPathIgnorePatterns '/node_modules/' 'test/install.test.ts'
