@@ -2,8 +2,8 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { fileURLToPath } from 'url';
 import { promisify } from 'util';
+import { stackFrameFiles } from './support/stack-frames';
 
 // Installs the library as a user would: the packed package in a new CDK app, with aws-cdk-lib,
 // constructs, esbuild and the AWS SDK clients from the registry; the app is README's quick start,
@@ -97,9 +97,7 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     expect(result.esm).toBe('succeeded');
     expect(JSON.parse(Buffer.from(result.esmReport['report.json'].data).toString())).toEqual({ url: 'https://example.com', sourceFiles: ['index.html'] });
     // Stack frames in the installed package, through the user's source map and the package's own, name files that exist.
-    const frames = (result.esmFailureLogs as string[]).flatMap(line => [...line.matchAll(/\(([^()]+):\d+:\d+\)/g)])
-      .map(match => match[1].startsWith('file:') ? fileURLToPath(match[1]) : match[1])
-      .filter(file => file.includes(`${path.sep}cdk-lambda-invoke-step${path.sep}`));
+    const frames = stackFrameFiles(result.esmFailureLogs).filter(file => file.includes(`${path.sep}cdk-lambda-invoke-step${path.sep}`));
     expect(frames).toContainEqual(expect.stringMatching(/cdk-lambda-invoke-step\/src\/runtime\/handler\.ts$/));
     for (const file of frames) {
       expect(fs.existsSync(file)).toBe(true);

@@ -1,13 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Readable } from 'stream';
+import { buffer } from 'stream/consumers';
 import { pipeline } from 'stream/promises';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as yauzl from 'yauzl';
 import * as yazl from 'yazl';
 import { ArtifactError } from './errors';
-import { downloadToFile, uploadFile } from './s3-transfer';
+import { Transfer, downloadToFile, uploadFile } from './s3-transfer';
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
 import { ZipArchive, describeEntryProblem, entryPath, isDirectoryEntry, normalizeEntryPath } from './zip-reader';
 
@@ -39,7 +40,16 @@ const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 const temporaryZip = (context: ArtifactContext, kind: string) =>
   path.join(context.tempDirectory, `${kind}-${Math.random().toString(36).slice(2)}.zip`);
 
-const s3Url = (location: ArtifactLocation) => `s3://${location.bucketName}/${location.objectKey}`;
+/** A transfer of the artifact's object with the job's client and signal; `action` ends where its S3 URL goes. */
+async function transferOf(context: ArtifactContext, location: ArtifactLocation, action: string): Promise<Transfer> {
+  return {
+    s3: await context.s3(),
+    bucket: location.bucketName,
+    key: location.objectKey,
+    signal: context.signal,
+    action: `${action} s3://${location.bucketName}/${location.objectKey}`,
+  };
+}
 
 /** An artifact the action reads: a zip file in the pipeline's artifact bucket, downloaded and indexed once per invocation. */
 export class InputArtifact {
@@ -79,13 +89,7 @@ export class InputArtifact {
       throw new ArtifactError(`Input artifact '${this.name}', entry '${entry.fileName}': its header declares ${entry.uncompressedSize} bytes uncompressed, `
         + `over the ${limit}-byte limit for reading an entry into memory; extractTo() streams it to disk instead, or pass { maxBytes } to raise the limit`);
     }
-    return this.readEntry(archive, entry, async stream => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) {
-        chunks.push(chunk);
-      }
-      return Buffer.concat(chunks);
-    });
+    return this.readEntry(archive, entry, buffer);
   }
 
   /** One file's content as text. */
@@ -155,13 +159,7 @@ export class InputArtifact {
 
   private async downloadAndIndex(): Promise<ZipArchive> {
     const file = temporaryZip(this.context, 'input');
-    await downloadToFile({
-      s3: await this.context.s3(),
-      bucket: this.location.bucketName,
-      key: this.location.objectKey,
-      signal: this.context.signal,
-      action: `Could not read input artifact '${this.name}' from ${s3Url(this.location)}`,
-    }, file);
+    await downloadToFile(await transferOf(this.context, this.location, `Could not read input artifact '${this.name}' from`), file);
     try {
       return await ZipArchive.open(file);
     } catch (error) {
@@ -204,13 +202,7 @@ export class OutputArtifact {
       if (size > ARTIFACT_LIMITS.maxOutputArtifactBytes) {
         throw new ArtifactError(`Output artifact '${this.name}' is ${size} bytes zipped, over the ${ARTIFACT_LIMITS.maxOutputArtifactBytes} bytes one upload accepts`);
       }
-      await uploadFile({
-        s3: await this.context.s3(),
-        bucket: this.location.bucketName,
-        key: this.location.objectKey,
-        signal: this.context.signal,
-        action: `Could not write output artifact '${this.name}' to ${s3Url(this.location)}`,
-      }, file, size, {
+      await uploadFile(await transferOf(this.context, this.location, `Could not write output artifact '${this.name}' to`), file, size, {
         ContentType: 'application/zip',
         ...(this.context.encryptionKeyId && { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: this.context.encryptionKeyId }),
       });
@@ -244,11 +236,7 @@ export async function readZip(zipPath: string): Promise<Record<string, Buffer>> 
   try {
     const files: Record<string, Buffer> = {};
     for (const entry of archive.entries.filter(found => !isDirectoryEntry(found))) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of await archive.openEntry(entry)) {
-        chunks.push(chunk);
-      }
-      files[entry.fileName] = Buffer.concat(chunks);
+      files[entry.fileName] = await buffer(await archive.openEntry(entry));
     }
     return files;
   } finally {

@@ -19,7 +19,7 @@ const ACCESS_ERRORS = new Set([
   'AccessDenied', 'AccessDeniedException', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'AllAccessDisabled',
 ]);
 
-interface Transfer {
+export interface Transfer {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly key: string;

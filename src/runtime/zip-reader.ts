@@ -24,21 +24,18 @@ export class ZipArchive {
         zip.on('error', reject);
         zip.readEntry();
       });
-      refuseDuplicates(entries);
-      return new ZipArchive(zip, entries);
+      return new ZipArchive(zip, entries, indexByPath(entries));
     } catch (error) {
       zip.close();
       throw error;
     }
   }
 
-  private readonly byPath = new Map<string, yauzl.Entry>();
-
-  private constructor(private readonly zip: yauzl.ZipFile, public readonly entries: readonly yauzl.Entry[]) {
-    for (const entry of entries) {
-      this.byPath.set(entryPath(entry), entry);
-    }
-  }
+  private constructor(
+    private readonly zip: yauzl.ZipFile,
+    public readonly entries: readonly yauzl.Entry[],
+    private readonly byPath: ReadonlyMap<string, yauzl.Entry>,
+  ) {}
 
   /** The entry at `entryPath` (forward slashes, `./` and `a/../` resolved), if the zip has one. */
   public find(wanted: string): yauzl.Entry | undefined {
@@ -64,10 +61,14 @@ export class ZipArchive {
   }
 }
 
-function refuseDuplicates(entries: readonly yauzl.Entry[]) {
+/** The entries by path; a path held more than once refuses the zip. */
+function indexByPath(entries: readonly yauzl.Entry[]): Map<string, yauzl.Entry> {
+  const byPath = new Map<string, yauzl.Entry>();
   const copies = new Map<string, number>();
   for (const entry of entries) {
-    copies.set(entryPath(entry), (copies.get(entryPath(entry)) ?? 0) + 1);
+    const key = entryPath(entry);
+    byPath.set(key, entry);
+    copies.set(key, (copies.get(key) ?? 0) + 1);
   }
   const duplicates = [...copies].filter(([, count]) => count > 1);
   if (duplicates.length > 0) {
@@ -76,6 +77,7 @@ function refuseDuplicates(entries: readonly yauzl.Entry[]) {
       + duplicates.slice(0, 10).map(([name, count]) => `'${name}' (${count} copies)`).join(', ')
       + (duplicates.length > 10 ? `, ... (${duplicates.length} in all)` : ''));
   }
+  return byPath;
 }
 
 /** An entry's path without the trailing slash that marks a directory. */

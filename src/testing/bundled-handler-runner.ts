@@ -49,7 +49,7 @@ async function loadHandlerModule(asset: string, moduleName: string): Promise<Rec
 }
 
 function isEsModule(file: string): boolean {
-  if (file.endsWith('.mjs') || file.endsWith('.cjs')) {
+  if (!file.endsWith('.js')) {
     return file.endsWith('.mjs');
   }
   for (let directory = path.dirname(file); ; directory = path.dirname(directory)) {

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { fileURLToPath } from 'url';
 import { App, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LambdaInvokeStep } from '../../src';
 import { findSynthesizedStep, runSynthesizedStep } from '../../src/testing';
+import { stackFrameFiles } from '../support/stack-frames';
 
 // Every way a user bundles a step with NodejsFunction, synthesized and run from the cloud
 // assembly (the code that would be deployed). The fixtures import `cdk-lambda-invoke-step/runtime`
@@ -58,10 +58,7 @@ test('with source maps, a failing ES module step\'s stack trace names the runtim
     outputArtifacts: ['Copy'],
   });
   expect(run.failureDetails).toMatchObject({ type: 'JobFailed', message: "Input artifact 'Source' has no file 'missing.html'; it holds: index.html" });
-  // ES modules' frames are file: URLs.
-  const frames = run.logs.flatMap(line => [...line.matchAll(/\(([^()]+):\d+:\d+\)/g)])
-    .map(match => match[1].startsWith('file:') ? fileURLToPath(match[1]) : match[1]);
-  const runtimeFrames = frames.filter(file => file.includes(`${path.sep}runtime${path.sep}`));
+  const runtimeFrames = stackFrameFiles(run.logs).filter(file => file.includes(`${path.sep}runtime${path.sep}`));
   expect(runtimeFrames).toContainEqual(expect.stringMatching(/src\/runtime\/artifacts\.ts$/));
   for (const file of runtimeFrames) {
     expect(fs.existsSync(file)).toBe(true);
