@@ -16,6 +16,7 @@ import { Construct } from 'constructs';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from './private/limits';
 import { suppressNagFindings } from './private/nag';
 import { StepLambdaInvokeAction } from './private/step-action';
+import { StepFunctionPolicy, environmentHolder, importedQualifier, isDefinedInApp } from './private/step-function';
 import { checkLambdaInvokeStepProps, checkOutputVariableName, errorAt } from './private/validation';
 
 /**
@@ -27,11 +28,45 @@ export interface LambdaInvokeStepProps {
    * It is bundled by `NodejsFunction` with esbuild and must export the handler (by default named `handler`).
    * A relative path is resolved from the working directory `cdk synth` runs in: build it from the
    * defining file's directory instead, `path.join(__dirname, 'smoke-test.ts')`.
+   *
+   * Exactly one of `entry` and `existingFunction` must be set.
+   *
+   * @default - none: `existingFunction` is set instead
    */
-  readonly entry: string;
+  readonly entry?: string;
 
   /**
-   * Settings passed through to the `NodejsFunction`.
+   * A function to run as the step instead of one bundled from `entry`: any runtime or language,
+   * a container image, an alias or a version, or a function imported by ARN (an ARN with a
+   * qualifier invokes that alias or version).
+   *
+   * What the construct wires depends on what CDK may change. The function's role gets
+   * `codepipeline:PutJobSuccessResult` and `codepipeline:PutJobFailureResult` when it is a role
+   * CDK can add to; otherwise a synth warning says to grant them yourself. Declared
+   * `outputVariables` reach the code through the environment of a `Function` this app defines
+   * (directly or behind an alias or version); otherwise a warning says to set the variable.
+   *
+   * Exactly one of `entry` and `existingFunction` must be set.
+   *
+   * @default - none: `entry` is set instead
+   */
+  readonly existingFunction?: lambda.IFunction;
+
+  /**
+   * Whether the construct sets the function's asynchronous invocation config: `failureDestination`,
+   * `retryAttempts` and `maxEventAge`. For an alias or version, the config is the qualifier's own.
+   *
+   * For an imported function, `true` creates an `AWS::Lambda::EventInvokeConfig` that replaces
+   * whatever asynchronous invocation config the function (or its qualifier) has, and deleting the
+   * stack deletes it. Only for `existingFunction`.
+   *
+   * @default - true for `entry` and for a function, alias or version this app defines; false for an imported function
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configuring.html
+   */
+  readonly configureAsyncInvoke?: boolean;
+
+  /**
+   * Settings passed through to the `NodejsFunction` made from `entry` (not allowed with `existingFunction`).
    *
    * The construct owns `entry` and `code` (use `entry`), and the asynchronous invocation settings
    * `onFailure`, `retryAttempts` and `maxEventAge` (use `failureDestination`, `retryAttempts` and
@@ -198,8 +233,11 @@ const DEFAULT_FAILURE_QUEUE_RETENTION = Duration.days(14);
  * pipeline.addStage({ stageName: 'Test', actions: [step.action] });
  */
 export class LambdaInvokeStep extends Construct {
-  /** The step's function. */
-  public readonly lambdaFunction: nodejs.NodejsFunction;
+  /** The step's function: the `NodejsFunction` made from `entry`, or `existingFunction`. */
+  public readonly lambdaFunction: lambda.IFunction;
+
+  /** The function the construct bundled from `entry`; undefined with `existingFunction`. */
+  public readonly nodejsFunction?: nodejs.NodejsFunction;
 
   /** The CodePipeline action that invokes the function; add it to a stage. */
   public readonly action: codepipeline_actions.LambdaInvokeAction;
@@ -217,8 +255,9 @@ export class LambdaInvokeStep extends Construct {
    * The policy, attached to the function's role, that allows reporting job results
    * (`codepipeline:PutJobSuccessResult` and `codepipeline:PutJobFailureResult` on `*`). It holds
    * only those statements, so cdk-nag's explanation on it covers nothing of the role's other policies.
+   * Undefined when the function has no role CDK may add to (an imported function, an immutable role).
    */
-  public readonly jobResultPolicy: iam.Policy;
+  public readonly jobResultPolicy?: iam.Policy;
 
   /**
    * The props the construct was made with, for `LambdaInvokePipelinesStep`.
@@ -234,7 +273,8 @@ export class LambdaInvokeStep extends Construct {
     this.outputVariables = props.outputVariables ? [...props.outputVariables] : undefined;
     this.variablesNamespace = props.variablesNamespace;
 
-    const failureDestinationEnabled = props.failureDestinationEnabled ?? true;
+    const configureAsyncInvoke = props.configureAsyncInvoke ?? (props.existingFunction ? isDefinedInApp(props.existingFunction) : true);
+    const failureDestinationEnabled = configureAsyncInvoke && (props.failureDestinationEnabled ?? true);
     if (failureDestinationEnabled && !props.failureDestination) {
       this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
         encryption: props.failureQueueEncryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
@@ -243,47 +283,59 @@ export class LambdaInvokeStep extends Construct {
         retentionPeriod: props.failureQueueRetentionPeriod ?? DEFAULT_FAILURE_QUEUE_RETENTION,
       });
     }
-    if (!failureDestinationEnabled) {
+    if (configureAsyncInvoke && !failureDestinationEnabled) {
       Annotations.of(this).addWarningV2('cdk-lambda-invoke-step:noFailureDestination',
         'failureDestinationEnabled is false: an invocation event Lambda cannot process is dropped, and with it any record of the job it carried.');
     }
-
-    const functionProps = props.functionProps ?? {};
-    this.lambdaFunction = new nodejs.NodejsFunction(this, 'Function', {
-      runtime: DEFAULT_RUNTIME,
-      timeout: DEFAULT_TIMEOUT,
-      ...functionProps,
-      entry: props.entry,
-      environment: {
-        ...functionProps.environment,
-        ...(this.outputVariables && { [DECLARED_OUTPUT_VARIABLES_ENV]: Stack.of(this).toJsonString(this.outputVariables) }),
-      },
+    const asyncInvokeConfig: lambda.EventInvokeConfigOptions = {
       onFailure: props.failureDestination ?? (this.failureQueue && new destinations.SqsDestination(this.failureQueue)),
       retryAttempts: props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
       maxEventAge: props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE,
-    });
+    };
+
+    if (props.entry !== undefined) {
+      this.nodejsFunction = this.bundledFunction(props.entry, props.functionProps, asyncInvokeConfig);
+      this.lambdaFunction = this.nodejsFunction;
+    } else {
+      this.lambdaFunction = props.existingFunction!;
+      if (configureAsyncInvoke) {
+        this.configureExistingAsyncInvoke(this.lambdaFunction, asyncInvokeConfig);
+      }
+      if (this.outputVariables) {
+        this.setFunctionEnvironment(DECLARED_OUTPUT_VARIABLES_ENV, Stack.of(this).toJsonString(this.outputVariables), 'the declared `outputVariables`');
+      }
+    }
 
     // CodePipeline's job APIs accept no resource narrower than '*' (service authorization reference).
     // Granted here, the function can report even before (or without) a pipeline binding the action.
-    this.jobResultPolicy = new iam.Policy(this, 'JobResultPolicy', {
+    const jobResultPolicy = new StepFunctionPolicy(this, 'JobResultPolicy', {
       statements: [new iam.PolicyStatement({
         actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
         resources: ['*'],
       })],
     });
-    this.lambdaFunction.role?.attachInlinePolicy(this.jobResultPolicy);
-    // The function resource only: its role, a child of the construct, is what the policy attaches to.
-    this.lambdaFunction.node.defaultChild?.node.addDependency(this.jobResultPolicy);
+    this.lambdaFunction.role?.attachInlinePolicy(jobResultPolicy);
+    if (jobResultPolicy.isAttachedToRole) {
+      this.jobResultPolicy = jobResultPolicy;
+      // The function resource only: its role, a child of the construct, is what the policy attaches to.
+      this.lambdaFunction.node.defaultChild?.node.addDependency(jobResultPolicy);
+    } else {
+      Annotations.of(this).addWarningV2('cdk-lambda-invoke-step:cannotGrantJobResults',
+        `The function ${this.lambdaFunction.node.path} has ${this.lambdaFunction.role ? `a role CDK may not change (${this.lambdaFunction.role.node.path})` : 'no role CDK knows of'}: `
+        + 'grant codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult (resource *) to its execution role yourself, '
+        + 'or the function cannot report the job\'s result and the action fails after 20 minutes.');
+    }
     this.explainNagFindings();
 
-    if (this.failureQueue && this.lambdaFunction.role) {
+    const functionRole = this.lambdaFunction.role;
+    if (this.failureQueue && functionRole) {
       // Whole job events, credentials included, land here: nobody but the function may send.
       this.failureQueue.addToResourcePolicy(new iam.PolicyStatement({
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['sqs:SendMessage'],
         resources: [this.failureQueue.queueArn],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': this.lambdaFunction.role.roleArn } },
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': functionRole.roleArn } },
       }));
     }
 
@@ -316,7 +368,8 @@ export class LambdaInvokeStep extends Construct {
    * @internal
    */
   public _newAction(props: Omit<codepipeline_actions.LambdaInvokeActionProps, 'lambda' | 'role'>): codepipeline_actions.LambdaInvokeAction {
-    return new StepLambdaInvokeAction(this, { ...props, lambda: this.lambdaFunction, role: this._props.actionRole });
+    const qualifier = importedQualifier(this.lambdaFunction);
+    return new StepLambdaInvokeAction(this, { ...props, lambda: this.lambdaFunction, role: this._props.actionRole }, qualifier);
   }
 
   /**
@@ -330,17 +383,62 @@ export class LambdaInvokeStep extends Construct {
     }
   }
 
+  private bundledFunction(entry: string, functionProps: nodejs.NodejsFunctionProps = {}, asyncInvokeConfig: lambda.EventInvokeConfigOptions) {
+    return new nodejs.NodejsFunction(this, 'Function', {
+      runtime: DEFAULT_RUNTIME,
+      timeout: DEFAULT_TIMEOUT,
+      ...functionProps,
+      entry,
+      environment: {
+        ...functionProps.environment,
+        ...(this.outputVariables && { [DECLARED_OUTPUT_VARIABLES_ENV]: Stack.of(this).toJsonString(this.outputVariables) }),
+      },
+      ...asyncInvokeConfig,
+    });
+  }
+
+  /** The qualifier's own config for an alias or version; a function's unqualified one otherwise. */
+  private configureExistingAsyncInvoke(fn: lambda.IFunction, options: lambda.EventInvokeConfigOptions) {
+    if (this.failureQueue && !fn.role) {
+      throw errorAt(this, `\`existingFunction\` (${fn.node.path}) has no role the failure queue could allow to send: import it with its \`role\` `
+        + '(lambda.Function.fromFunctionAttributes), or give `failureDestination`');
+    }
+    if (!isDefinedInApp(fn)) {
+      new lambda.EventInvokeConfig(this, 'AsyncInvokeConfig', { function: fn, qualifier: importedQualifier(fn), ...options });
+      return;
+    }
+    const existing = fn.node.tryFindChild('EventInvokeConfig');
+    if (existing) {
+      throw errorAt(this, `\`existingFunction\` (${fn.node.path}) already has an asynchronous invocation config (${existing.node.path}), `
+        + 'which Lambda allows once per function or qualifier: set `configureAsyncInvoke: false` to keep it, '
+        + 'or remove it (and the function\'s onFailure, retryAttempts and maxEventAge) to let the step configure it');
+    }
+    fn.configureAsyncInvoke(options);
+  }
+
+  /** Sets an environment variable the step's code reads, or warns that it has to be set by hand. */
+  private setFunctionEnvironment(name: string, value: string, what: string) {
+    const holder = environmentHolder(this.lambdaFunction);
+    if (holder) {
+      holder.addEnvironment(name, value);
+      return;
+    }
+    Annotations.of(this).addWarningV2(`cdk-lambda-invoke-step:cannotSetEnvironment:${name}`,
+      `The function ${this.lambdaFunction.node.path} is not a Function this app defines, so ${what} cannot reach its code: `
+      + `set its environment variable ${name} to ${Stack.of(this).resolve(value)} yourself.`);
+  }
+
   /** Records, as metadata cdk-nag reads, why the findings on resources the construct created are expected. */
   private explainNagFindings() {
-    const role = this.lambdaFunction.role;
-    if (role instanceof iam.Role && role.node.scope === this.lambdaFunction) {
+    const role = this.nodejsFunction?.role;
+    if (role instanceof iam.Role && role.node.scope === this.nodejsFunction) {
       suppressNagFindings(role.node.defaultChild, [{
         id: 'AwsSolutions-IAM4',
         reason: 'AWSLambdaBasicExecutionRole allows only creating log streams and writing log events, which the function needs to log.',
         applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
       }]);
     }
-    suppressNagFindings(this.jobResultPolicy.node.defaultChild, [{
+    suppressNagFindings(this.jobResultPolicy?.node.defaultChild, [{
       id: 'AwsSolutions-IAM5',
       reason: 'codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult have no resource-level permissions: CodePipeline requires *.',
       applies_to: ['Resource::*'],

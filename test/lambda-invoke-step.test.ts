@@ -33,7 +33,7 @@ describe('the function', () => {
       Timeout: 300,
       Handler: 'index.handler',
     });
-    expect(step.lambdaFunction.runtime).toBe(lambda.Runtime.NODEJS_24_X);
+    expect(step.nodejsFunction!.runtime).toBe(lambda.Runtime.NODEJS_24_X);
   });
 
   test('takes pass-through settings from functionProps and merges its environment', () => {

@@ -10,8 +10,8 @@ import { errorAt } from './validation';
 
 /** What an action needs of the LambdaInvokeStep it belongs to. */
 export interface StepActionOwner extends IConstruct {
-  /** The policy holding the statements the step adds to its function's role. */
-  readonly jobResultPolicy: iam.Policy;
+  /** The policy holding the statements the step adds to its function's role; undefined when the role takes none. */
+  readonly jobResultPolicy?: iam.Policy;
 }
 
 /**
@@ -27,9 +27,13 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
   private readonly owner: StepActionOwner;
   private readonly stepFunction: lambda.IFunction;
 
-  constructor(owner: StepActionOwner, props: codepipeline_actions.LambdaInvokeActionProps) {
+  /**
+   * @param qualifier the alias or version an imported function's ARN names, which the action must
+   * invoke: aws-cdk-lib's import drops it from the function's name.
+   */
+  constructor(owner: StepActionOwner, props: codepipeline_actions.LambdaInvokeActionProps, qualifier?: string) {
     // LambdaInvokeAction grants PutJob*Result on the function's role when bound: send it to the step's policy.
-    super({ ...props, lambda: withStatementsIn(props.lambda, owner.jobResultPolicy) });
+    super({ ...props, lambda: invokedFunction(props.lambda, owner.jobResultPolicy, qualifier) });
     this.owner = owner;
     this.stepFunction = props.lambda;
   }
@@ -80,10 +84,14 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
   }
 }
 
-/** `fn`, except that statements added to its role go to `policy`. */
-function withStatementsIn(fn: lambda.IFunction, policy: iam.Policy): lambda.IFunction {
+/**
+ * `fn` as the action sees it: statements added to its role go to `policy` (dropped when the role
+ * takes no policy, as the role itself would), and its name carries `qualifier`.
+ */
+function invokedFunction(fn: lambda.IFunction, policy: iam.Policy | undefined, qualifier: string | undefined): lambda.IFunction {
   return Object.create(fn, {
-    addToRolePolicy: { value: (statement: iam.PolicyStatement) => policy.addStatements(statement) },
+    addToRolePolicy: { value: (statement: iam.PolicyStatement) => policy?.addStatements(statement) },
+    ...(qualifier && { functionName: { value: `${fn.functionName}:${qualifier}` } }),
   });
 }
 

@@ -10,6 +10,7 @@ import {
   NAMESPACE_PATTERN,
   OUTPUT_VARIABLE_NAME_PATTERN,
 } from './limits';
+import { isDefinedInApp } from './step-function';
 import type { LambdaInvokeStepProps } from '../lambda-invoke-step';
 
 /** Every check of the construct layer; not part of the jsii API. */
@@ -125,7 +126,7 @@ const ENTRY_EXTENSION = /\.(jsx?|tsx?|mjs|cjs|mts|cts)$/;
 /** Everything `LambdaInvokeStep` is given, checked before anything is created. */
 export function checkLambdaInvokeStepProps(scope: IConstruct, props: LambdaInvokeStepProps): void {
   const id = scope.node.id;
-  checkEntry(scope, props.entry);
+  checkFunctionSource(scope, props);
   checkArtifactCount(scope, 'inputs', props.inputs);
   checkArtifactCount(scope, 'outputs', props.outputs);
   checkUserParameters(scope, props);
@@ -139,6 +140,33 @@ export function checkLambdaInvokeStepProps(scope: IConstruct, props: LambdaInvok
   checkFunctionProps(scope, props.functionProps);
   checkFailureDestination(scope, props);
   checkAsyncInvokeConfig(scope, props);
+}
+
+function checkFunctionSource(scope: IConstruct, props: LambdaInvokeStepProps) {
+  const hasEntry = props.entry !== undefined;
+  const hasExisting = props.existingFunction !== undefined;
+  if (hasEntry === hasExisting) {
+    throw errorAt(scope, `exactly one of \`entry\` (code to bundle) and \`existingFunction\` (a function you have) must be set, got ${hasEntry ? 'both' : 'neither'}`);
+  }
+  if (hasEntry) {
+    checkEntry(scope, props.entry!);
+    if (props.configureAsyncInvoke !== undefined) {
+      throw errorAt(scope, `\`configureAsyncInvoke\` applies to \`existingFunction\` only (the function made from \`entry\` is always configured), got ${props.configureAsyncInvoke}`);
+    }
+    return;
+  }
+  if (props.functionProps !== undefined) {
+    throw errorAt(scope, '`functionProps` configures the function made from `entry`: with `existingFunction`, configure that function where it is defined, '
+      + `got functionProps (${Object.keys(props.functionProps).join(', ') || 'empty'})`);
+  }
+  if (props.configureAsyncInvoke === false || (props.configureAsyncInvoke === undefined && !isDefinedInApp(props.existingFunction!))) {
+    const asyncProps = (['failureDestination', 'failureDestinationEnabled', 'failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'retryAttempts', 'maxEventAge'] as const)
+      .filter(key => props[key] !== undefined);
+    if (asyncProps.length > 0) {
+      const why = props.configureAsyncInvoke === false ? '`configureAsyncInvoke` is false' : 'the function is imported (set `configureAsyncInvoke: true` to replace its config)';
+      throw errorAt(scope, `\`${asyncProps.join('`, `')}\` configure the function's asynchronous invocation, which the step leaves alone because ${why}: remove them`);
+    }
+  }
 }
 
 function checkEntry(scope: IConstruct, entry: string) {

@@ -40,7 +40,10 @@ export function findSynthesizedStep(target: LambdaInvokeStep | Stack): Synthesiz
   }
   const assembly = stage.synth();
   const template = assembly.getStackArtifact(stack.artifactId).template;
-  const logicalId = stack.getLogicalId(step.lambdaFunction.node.defaultChild as lambda.CfnFunction);
+  if (!step.nodejsFunction) {
+    throw new StepRunError(`${step.node.path} runs an existingFunction, not code bundled from \`entry\`: only a bundle the construct made can be run locally`);
+  }
+  const logicalId = stack.getLogicalId(step.nodejsFunction.node.defaultChild as lambda.CfnFunction);
   const properties = template.Resources[logicalId].Properties;
   const assetHash = String(properties.Code?.S3Key ?? '').replace(/\.zip$/, '');
   const manifests = assembly.artifacts

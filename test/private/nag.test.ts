@@ -43,7 +43,7 @@ test('the reasons are metadata cdk-nag reads, and suppressions the user adds wit
 test('without the explanations the same stack has errors (the check can fail)', () => {
   const { stack, step } = stepInPipeline();
   (step.failureQueue!.node.defaultChild as CfnResource).addMetadata('cdk_nag', { rules_to_suppress: [] });
-  (step.jobResultPolicy.node.defaultChild as CfnResource).addMetadata('cdk_nag', { rules_to_suppress: [] });
+  (step.jobResultPolicy!.node.defaultChild as CfnResource).addMetadata('cdk_nag', { rules_to_suppress: [] });
   expect(nagErrors(stack, OURS)).toEqual([
     '/TestStack/SmokeTest/FailureQueue/Resource: AwsSolutions-SQS3',
     '/TestStack/SmokeTest/JobResultPolicy/Resource: AwsSolutions-IAM5[Resource::*]',

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App, AppProps, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_s3 as s3 } from 'aws-cdk-lib';
+import { App, AppProps, Stack, StackProps, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
 export const HANDLER_ENTRY = path.join(__dirname, '..', 'fixtures', 'handler.ts');
@@ -17,9 +17,10 @@ export function pipelineStack(
   stackName = 'TestStack',
   pipelineProps: Partial<codepipeline.PipelineProps> = {},
   artifactBucket?: (stack: Stack) => s3.IBucket,
+  stackProps: StackProps = {},
 ) {
   const app = appWithoutBundling();
-  const stack = new Stack(app, stackName);
+  const stack = new Stack(app, stackName, stackProps);
   const bucket = new s3.Bucket(stack, 'SourceBucket', { versioned: true });
   const source = new codepipeline.Artifact('Source');
   const pipeline = new codepipeline.Pipeline(stack, 'Pipeline', {
