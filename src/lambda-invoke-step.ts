@@ -1,6 +1,7 @@
 import {
   Annotations,
   Duration,
+  PhysicalName,
   Stack,
   Token,
   aws_codepipeline as codepipeline,
@@ -16,7 +17,7 @@ import { Construct } from 'constructs';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from './private/limits';
 import { suppressNagFindings } from './private/nag';
 import { StepLambdaInvokeAction } from './private/step-action';
-import { StepFunctionPolicy, environmentHolder, importedQualifier, isDefinedInApp } from './private/step-function';
+import { TrackedPolicy, environmentHolder, importedQualifier, isDefinedInApp } from './private/step-function';
 import { checkLambdaInvokeStepProps, checkOutputVariableName, errorAt } from './private/validation';
 
 /**
@@ -308,7 +309,7 @@ export class LambdaInvokeStep extends Construct {
 
     // CodePipeline's job APIs accept no resource narrower than '*' (service authorization reference).
     // Granted here, the function can report even before (or without) a pipeline binding the action.
-    const jobResultPolicy = new StepFunctionPolicy(this, 'JobResultPolicy', {
+    const jobResultPolicy = new TrackedPolicy(this, 'JobResultPolicy', {
       statements: [new iam.PolicyStatement({
         actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
         resources: ['*'],
@@ -387,6 +388,8 @@ export class LambdaInvokeStep extends Construct {
     return new nodejs.NodejsFunction(this, 'Function', {
       runtime: DEFAULT_RUNTIME,
       timeout: DEFAULT_TIMEOUT,
+      // A pipeline in another account or region names the function in its action: only then is a name generated.
+      functionName: PhysicalName.GENERATE_IF_NEEDED,
       ...functionProps,
       entry,
       environment: {

@@ -1,4 +1,7 @@
 import {
+  Annotations,
+  Names,
+  Stack,
   aws_codepipeline as codepipeline,
   aws_codepipeline_actions as codepipeline_actions,
   aws_iam as iam,
@@ -6,6 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { nagResourceName, suppressNagFindings } from './nag';
+import { TrackedPolicy } from './step-function';
 import { errorAt } from './validation';
 
 /** What an action needs of the LambdaInvokeStep it belongs to. */
@@ -40,8 +44,13 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
 
   protected bound(scope: Construct, stage: codepipeline.IStage, options: codepipeline.ActionBindOptions): codepipeline.ActionConfig {
     this.claimNamespace(scope, stage.pipeline);
-    const policy = new iam.Policy(scope, 'LambdaInvokeStepPolicy');
+    const policy = policyBeside(options.role, scope);
     options.role.attachInlinePolicy(policy);
+    if (!policy.isAttachedToRole) {
+      Annotations.of(this.owner).addWarningV2('cdk-lambda-invoke-step:cannotGrantAction',
+        `The role that runs action ${scope.node.path} (${options.role.node.path}) is one CDK may not change: grant it lambda:InvokeFunction on the function, `
+        + 'lambda:ListFunctions (resource *), and access to the pipeline\'s artifacts yourself.');
+    }
     // The pipeline may start an execution as soon as it exists: let it wait for the permissions.
     stage.pipeline.node.defaultChild?.node.addDependency(policy);
     const config = super.bound(scope, stage, { ...options, role: roleWithStatementsIn(options.role, policy) });
@@ -51,7 +60,7 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
         id: 'AwsSolutions-IAM5',
         reason: 'lambda:ListFunctions has no resource-level permissions, so CodePipeline\'s invoke action needs it on *; '
           + 'lambda:InvokeFunction on <function>:* (its versions and aliases) is how aws-cdk-lib grants invoking the step\'s function.',
-        applies_to: ['Resource::*', `Resource::${nagResourceName(scope, `${this.stepFunction.functionArn}:*`)}`],
+        applies_to: ['Resource::*', `Resource::${nagResourceName(policy, `${this.stepFunction.functionArn}:*`)}`],
       },
       ...(hasArtifacts ? [{
         id: 'AwsSolutions-IAM5',
@@ -59,7 +68,7 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
           + '(and its key) for the action\'s artifacts; the wildcards are scoped to that bucket.',
         applies_to: [
           'Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*',
-          'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*', `Resource::${nagResourceName(scope, options.bucket.arnForObjects('*'))}`,
+          'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*', `Resource::${nagResourceName(policy, options.bucket.arnForObjects('*'))}`,
         ],
       }] : []),
     ]);
@@ -93,6 +102,19 @@ function invokedFunction(fn: lambda.IFunction, policy: iam.Policy | undefined, q
     addToRolePolicy: { value: (statement: iam.PolicyStatement) => policy?.addStatements(statement) },
     ...(qualifier && { functionName: { value: `${fn.functionName}:${qualifier}` } }),
   });
+}
+
+/**
+ * The policy for the statements the action adds to `role`, in the role's own stack: for an action in
+ * another account, aws-cdk-lib creates the role in the function's stack, and a policy in the
+ * pipeline's stack would attach to a role name of the wrong account.
+ */
+function policyBeside(role: iam.IRole, actionScope: Construct): TrackedPolicy {
+  const roleStack = Stack.of(role);
+  if (roleStack === Stack.of(actionScope)) {
+    return new TrackedPolicy(actionScope, 'LambdaInvokeStepPolicy');
+  }
+  return new TrackedPolicy(roleStack, `${Names.uniqueId(actionScope)}LambdaInvokeStepPolicy`);
 }
 
 /** `role`, except that statements added to it, directly or by grants, go to `policy`. */

@@ -35,10 +35,10 @@ export function importedQualifier(fn: lambda.IFunction): string | undefined {
 }
 
 /**
- * The policy holding the step's own statements for the function's role. It records whether the
- * role took it: an immutable or imported role accepts `attachInlinePolicy` and does nothing.
+ * A policy holding the step's own statements for a role. It records whether the role took it: an
+ * immutable role, or one imported from another account, accepts `attachInlinePolicy` and does nothing.
  */
-export class StepFunctionPolicy extends iam.Policy {
+export class TrackedPolicy extends iam.Policy {
   private attachedToRole = false;
 
   public get isAttachedToRole(): boolean {
