@@ -16,7 +16,7 @@ import {
 import { Construct } from 'constructs';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from './private/limits';
 import { suppressNagFindings } from './private/nag';
-import { StepLambdaInvokeAction } from './private/step-action';
+import { StepActionTarget, StepLambdaInvokeAction } from './private/step-action';
 import { TrackedPolicy, environmentHolder, importedQualifier, isDefinedInApp } from './private/step-function';
 import { checkLambdaInvokeStepProps, checkOutputVariableName, errorAt } from './private/validation';
 
@@ -365,12 +365,19 @@ export class LambdaInvokeStep extends Construct {
   }
 
   /**
-   * A new action invoking this step's function, run by `actionRole` when one was given.
+   * A new action invoking this step's function (or `target`'s, the same function as another stack
+   * sees it), run by `actionRole` when one was given.
    * @internal
    */
-  public _newAction(props: Omit<codepipeline_actions.LambdaInvokeActionProps, 'lambda' | 'role'>): codepipeline_actions.LambdaInvokeAction {
-    const qualifier = importedQualifier(this.lambdaFunction);
-    return new StepLambdaInvokeAction(this, { ...props, lambda: this.lambdaFunction, role: this._props.actionRole }, qualifier);
+  public _newAction(props: Omit<codepipeline_actions.LambdaInvokeActionProps, 'lambda' | 'role'>, target?: StepActionTarget): codepipeline_actions.LambdaInvokeAction {
+    const fn = target?.lambdaFunction ?? this.lambdaFunction;
+    const role = target?.role ?? this._props.actionRole;
+    return new StepLambdaInvokeAction(this, { ...props, lambda: fn, role }, {
+      qualifier: importedQualifier(fn),
+      roleGrantedElsewhere: target?.roleGrantedInStage,
+      functionSeenFromAnotherStage: target !== undefined,
+      functionName: target?.functionName,
+    });
   }
 
   /**

@@ -1,14 +1,15 @@
 import {
   Annotations,
   Stack,
-  Stage,
-  Token,
   aws_codepipeline as codepipeline,
+  aws_iam as iam,
+  aws_lambda as lambda,
   pipelines,
 } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
 import { placementsOf } from '../private/placements';
+import { StageFunctionReference, isInNestedStage, placedAfterItsStage, prepareStageFunction, stageFunctionArn } from '../private/stage-function';
+import type { StepActionTarget } from '../private/step-action';
 import { stepVariable } from '../private/step-output';
 import { checkArtifactCount, checkOneKindOfUserParameters, checkUserParametersLength, errorAt } from '../private/validation';
 
@@ -78,6 +79,8 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
   private readonly userParametersString?: string;
   private readonly stackOutputs: pipelines.StackOutputReference[];
   private placedIn?: string;
+  /** How the pipeline reaches a function defined in a stage it deploys. */
+  private readonly stageFunction?: StageFunctionReference;
   /** How errors name this step, after the LambdaInvokeStep's path. */
   private readonly subject: string;
 
@@ -118,6 +121,10 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
     }
     this.stackOutputs = collectStackOutputs(this.userParameters);
     this.discoverReferencedOutputs(this.userParameters ?? this.userParametersString);
+    if (isInNestedStage(construct)) {
+      const nameable = construct.nodejsFunction !== undefined && constructProps.functionProps?.functionName === undefined;
+      this.stageFunction = prepareStageFunction(construct, subject, construct.lambdaFunction, nameable);
+    }
   }
 
   /**
@@ -155,9 +162,9 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
       throw placedTwice(this, this.lambdaInvokeStep, [this.placedIn, placement]);
     }
     this.placedIn = placement;
-    checkSameEnvironment(this.subject, this.lambdaInvokeStep, options.scope);
-
     const construct = this.lambdaInvokeStep;
+    const target = this.stageFunction ? this.stageTarget(this.stageFunction, options) : undefined;
+
     const userParameters = this.userParameters && replaceStackOutputs(this.userParameters, output => options.stackOutputsMap.toCodePipeline(output));
     checkUserParametersLength(construct, { userParameters, userParametersString: this.userParametersString }, this.subject);
     if (options.variablesNamespace !== undefined && construct.variablesNamespace !== undefined) {
@@ -173,8 +180,29 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
       userParameters,
       userParametersString: this.userParametersString,
       variablesNamespace: options.variablesNamespace ?? construct.variablesNamespace,
-    }));
+    }, target));
     return { runOrdersConsumed: 1 };
+  }
+
+  /** The function in a stage, as the pipeline's stack imports it, and the role the stage made for the action. */
+  private stageTarget(reference: StageFunctionReference, options: pipelines.ProduceActionOptions): StepActionTarget {
+    const construct = this.lambdaInvokeStep;
+    const { placedRight, places } = placedAfterItsStage(this, reference.functionStack);
+    if (!placedRight) {
+      throw errorAt(construct, `${this.subject}the function is in stack ${reference.functionStack.node.path}, inside a stage, so the step runs only in the \`post\` `
+        + `of the stage that deploys it, after its stacks exist, and only there; it is placed in: ${places.join(', ') || 'no stage of the pipeline'}`);
+    }
+    const scope = options.scope;
+    const pipelineStack = Stack.of(scope);
+    return {
+      lambdaFunction: lambda.Function.fromFunctionAttributes(scope, `${options.actionName}Function`, {
+        functionArn: stageFunctionArn(reference, pipelineStack),
+        skipPermissions: true,
+      }),
+      role: reference.actionRoleArn ? iam.Role.fromRoleArn(scope, `${options.actionName}Role`, reference.actionRoleArn, { mutable: false }) : undefined,
+      roleGrantedInStage: reference.actionRoleArn !== undefined,
+      functionName: reference.qualifiedName,
+    };
   }
 }
 
@@ -188,22 +216,6 @@ function refuseSecondPlacement(step: pipelines.Step, construct: LambdaInvokeStep
 function placedTwice(step: pipelines.Step, construct: LambdaInvokeStep, places: string[]): Error {
   return errorAt(construct, `LambdaInvokePipelinesStep '${step.id}' is placed in the pipeline ${places.length} times (${places.join(', ')}): `
     + 'a step runs once, so make one LambdaInvokePipelinesStep per place; they may share the same LambdaInvokeStep');
-}
-
-function checkSameEnvironment(subject: string, lambdaInvokeStep: LambdaInvokeStep, pipelineScope: Construct) {
-  const functionStack = Stack.of(lambdaInvokeStep);
-  const pipelineStack = Stack.of(pipelineScope);
-  if (Stage.of(functionStack) !== Stage.of(pipelineStack)) {
-    throw errorAt(lambdaInvokeStep, `${subject}the LambdaInvokeStep is in stack ${functionStack.node.path}, inside a stage the pipeline deploys, `
-      + `but the pipeline's action must reference it from ${pipelineStack.node.path}: define the LambdaInvokeStep in the pipeline's stack or another stack beside it`);
-  }
-  for (const part of ['account', 'region'] as const) {
-    const [functionValue, pipelineValue] = [functionStack[part], pipelineStack[part]];
-    if (!Token.isUnresolved(functionValue) && !Token.isUnresolved(pipelineValue) && functionValue !== pipelineValue) {
-      throw errorAt(lambdaInvokeStep, `${subject}the function's ${part} (${functionValue}) differs from the pipeline's (${pipelineValue}); `
-        + 'only a function in the pipeline\'s own account and region is supported');
-    }
-  }
 }
 
 /** A copy of `value` with every StackOutputReference replaced. */

@@ -18,6 +18,30 @@ export interface StepActionOwner extends IConstruct {
   readonly jobResultPolicy?: iam.Policy;
 }
 
+/** The function an action invokes as the pipeline's stack sees it, when that is not the step's own construct. */
+export interface StepActionTarget {
+  readonly lambdaFunction: lambda.IFunction;
+  readonly role?: iam.IRole;
+  /** The role's permissions were granted where it was made (a stage's stack): no warning that CDK cannot add to it. */
+  readonly roleGrantedInStage?: boolean;
+  /** The name the action invokes, when the function's own is a token of the wrong stack. */
+  readonly functionName?: string;
+}
+
+export interface StepActionOptions {
+  /**
+   * The alias or version an imported function's ARN names, which the action must invoke:
+   * aws-cdk-lib's import drops it from the function's name.
+   */
+  readonly qualifier?: string;
+  /** The role's own permissions are granted elsewhere: do not warn that it takes no policy. */
+  readonly roleGrantedElsewhere?: boolean;
+  /** The function is the step's own, seen from another stage: its role's policy was complete before that stage was synthesized. */
+  readonly functionSeenFromAnotherStage?: boolean;
+  /** The name the action invokes, instead of the function's. */
+  readonly functionName?: string;
+}
+
 /**
  * A `LambdaInvokeAction` whose IAM statements land in policies of the step's own, never in the
  * default policy of a role the user may also use: cdk-nag suppresses per resource, so the
@@ -31,13 +55,11 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
   private readonly owner: StepActionOwner;
   private readonly stepFunction: lambda.IFunction;
 
-  /**
-   * @param qualifier the alias or version an imported function's ARN names, which the action must
-   * invoke: aws-cdk-lib's import drops it from the function's name.
-   */
-  constructor(owner: StepActionOwner, props: codepipeline_actions.LambdaInvokeActionProps, qualifier?: string) {
+  constructor(owner: StepActionOwner, props: codepipeline_actions.LambdaInvokeActionProps, private readonly options: StepActionOptions = {}) {
     // LambdaInvokeAction grants PutJob*Result on the function's role when bound: send it to the step's policy.
-    super({ ...props, lambda: invokedFunction(props.lambda, owner.jobResultPolicy, qualifier) });
+    const jobResultPolicy = options.functionSeenFromAnotherStage ? undefined : owner.jobResultPolicy;
+    const functionName = options.functionName ?? (options.qualifier && `${props.lambda.functionName}:${options.qualifier}`);
+    super({ ...props, lambda: invokedFunction(props.lambda, jobResultPolicy, functionName) });
     this.owner = owner;
     this.stepFunction = props.lambda;
   }
@@ -46,7 +68,7 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
     this.claimNamespace(scope, stage.pipeline);
     const policy = policyBeside(options.role, scope);
     options.role.attachInlinePolicy(policy);
-    if (!policy.isAttachedToRole) {
+    if (!policy.isAttachedToRole && !this.options.roleGrantedElsewhere) {
       Annotations.of(this.owner).addWarningV2('cdk-lambda-invoke-step:cannotGrantAction',
         `The role that runs action ${scope.node.path} (${options.role.node.path}) is one CDK may not change: grant it lambda:InvokeFunction on the function, `
         + 'lambda:ListFunctions (resource *), and access to the pipeline\'s artifacts yourself.');
@@ -95,12 +117,12 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
 
 /**
  * `fn` as the action sees it: statements added to its role go to `policy` (dropped when the role
- * takes no policy, as the role itself would), and its name carries `qualifier`.
+ * takes no policy, as the role itself would), and it has `functionName` when one is given.
  */
-function invokedFunction(fn: lambda.IFunction, policy: iam.Policy | undefined, qualifier: string | undefined): lambda.IFunction {
+function invokedFunction(fn: lambda.IFunction, policy: iam.Policy | undefined, functionName: string | undefined): lambda.IFunction {
   return Object.create(fn, {
     addToRolePolicy: { value: (statement: iam.PolicyStatement) => policy?.addStatements(statement) },
-    ...(qualifier && { functionName: { value: `${fn.functionName}:${qualifier}` } }),
+    ...(functionName && { functionName: { value: functionName } }),
   });
 }
 

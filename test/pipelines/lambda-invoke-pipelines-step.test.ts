@@ -2,7 +2,7 @@ import { CfnOutput, Stack, aws_codepipeline as codepipeline, aws_iam as iam, pip
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokePipelinesStep, LambdaInvokeStep } from '../../src';
 import { AppStage, ENV, pipelinesApp } from '../support/pipelines-app';
-import { actionNamed, onlyLogicalId, pipelineActions, roleRunningAction, statementsOfRole } from '../support/template';
+import { actionNamed, findAction, onlyLogicalId, pipelineActions, roleRunningAction, statementsOfRole } from '../support/template';
 
 describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wave\'s post', selfMutation => {
   let template: Template;
@@ -156,24 +156,30 @@ describe('bad input', () => {
     expect(synthesize(pipelineStack)).toThrow("Stack 'Elsewhere' (producing output 'Thing') is not in the pipeline");
   });
 
-  test.each([
-    ['account', { account: '222222222222', region: ENV.region }],
-    ['region', { account: ENV.account, region: 'eu-west-1' }],
-  ])('a function in another %s than the pipeline', (part, env) => {
+  test('a function in another account than a pipeline without crossAccountKeys (aws-cdk-lib\'s message names the prop)', () => {
     const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
-    const other = new LambdaInvokeStep(new Stack(app, 'FunctionStack', { env }), 'Remote', { entry: smokeTestFunction._props.entry });
+    const other = new LambdaInvokeStep(new Stack(app, 'FunctionStack', { env: { account: '222222222222', region: ENV.region } }), 'Remote', {
+      entry: smokeTestFunction._props.entry,
+    });
     pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('Remote', { lambdaInvokeStep: other })] });
-    const value = part === 'account' ? '222222222222' : 'eu-west-1';
-    const pipelineValue = part === 'account' ? ENV.account : ENV.region;
-    expect(synthesize(pipelineStack)).toThrow(`LambdaInvokePipelinesStep 'Remote': the function's ${part} (${value}) differs from the pipeline's (${pipelineValue}); only a function in the pipeline's own account and region is supported`);
+    expect(synthesize(pipelineStack)).toThrow(/cross-account action 'Remote'.*Create Pipeline with 'crossAccountKeys: true'/);
   });
 
-  test('a function inside a stage the pipeline deploys', () => {
+  test('a function in another region beside the pipeline\'s stack runs in that region', () => {
+    const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const other = new LambdaInvokeStep(new Stack(app, 'FunctionStack', { env: { account: ENV.account, region: 'eu-west-1' } }), 'Remote', {
+      entry: smokeTestFunction._props.entry,
+    });
+    pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('Remote', { lambdaInvokeStep: other })] });
+    expect(findAction(Template.fromStack(pipelineStack), 'Remote').Region).toBe('eu-west-1');
+  });
+
+  test('a function inside a stage the pipeline deploys, placed after another stage', () => {
     const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
     const beta = new AppStage(app, 'Beta', { env: ENV });
     const inStage = new LambdaInvokeStep(beta.node.findChild('App') as Stack, 'InStage', { entry: smokeTestFunction._props.entry });
     pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('InStage', { lambdaInvokeStep: inStage })] });
-    expect(synthesize(pipelineStack)).toThrow(/the LambdaInvokeStep is in stack Beta\/App, inside a stage the pipeline deploys, but the pipeline's action must reference it from PipelineStack/);
+    expect(synthesize(pipelineStack)).toThrow(/the function is in stack Beta\/App, inside a stage, so the step runs only in the `post` of the stage that deploys it.*placed in: post of stage Prod/);
   });
 
   test('the same step in two waves', () => {
