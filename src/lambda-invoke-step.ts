@@ -14,10 +14,11 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { DECLARED_OUTPUT_VARIABLES_ENV } from './private/limits';
+import { DECLARED_OUTPUT_VARIABLES_ENV, PARAMETER_VARIABLES_ENV } from './private/limits';
 import { suppressNagFindings } from './private/nag';
 import { StepActionTarget, StepLambdaInvokeAction } from './private/step-action';
 import { TrackedPolicy, environmentHolder, importedQualifier, isDefinedInApp } from './private/step-function';
+import { freeTextToken, mayHoldVariables, renderUserParameters, variableExpressionsJson } from './private/user-parameters';
 import { checkLambdaInvokeStepProps, checkOutputVariableName, errorAt } from './private/validation';
 
 /**
@@ -234,6 +235,19 @@ const DEFAULT_FAILURE_QUEUE_RETENTION = Duration.days(14);
  * pipeline.addStage({ stageName: 'Test', actions: [step.action] });
  */
 export class LambdaInvokeStep extends Construct {
+  /**
+   * Places a CodePipeline variable whose value is free text (a commit message, say) in `userParameters`,
+   * so that a quote, backslash or line break in it cannot break the JSON: the step keeps the value
+   * outside the JSON, and the runtime's `job.userParametersJson()` puts it back as a string.
+   * Use it as a whole value of `userParameters`: `{ message: LambdaInvokeStep.freeText('#{SourceVariables.CommitMessage}') }`.
+   * Functions that do not use the runtime must decode the format themselves (see README).
+   *
+   * @param expression the variable expression, such as `#{SourceVariables.CommitMessage}`
+   */
+  public static freeText(expression: string): string {
+    return freeTextToken(expression);
+  }
+
   /** The step's function: the `NodejsFunction` made from `entry`, or `existingFunction`. */
   public readonly lambdaFunction: lambda.IFunction;
 
@@ -265,6 +279,8 @@ export class LambdaInvokeStep extends Construct {
    * @internal
    */
   public readonly _props: LambdaInvokeStepProps;
+
+  private readonly notedUserParameters: string[] = [];
 
   constructor(scope: Construct, id: string, props: LambdaInvokeStepProps) {
     super(scope, id);
@@ -340,6 +356,7 @@ export class LambdaInvokeStep extends Construct {
       }));
     }
 
+    this._noteUserParameters(props.userParameters, props.userParametersString);
     // Bound when added to a stage: lambda:ListFunctions ('*', the API has no resource) and
     // lambda:InvokeFunction on this function for the role that runs the action.
     this.action = this._newAction({
@@ -372,12 +389,30 @@ export class LambdaInvokeStep extends Construct {
   public _newAction(props: Omit<codepipeline_actions.LambdaInvokeActionProps, 'lambda' | 'role'>, target?: StepActionTarget): codepipeline_actions.LambdaInvokeAction {
     const fn = target?.lambdaFunction ?? this.lambdaFunction;
     const role = target?.role ?? this._props.actionRole;
-    return new StepLambdaInvokeAction(this, { ...props, lambda: fn, role }, {
+    const userParametersString = renderUserParameters(this, props.userParameters, props.userParametersString);
+    return new StepLambdaInvokeAction(this, { ...props, userParameters: undefined, userParametersString, lambda: fn, role }, {
       qualifier: importedQualifier(fn),
       roleGrantedElsewhere: target?.roleGrantedInStage,
       functionSeenFromAnotherStage: target !== undefined,
       functionName: target?.functionName,
     });
+  }
+
+  /**
+   * Records user parameters an action of this step passes, so that the runtime can name the
+   * variables they use when the substituted text is not valid JSON.
+   * @internal
+   */
+  public _noteUserParameters(userParameters: { [key: string]: any } | undefined, userParametersString: string | undefined): void {
+    const rendered = renderUserParameters(this, userParameters, userParametersString);
+    if (rendered === undefined || !mayHoldVariables(userParameters ?? userParametersString)) {
+      return;
+    }
+    if (this.notedUserParameters.length === 0) {
+      this.setFunctionEnvironment(PARAMETER_VARIABLES_ENV, variableExpressionsJson(this, this.notedUserParameters),
+        'the names of the variables its UserParameters use (for the runtime\'s error when they break the JSON)');
+    }
+    this.notedUserParameters.push(rendered);
   }
 
   /**

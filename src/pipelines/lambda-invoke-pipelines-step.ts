@@ -11,6 +11,7 @@ import { placementsOf } from '../private/placements';
 import { StageFunctionReference, isInNestedStage, placedAfterItsStage, prepareStageFunction, stageFunctionArn } from '../private/stage-function';
 import type { StepActionTarget } from '../private/step-action';
 import { stepVariable } from '../private/step-output';
+import { replaceDeep } from '../private/user-parameters';
 import { checkArtifactCount, checkOneKindOfUserParameters, checkUserParametersLength, errorAt } from '../private/validation';
 
 /**
@@ -120,6 +121,10 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
       this.configurePrimaryOutput(new pipelines.FileSet('Output', this));
     }
     this.stackOutputs = collectStackOutputs(this.userParameters);
+    if (ownParameters) {
+      const described = replaceStackOutputs(this.userParameters, output => `#{stack output ${output.stackDescription}.${output.outputName}}`);
+      construct._noteUserParameters(described, this.userParametersString);
+    }
     this.discoverReferencedOutputs(this.userParameters ?? this.userParametersString);
     if (isInNestedStage(construct)) {
       const nameable = construct.nodejsFunction !== undefined && constructProps.functionProps?.functionName === undefined;
@@ -220,16 +225,7 @@ function placedTwice(step: pipelines.Step, construct: LambdaInvokeStep, places: 
 
 /** A copy of `value` with every StackOutputReference replaced. */
 function replaceStackOutputs(value: any, replace: (output: pipelines.StackOutputReference) => string): any {
-  if (value instanceof pipelines.StackOutputReference) {
-    return replace(value);
-  }
-  if (Array.isArray(value)) {
-    return value.map(item => replaceStackOutputs(item, replace));
-  }
-  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, replaceStackOutputs(item, replace)]));
-  }
-  return value;
+  return replaceDeep(value, item => item instanceof pipelines.StackOutputReference ? replace(item) : undefined);
 }
 
 function collectStackOutputs(value: unknown): pipelines.StackOutputReference[] {

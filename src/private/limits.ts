@@ -20,3 +20,14 @@ export const OUTPUT_VARIABLE_NAME_PATTERN = /^[A-Za-z0-9@\-_]{1,128}$/;
 
 /** Environment variable through which the construct tells the runtime which output variables it declared. */
 export const DECLARED_OUTPUT_VARIABLES_ENV = 'CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES';
+
+/** Environment variable through which the construct tells the runtime which CodePipeline variables its UserParameters use. */
+export const PARAMETER_VARIABLES_ENV = 'CDK_LAMBDA_INVOKE_STEP_PARAMETER_VARIABLES';
+
+/**
+ * First line of UserParameters that carry free text (LambdaInvokeStep.freeText()), followed by the
+ * boundary. The JSON comes next, with `{"$freeText": n}` in place of each text; then, for each n in
+ * order, a line `<boundary>:<n>` and the text as CodePipeline substituted it, up to the next such line.
+ */
+export const FREE_TEXT_HEADER = 'cdk-lambda-invoke-step:free-text:';
+export const FREE_TEXT_PLACEHOLDER_KEY = '$freeText';

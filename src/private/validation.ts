@@ -11,6 +11,7 @@ import {
   OUTPUT_VARIABLE_NAME_PATTERN,
 } from './limits';
 import { isDefinedInApp } from './step-function';
+import { renderUserParameters } from './user-parameters';
 import type { LambdaInvokeStepProps } from '../lambda-invoke-step';
 
 /** Every check of the construct layer; not part of the jsii API. */
@@ -103,11 +104,11 @@ export function checkOneKindOfUserParameters(scope: IConstruct, props: UserParam
 
 /** The UserParameters value CodePipeline receives: 1 to 1000 characters, checked once its tokens resolve. */
 export function checkUserParametersLength(scope: IConstruct, props: UserParametersProps, subject = ''): void {
-  if (props.userParametersString !== undefined) {
-    checkWhenResolved(scope, props.userParametersString, configurationValueRule('userParametersString', subject));
-  } else if (props.userParameters !== undefined) {
-    // toJsonString always gives a token, so the length is known only at synthesis.
-    checkWhenResolved(scope, Stack.of(scope).toJsonString(props.userParameters), configurationValueRule('userParameters', subject));
+  const rendered = renderUserParameters(scope, props.userParameters, props.userParametersString);
+  if (rendered !== undefined) {
+    // Counted as written: CodePipeline checks the configuration before it substitutes variables.
+    // toJsonString always gives a token, so the length of `userParameters` is known only at synthesis.
+    checkWhenResolved(scope, rendered, configurationValueRule(props.userParameters !== undefined ? 'userParameters' : 'userParametersString', subject));
   }
 }
 

@@ -2,6 +2,7 @@ import { ArtifactContext, InputArtifact, OutputArtifact } from './artifacts';
 import { JobFailure } from './errors';
 import { checkContinuationToken } from './results';
 import type { ExecutionDetails, JobContinuation, JobEvent } from './types';
+import { parseUserParameters } from './user-parameters';
 
 /** The CodePipeline job one invocation works on. */
 export class PipelineJob {
@@ -57,12 +58,7 @@ export class PipelineJob {
     if (this.userParameters === undefined) {
       throw new JobFailure('The action has no UserParameters, and the step expects JSON ones', 'ConfigurationError');
     }
-    try {
-      return JSON.parse(this.userParameters) as T;
-    } catch {
-      // JSON.parse's message quotes the input; say only what is wrong with it.
-      throw new JobFailure(`The action's UserParameters are not valid JSON (${this.userParameters.length} characters)`, 'ConfigurationError');
-    }
+    return parseUserParameters(this.userParameters) as T;
   }
 
   /** The input artifact called `name`. */

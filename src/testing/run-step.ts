@@ -38,6 +38,12 @@ export interface ExternalS3 {
 export interface StepRunOptions {
   /** The action's UserParameters: a string as it is, anything else JSON-encoded. */
   readonly userParameters?: unknown;
+  /**
+   * Values of the CodePipeline variables the UserParameters use, by name (`'SourceVariables.CommitMessage'`):
+   * each `#{name}` is replaced by its value as text, as CodePipeline does before it invokes the function.
+   * A variable without a value fails the run, as CodePipeline fails the action.
+   */
+  readonly variables?: Record<string, string>;
   /** Input artifacts by name (at most 5). */
   readonly inputArtifacts?: Record<string, ArtifactSource>;
   /** Each input artifact's source revision (a commit id, an S3 version). @default a random commit id per artifact */
@@ -184,7 +190,9 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       bucket: options.s3?.bucket ?? options.bucket ?? `codepipeline-us-east-1-${accountId}`,
       pipelineName: options.pipelineName ?? 'local-pipeline',
       functionName: options.functionName ?? 'local-step',
-      userParameters: options.userParameters === undefined || typeof options.userParameters === 'string' ? options.userParameters : JSON.stringify(options.userParameters),
+      userParameters: substituteVariables(
+        options.userParameters === undefined || typeof options.userParameters === 'string' ? options.userParameters : JSON.stringify(options.userParameters),
+        options.variables ?? {}),
       inputs: inputNames.map(name => ({ name, revision: options.inputRevisions?.[name] ?? madeUpRevision() })),
       outputs: outputNames,
       credentials: artifactCredentials,
@@ -300,6 +308,22 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
     await builtInS3?.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** CodePipeline's substitution: text in place of each `#{namespace.name}`, before the action runs. */
+function substituteVariables(userParameters: string | undefined, variables: Record<string, string>): string | undefined {
+  const missing = new Set<string>();
+  const substituted = userParameters?.replace(/#\{([^}]+)\}/g, (expression, name: string) => {
+    if (!(name in variables)) {
+      missing.add(expression);
+    }
+    return variables[name] ?? expression;
+  });
+  if (missing.size > 0) {
+    throw new StepRunError(`The action's UserParameters use ${[...missing].join(', ')}, which CodePipeline would fail the action on when no `
+      + 'action or pipeline provides them: pass their values in `variables`');
+  }
+  return substituted;
 }
 
 function checkOptions(options: StepRunOptions, inputNames: string[], outputNames: string[]) {
