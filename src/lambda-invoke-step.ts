@@ -390,11 +390,12 @@ export class LambdaInvokeStep extends Construct {
     const fn = target?.lambdaFunction ?? this.lambdaFunction;
     const role = target?.role ?? this._props.actionRole;
     const userParametersString = renderUserParameters(this, props.userParameters, props.userParametersString);
+    // aws-cdk-lib's import drops an ARN's qualifier from the function's name, which would invoke $LATEST.
+    const qualifier = importedQualifier(fn);
     return new StepLambdaInvokeAction(this, { ...props, userParameters: undefined, userParametersString, lambda: fn, role }, {
-      qualifier: importedQualifier(fn),
-      roleGrantedElsewhere: target?.roleGrantedInStage,
+      roleGrantedElsewhere: target?.role !== undefined,
       functionSeenFromAnotherStage: target !== undefined,
-      functionName: target?.functionName,
+      functionName: target?.functionName ?? (qualifier && `${fn.functionName}:${qualifier}`),
     });
   }
 
@@ -404,10 +405,10 @@ export class LambdaInvokeStep extends Construct {
    * @internal
    */
   public _noteUserParameters(userParameters: { [key: string]: any } | undefined, userParametersString: string | undefined): void {
-    const rendered = renderUserParameters(this, userParameters, userParametersString);
-    if (rendered === undefined || !mayHoldVariables(userParameters ?? userParametersString)) {
+    if (!mayHoldVariables(userParameters ?? userParametersString)) {
       return;
     }
+    const rendered = renderUserParameters(this, userParameters, userParametersString)!;
     if (this.notedUserParameters.length === 0) {
       this.setFunctionEnvironment(PARAMETER_VARIABLES_ENV, variableExpressionsJson(this, this.notedUserParameters),
         'the names of the variables its UserParameters use (for the runtime\'s error when they break the JSON)');

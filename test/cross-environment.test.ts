@@ -1,7 +1,7 @@
 import { Stack, StackProps, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
-import { HANDLER_ENTRY, appWithoutBundling, findAction, onlyLogicalId } from './support/template';
+import { HANDLER_ENTRY, appWithoutBundling, findAction, namedRole, onlyLogicalId, partitionArn } from './support/template';
 
 const PIPELINE_ENV = { account: '111111111111', region: 'us-east-1' };
 const OTHER_ACCOUNT = { account: '222222222222', region: 'us-east-1' };
@@ -26,8 +26,6 @@ function twoStacks(functionEnv: StackProps['env'], pipelineProps: Partial<codepi
   const addStep = () => pipeline.addStage({ stageName: 'Test', actions: [step.action] });
   return { app, pipelineStack, functionStack, step, addStep };
 }
-
-const partitionArn = (...parts: string[]) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ...parts]] });
 
 describe('a step in another account', () => {
   function synth() {
@@ -70,7 +68,7 @@ describe('a step in another account', () => {
 
   test('the action role\'s permissions are a policy in the function\'s stack, attached to it', () => {
     const { functionTemplate, pipelineTemplate, roleName } = synth();
-    const roleId = Object.entries<any>(functionTemplate.findResources('AWS::IAM::Role')).find(([, role]) => role.Properties.RoleName === roleName)![0];
+    const [roleId] = namedRole(functionTemplate, roleName);
     functionTemplate.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId }],
       PolicyDocument: {
@@ -146,7 +144,7 @@ describe('a step in another region', () => {
       PolicyDocument: {
         Statement: Match.arrayWith([Match.objectLike({
           Action: 'lambda:InvokeFunction',
-          Resource: Match.arrayWith([partitionArn(Match.stringLikeRegexp('^:lambda:eu-west-1:111111111111:function:') as any)]),
+          Resource: Match.arrayWith([partitionArn(Match.stringLikeRegexp('^:lambda:eu-west-1:111111111111:function:'))]),
         })]),
       },
     });

@@ -205,7 +205,6 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
         skipPermissions: true,
       }),
       role: reference.actionRoleArn ? iam.Role.fromRoleArn(scope, `${options.actionName}Role`, reference.actionRoleArn, { mutable: false }) : undefined,
-      roleGrantedInStage: reference.actionRoleArn !== undefined,
       functionName: reference.qualifiedName,
     };
   }

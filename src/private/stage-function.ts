@@ -1,5 +1,7 @@
 import { Aws, Names, Stack, Stage, Token, aws_iam as iam, aws_lambda as lambda, pipelines } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { placementsOf } from './placements';
+import { environmentHolder, importedQualifier, isDefinedInApp } from './step-function';
 import { errorAt } from './validation';
 
 /**
@@ -42,7 +44,7 @@ const preparedFor = new WeakMap<IConstruct, StageFunctionReference>();
 
 function prepare(owner: Construct, subject: string, fn: lambda.IFunction, nameable: boolean): StageFunctionReference {
   const functionStack = Stack.of(owner);
-  const addedIn = pipelinesDeploying(functionStack);
+  const addedIn = [...new Set(deploymentsOf(functionStack).map(({ pipeline }) => pipeline.node.path))];
   if (addedIn.length > 0) {
     throw errorAt(owner, `${subject}stage ${Stage.of(functionStack)!.node.path} was already added to ${addedIn.join(', ')}, which synthesized it without the name `
       + 'and role this step needs in it: make the LambdaInvokePipelinesStep before `addStage()`, and pass it in `post`');
@@ -91,36 +93,16 @@ export function stageFunctionArn(reference: StageFunctionReference, pipelineStac
 
 /** Whether `step` is in the `post` of the CDK Pipelines stage that deploys `stack`, and nowhere else. */
 export function placedAfterItsStage(step: pipelines.Step, stack: Stack): { placedRight: boolean; places: string[] } {
-  const places: string[] = [];
-  let placedRight = false;
-  for (const pipeline of stack.node.root.node.findAll().filter(pipelines.PipelineBase.isPipeline)) {
-    for (const wave of pipeline.waves) {
-      for (const stage of wave.stages) {
-        const deploysStack = deploys(stage, stack);
-        for (const [where, steps] of [['pre', stage.pre], ['post', stage.post], ['stack steps', stage.stacks.flatMap(d => [...d.pre, ...d.changeSet, ...d.post])]] as const) {
-          if (steps.includes(step)) {
-            places.push(`${where} of stage ${stage.stageName}`);
-            placedRight ||= where === 'post' && deploysStack;
-          }
-        }
-      }
-      if (wave.pre.includes(step) || wave.post.includes(step)) {
-        places.push(`${wave.pre.includes(step) ? 'pre' : 'post'} of wave ${wave.id}`);
-      }
-    }
-  }
-  return { placedRight: placedRight && places.length === 1, places };
+  const places = placementsOf(step, stack.node.root);
+  const placedRight = places.length === 1 && deploymentsOf(stack).some(({ stage }) => stage.post.includes(step));
+  return { placedRight, places };
 }
 
-/** The CDK Pipelines that already deploy `stack`, which synthesized its stage when they added it. */
-function pipelinesDeploying(stack: Stack): string[] {
+/** The CDK Pipelines stages that deploy `stack`, with their pipelines. */
+function deploymentsOf(stack: Stack): Array<{ pipeline: pipelines.PipelineBase; stage: pipelines.StageDeployment }> {
   return stack.node.root.node.findAll().filter(pipelines.PipelineBase.isPipeline)
-    .filter(pipeline => pipeline.waves.some(wave => wave.stages.some(stage => deploys(stage, stack))))
-    .map(pipeline => pipeline.node.path);
-}
-
-function deploys(stage: pipelines.StageDeployment, stack: Stack): boolean {
-  return stage.stacks.some(deployment => deployment.stackArtifactId === stack.artifactId);
+    .flatMap(pipeline => pipeline.waves.flatMap(wave => wave.stages).map(stage => ({ pipeline, stage })))
+    .filter(({ stage }) => stage.stacks.some(deployment => deployment.stackArtifactId === stack.artifactId));
 }
 
 /**
@@ -128,12 +110,12 @@ function deploys(stage: pipelines.StageDeployment, stack: Stack): boolean {
  * `nameable`: the function is the construct's own and has no name from the user, so one is given.
  */
 function fixedFunctionName(owner: Construct, subject: string, fn: lambda.IFunction, nameable: boolean): string {
-  if (!isDefinedInAppFunction(fn)) {
-    const [, , , , , , name, qualifier] = fn.functionArn.split(':');
-    if (Token.isUnresolved(fn.functionArn) || !name) {
+  if (!isDefinedInApp(fn)) {
+    if (Token.isUnresolved(fn.functionArn)) {
       throw errorAt(owner, `${subject}the imported function's ARN must be known at synthesis for the pipeline to name it, got ${fn.functionArn}`);
     }
-    return qualifier ? `${name}:${qualifier}` : name;
+    const qualifier = importedQualifier(fn);
+    return qualifier ? `${fn.functionName}:${qualifier}` : fn.functionName;
   }
   const { base, qualifier } = unqualified(owner, subject, fn);
   const cfn = base.node.defaultChild as lambda.CfnFunction;
@@ -149,18 +131,13 @@ function fixedFunctionName(owner: Construct, subject: string, fn: lambda.IFuncti
   return qualifier ? `${name}:${qualifier}` : name;
 }
 
+/** The function behind `fn` and the alias it is invoked through; a version's number is known only at deploy time. */
 function unqualified(owner: Construct, subject: string, fn: lambda.IFunction): { base: lambda.Function; qualifier?: string } {
-  if (fn instanceof lambda.Function) {
-    return { base: fn };
+  const base = environmentHolder(fn);
+  if (!base || fn instanceof lambda.Version) {
+    throw errorAt(owner, `${subject}${fn.node.path} is a version or wraps a function the step cannot name from outside the stage: use an alias of a lambda.Function`);
   }
-  if (fn instanceof lambda.Alias && fn.version.lambda instanceof lambda.Function) {
-    return { base: fn.version.lambda, qualifier: fn.aliasName };
-  }
-  throw errorAt(owner, `${subject}${fn.node.path} is a version or wraps a function the step cannot name from outside the stage: use an alias of a lambda.Function`);
-}
-
-function isDefinedInAppFunction(fn: lambda.IFunction): boolean {
-  return fn instanceof lambda.Function || fn instanceof lambda.Alias || fn instanceof lambda.Version;
+  return { base, qualifier: fn instanceof lambda.Alias ? fn.aliasName : undefined };
 }
 
 /** The account of the app's CDK Pipelines: the account a stage's action role must trust. */

@@ -21,19 +21,13 @@ export interface StepActionOwner extends IConstruct {
 /** The function an action invokes as the pipeline's stack sees it, when that is not the step's own construct. */
 export interface StepActionTarget {
   readonly lambdaFunction: lambda.IFunction;
+  /** The role its stage's stack made for the action, with the permissions the action needs. */
   readonly role?: iam.IRole;
-  /** The role's permissions were granted where it was made (a stage's stack): no warning that CDK cannot add to it. */
-  readonly roleGrantedInStage?: boolean;
   /** The name the action invokes, when the function's own is a token of the wrong stack. */
   readonly functionName?: string;
 }
 
 export interface StepActionOptions {
-  /**
-   * The alias or version an imported function's ARN names, which the action must invoke:
-   * aws-cdk-lib's import drops it from the function's name.
-   */
-  readonly qualifier?: string;
   /** The role's own permissions are granted elsewhere: do not warn that it takes no policy. */
   readonly roleGrantedElsewhere?: boolean;
   /** The function is the step's own, seen from another stage: its role's policy was complete before that stage was synthesized. */
@@ -58,8 +52,7 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
   constructor(owner: StepActionOwner, props: codepipeline_actions.LambdaInvokeActionProps, private readonly options: StepActionOptions = {}) {
     // LambdaInvokeAction grants PutJob*Result on the function's role when bound: send it to the step's policy.
     const jobResultPolicy = options.functionSeenFromAnotherStage ? undefined : owner.jobResultPolicy;
-    const functionName = options.functionName ?? (options.qualifier && `${props.lambda.functionName}:${options.qualifier}`);
-    super({ ...props, lambda: invokedFunction(props.lambda, jobResultPolicy, functionName) });
+    super({ ...props, lambda: invokedFunction(props.lambda, jobResultPolicy, options.functionName) });
     this.owner = owner;
     this.stepFunction = props.lambda;
   }

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { LambdaInvokePipelinesStep, LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
 import { ENV } from '../support/pipelines-app';
-import { HANDLER_ENTRY, appWithoutBundling, findAction, onlyLogicalId } from '../support/template';
+import { HANDLER_ENTRY, appWithoutBundling, findAction, namedRole, onlyLogicalId, partitionArn } from '../support/template';
 
 /** An application stage whose smoke test function is defined beside the application, in the stage's own stack. */
 class SmokeTestedStage extends Stage {
@@ -38,7 +38,6 @@ function synthPlacedInPost(stageEnv: Environment) {
   return { ...built, pipelineTemplate, stageTemplate, functionName, action };
 }
 
-const partitionArn = (...parts: any[]) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ...parts]] });
 const runOrderOf = (template: Template, stageName: string) => Object.values<any>(template.findResources('AWS::CodePipeline::Pipeline'))[0]
   .Properties.Stages.find((stage: any) => stage.Name === stageName).Actions.map((action: any) => [action.Name, action.RunOrder]);
 
@@ -69,17 +68,16 @@ describe('a step defined in a stage\'s stack, in the post of that stage', () => 
 
   test('another account: a role in the stage\'s stack runs the action, trusting the pipeline\'s account, with the pipeline\'s artifacts open to it', () => {
     const { pipelineTemplate, stageTemplate, functionName, action } = synthPlacedInPost({ account: '222222222222', region: ENV.region });
-    const role = Object.values<any>(stageTemplate.findResources('AWS::IAM::Role')).find(candidate => candidate.Properties.RoleName);
-    const roleName: string = role.Properties.RoleName;
+    const [roleId, role] = namedRole(stageTemplate);
+    const roleName: string = role.RoleName;
     expect(roleName.length).toBeLessThanOrEqual(64);
     expect(action.RoleArn).toEqual(partitionArn(`:iam::222222222222:role/${roleName}`));
     expect(action.Configuration.FunctionName).toBe(functionName);
-    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([{
       Action: 'sts:AssumeRole',
       Effect: 'Allow',
       Principal: { AWS: partitionArn(':iam::111111111111:root') },
     }]);
-    const roleId = Object.entries<any>(stageTemplate.findResources('AWS::IAM::Role')).find(([, candidate]) => candidate.Properties.RoleName)![0];
     stageTemplate.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: roleId }],
       PolicyDocument: {

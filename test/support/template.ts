@@ -80,3 +80,18 @@ export function onlyLogicalId(template: Template, type: string): string {
   }
   return ids[0];
 }
+
+/** `arn:<partition>` followed by `parts`, as CDK writes an ARN it builds from text. */
+export function partitionArn(...parts: unknown[]) {
+  return { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ...parts]] };
+}
+
+/** The logical id and properties of the only role with a physical name (`roleName`, when given: that one). */
+export function namedRole(template: Template, roleName?: string): [string, any] {
+  const named = Object.entries<any>(template.findResources('AWS::IAM::Role'))
+    .filter(([, role]) => role.Properties.RoleName !== undefined && (roleName === undefined || role.Properties.RoleName === roleName));
+  if (named.length !== 1) {
+    throw new Error(`expected one named role${roleName ? ` ${roleName}` : ''}, found ${named.length}`);
+  }
+  return [named[0][0], named[0][1].Properties];
+}
