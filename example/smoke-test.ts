@@ -12,6 +12,7 @@ export const handler = pipelineJobHandler(async job => {
     throw new JobFailure('UserParameters must hold a "url"', 'ConfigurationError');
   }
   const sourceFiles = (await job.inputArtifact('Source').entries()).filter(entry => !entry.isDirectory);
+  console.log(`smoke testing ${url} with ${sourceFiles.length} source files`);
   const report = { url, sourceFiles: sourceFiles.map(entry => entry.path) };
   await job.outputArtifact('Report').write({ 'report.json': JSON.stringify(report, undefined, 2) });
   return {

@@ -40,11 +40,11 @@ test('the downstream action reads the step variable through the step namespace',
   });
 });
 
-test('the main job synthesizes the example and says where the template went', () => {
+test('the main job, as README gives it, synthesizes the example, says the run is local and shows the function\'s logs', () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'example-'));
   try {
     const root = path.join(__dirname, '..');
-    const output = execFileSync('npx', ['ts-node', '--project', 'tsconfig.dev.json', 'example/main.ts'], {
+    const output = execFileSync('npx', ['projen', 'example'], {
       cwd: root,
       env: { ...process.env, CDK_OUTDIR: outdir },
       encoding: 'utf8',
@@ -52,8 +52,11 @@ test('the main job synthesizes the example and says where the template went', ()
     const templatePath = path.join(outdir, 'LambdaInvokeStepExample.template.json');
     expect(output).toContain(`Template: ${path.relative(root, templatePath)}`);
     expect(output).toContain('Test [SmokeTest (Lambda)]');
-    expect(output).toMatch(/Ran SmokeTest from its bundled asset .*asset\.[0-9a-f]{64} on example\/source-artifact:/);
+    expect(output).toMatch(/Running SmokeTest locally: its bundled asset .*asset\.[0-9a-f]{64} in a Node.js process, with example\/source-artifact as its input artifact Source/);
+    expect(output.indexOf('Synthesizing the example pipeline')).toBe(0);
+    expect(output).toContain('S3 and CodePipeline are endpoints on 127.0.0.1 that this run starts and stops; no AWS account is reached');
     expect(output).toContain('  outcome: succeeded after 1 invocation');
+    expect(output).toMatch(/  the function's log lines \(\d+, secrets redacted\):\n(    \| .*\n)*    \| .*smoke testing https:\/\/example\.com with 2 source files\n/);
     expect(output).toMatch(/  output variables: REPORT_URL = https:\/\/example\.com\/reports\/[0-9a-f-]{36}\n/);
     expect(output).toContain('  output artifact Report: report.json (');
     expect(output).toMatch(/    ExternalEntityLink: https:\/\/example\.com\/reports\/[0-9a-f-]{36}\n/);

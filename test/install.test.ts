@@ -5,22 +5,43 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { stackFrameFiles } from './support/stack-frames';
 
-// Installs the library as a user would: the packed package in a new CDK app, with aws-cdk-lib,
-// constructs, esbuild and the AWS SDK clients from the registry; the app is README's quick start,
-// the step's code README's handler. The app synthesizes, and the bundled handler runs under the
-// testing harness, all from the installed package. Catches missing files, wrong `exports` and
-// bundled dependencies left out.
+// Installs the library as a user would: the packed package in a new CDK app, with exactly the
+// commands of README's Install, and the tooling `cdk init app --language typescript` gives an app
+// (TypeScript, ts-node, jest, ts-jest). The app is README's quick start (its stack and its bin/
+// entry point), the step's code README's handler, its tests README's jest samples, all run from the
+// installed package. Catches missing files, wrong `exports`, bundled dependencies left out, and a
+// README whose commands are not enough.
 const ROOT = path.join(__dirname, '..');
 const run = promisify(execFile);
 
 function readmeBlock(heading: string, fence: string, containing: string): string {
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf(heading));
-  const block = [...section.matchAll(new RegExp(`\`\`\`${fence}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(match => match[1]).find(code => code.includes(containing));
+  const block = readmeBlocks(heading, fence).find(code => code.includes(containing));
   if (!block) {
     throw new Error(`README has no ${fence} block containing '${containing}' after '${heading}'`);
   }
   return block;
+}
+
+/** The code blocks fenced as `fence` from `heading` on. */
+function readmeBlocks(heading: string, fence: string): string[] {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf(heading));
+  return [...section.matchAll(new RegExp(`\`\`\`${fence}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(match => match[1]);
+}
+
+/**
+ * README's Install commands, as argument lists for npm: this package is the packed tarball and
+ * aws-cdk-lib the floor, the lowest release README promises; every other package as written.
+ */
+function readmeInstallCommands(tarball: string, floor: string): string[][] {
+  const lines = readmeBlock('## Install', 'sh', 'npm install').trim().split('\n');
+  return lines.map(line => {
+    const [npm, ...args] = line.trim().split(/\s+/);
+    if (npm !== 'npm' || args[0] !== 'install') {
+      throw new Error(`README's Install holds a line that is not an npm install: ${line}`);
+    }
+    return args.map(arg => arg === 'cdk-lambda-invoke-step' ? tarball : arg === 'aws-cdk-lib' ? `aws-cdk-lib@${floor}` : arg);
+  });
 }
 
 test('the packed package installs in a new CDK app, synthesizes README\'s quick start and runs its handler', async () => {
@@ -40,15 +61,23 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     // does not run on the newest TypeScript major).
     const versionBuiltWith = (name: string) => `${name}@${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version}`;
     fs.writeFileSync(path.join(appDirectory, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', private: true }));
-    await run('npm', ['install', '--no-audit', '--no-fund', tarball, `aws-cdk-lib@${floor}`, 'constructs@^10', 'esbuild',
-      '@aws-sdk/client-codepipeline', '@aws-sdk/client-s3', versionBuiltWith('ts-node'), versionBuiltWith('typescript'), versionBuiltWith('@types/node')], { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+    const npmInstall = (args: string[]) => run('npm', [...args, '--no-audit', '--no-fund'], { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+    // What `cdk init` installs first, then README's Install, literally.
+    await npmInstall(['install', '--save-dev', ...['ts-node', 'typescript', '@types/node', 'jest', 'ts-jest', '@types/jest'].map(versionBuiltWith)]);
+    for (const args of readmeInstallCommands(tarball, floor)) {
+      await npmInstall(args);
+    }
     // The layout and compiler settings `cdk init app --language typescript` makes.
     fs.writeFileSync(path.join(appDirectory, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', rootDir: '.', strict: true, esModuleInterop: true, skipLibCheck: true },
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', rootDir: '.', strict: true, esModuleInterop: true, skipLibCheck: true, types: ['node', 'jest'] },
+      exclude: ['node_modules', 'cdk.out'],
     }));
+    fs.writeFileSync(path.join(appDirectory, 'jest.config.js'),
+      "module.exports = { testEnvironment: 'node', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], transform: { '^.+\\\\.tsx?$': 'ts-jest' } };\n");
 
     fs.writeFileSync(path.join(appDirectory, 'lambda', 'smoke-test.ts'), readmeBlock('## The function side', 'TypeScript', "from 'cdk-lambda-invoke-step/runtime'"));
     fs.writeFileSync(path.join(appDirectory, 'lib', 'pipeline-stack.ts'), readmeBlock('## Quick start', 'ts', 'new LambdaInvokeStep('));
+    fs.writeFileSync(path.join(appDirectory, 'bin', 'app.ts'), readmeBlock('## Quick start', 'TypeScript', 'new PipelineStack('));
     fs.writeFileSync(path.join(appDirectory, 'bin', 'main.ts'), [
       "import * as path from 'path';",
       "import { App, Stack } from 'aws-cdk-lib';",
@@ -102,6 +131,29 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     for (const file of frames) {
       expect(fs.existsSync(file)).toBe(true);
     }
+
+    // README's bin/ entry point synthesizes the stack, as `cdk synth` runs it (the CLI sets CDK_OUTDIR).
+    const cdkOut = path.join(appDirectory, 'cdk.out');
+    await run(path.join(appDirectory, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/app.ts'], {
+      cwd: appDirectory, env: { ...process.env, CDK_OUTDIR: cdkOut }, maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(Object.values<any>(JSON.parse(fs.readFileSync(path.join(cdkOut, 'PipelineStack.template.json'), 'utf8')).Resources)
+      .map(resource => resource.Type)).toContain('AWS::CodePipeline::Pipeline');
+
+    // README's jest samples pass as written, type-checked by ts-jest against the installed package.
+    const samples = readmeBlocks('## Run a step on your machine', 'TypeScript').filter(code => code.includes('test('));
+    expect(samples.length).toBeGreaterThanOrEqual(3);
+    fs.mkdirSync(path.join(appDirectory, 'test'));
+    samples.forEach((code, index) => fs.writeFileSync(path.join(appDirectory, 'test', `readme-${index}.test.ts`), code));
+    const report = path.join(work, 'jest.json');
+    // --ci=false: the snapshot sample writes its first snapshot, as it does on a user's machine.
+    await run(path.join(appDirectory, 'node_modules', '.bin', 'jest'), ['--ci=false', '--json', `--outputFile=${report}`], {
+      cwd: appDirectory, maxBuffer: 16 * 1024 * 1024,
+    }).catch(error => {
+      throw new Error(`README's jest samples failed in the installed app:\n${error.stderr}`);
+    });
+    const results = JSON.parse(fs.readFileSync(report, 'utf8'));
+    expect({ passed: results.numPassedTests, failed: results.numFailedTests }).toEqual({ passed: samples.length, failed: 0 });
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

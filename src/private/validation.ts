@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Duration, Stack, Token, aws_lambda_nodejs as nodejs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { StepValidationError } from './errors';
 import {
   ACTION_NAME_PATTERN,
   DECLARED_OUTPUT_VARIABLES_ENV,
@@ -21,7 +22,7 @@ type Rule = (resolved: unknown) => string | undefined;
 
 /** An error about one construct, named by its path first, as aws-cdk-lib's validation messages name theirs. */
 export function errorAt(scope: IConstruct, message: string): Error {
-  return new Error(`[${scope.node.path}] ${message}`);
+  return new StepValidationError(message, scope);
 }
 
 /**
@@ -104,12 +105,28 @@ export function checkOneKindOfUserParameters(scope: IConstruct, props: UserParam
 
 /** The UserParameters value CodePipeline receives: 1 to 1000 characters, checked once its tokens resolve. */
 export function checkUserParametersLength(scope: IConstruct, props: UserParametersProps, subject = ''): void {
-  const rendered = renderUserParameters(scope, props.userParameters, props.userParametersString);
+  const prop = props.userParameters !== undefined ? 'userParameters' : 'userParametersString';
+  // A literal object is rendered as JSON.stringify renders it, so its length is known now, where
+  // the stack trace still leads to the user's code; with tokens inside, only at synthesis.
+  const rendered = isLiteral(props.userParameters)
+    ? JSON.stringify(props.userParameters)
+    : renderUserParameters(scope, props.userParameters, props.userParametersString);
   if (rendered !== undefined) {
     // Counted as written: CodePipeline checks the configuration before it substitutes variables.
-    // toJsonString always gives a token, so the length of `userParameters` is known only at synthesis.
-    checkWhenResolved(scope, rendered, configurationValueRule(props.userParameters !== undefined ? 'userParameters' : 'userParametersString', subject));
+    checkWhenResolved(scope, rendered, configurationValueRule(prop, subject));
   }
+}
+
+/** Whether a value is plain JSON data without tokens (strings, numbers, booleans, null, arrays, plain objects). */
+function isLiteral(value: unknown): boolean {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string' || typeof value === 'number') {
+    return !Token.isUnresolved(value);
+  }
+  if (Array.isArray(value)) {
+    return value.every(isLiteral);
+  }
+  return typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+    && Object.entries(value).every(([key, item]) => !Token.isUnresolved(key) && (item === undefined || isLiteral(item)));
 }
 
 export function checkArtifactCount(scope: IConstruct, prop: string, artifacts: readonly unknown[] | undefined, subject = ''): void {
@@ -175,9 +192,28 @@ function checkEntry(scope: IConstruct, entry: string) {
     throw errorAt(scope, `\`entry\` must be a JavaScript or TypeScript file (.js, .ts, .mjs, .cjs, .mts, .cts, .jsx, .tsx), got '${entry}'`);
   }
   if (!fs.existsSync(entry) || !fs.statSync(entry).isFile()) {
-    throw errorAt(scope, `\`entry\` must be an existing file, got '${entry}' (resolved from the working directory to '${path.resolve(entry)}'; `
-      + 'build it from the defining file\'s directory: path.join(__dirname, ...))');
+    const where = path.isAbsolute(entry)
+      ? missingFileHint(entry)
+      // A relative entry depends on where `cdk synth` runs, which is the usual cause.
+      : `resolved from the working directory to '${path.resolve(entry)}'; build it from the defining file's directory: path.join(__dirname, ...)`;
+    throw errorAt(scope, `\`entry\` must be an existing file, got '${entry}' (${where})`);
   }
+}
+
+/** What exists near a missing absolute path: the code files of its directory, or the deepest directory that exists. */
+function missingFileHint(file: string): string {
+  const directory = path.dirname(file);
+  if (fs.existsSync(directory) && fs.statSync(directory).isDirectory()) {
+    const candidates = fs.readdirSync(directory).filter(name => ENTRY_EXTENSION.test(name)).sort();
+    return candidates.length === 0
+      ? `${directory} holds no .js or .ts file`
+      : `${directory} holds ${candidates.slice(0, 5).join(', ')}${candidates.length > 5 ? `, and ${candidates.length - 5} more` : ''}`;
+  }
+  let existing = directory;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
+    existing = path.dirname(existing);
+  }
+  return `there is no directory ${directory}; the nearest that exists is ${existing}`;
 }
 
 function checkOutputVariables(scope: IConstruct, names: string[] | undefined) {

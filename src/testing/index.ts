@@ -2,9 +2,12 @@
  * Run a step end to end on this machine: `import { runStep } from 'cdk-lambda-invoke-step/testing'`.
  * Node.js only; never exported from the jsii entry point.
  */
+// First: it names what to install when the AWS SDK is missing, before any module below needs it.
+import './require-sdk';
 export { runStep, runBundledStep, StepRunError } from './run-step';
 export type { ArtifactSource, ExternalS3, StepOutcome, StepRun, StepRunOptions } from './run-step';
 export { runSynthesizedStep, findSynthesizedStep } from './synthesized';
+export { assertSucceeded, StepAssertionError } from './assert-succeeded';
 export type { SynthesizedStep } from './synthesized';
 export { LoopbackCodePipeline } from './endpoints/codepipeline';
 export type { RecordedCall } from './endpoints/codepipeline';

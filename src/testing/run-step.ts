@@ -108,6 +108,10 @@ export interface StepRun {
   readonly credentialLeaks: CredentialLeak[];
   /** The first event the step was invoked with (its credentials are the run's, made up). */
   readonly event: any;
+  /** The version of Node.js the handler ran on: the one running the harness, such as `20.20.2`. */
+  readonly nodeVersion: string;
+  /** What differed from Lambda in this run and may matter, such as a Node.js major other than the function's runtime. */
+  readonly warnings: string[];
 }
 
 /** The harness could not get a result out of the step: it never reported, leaked a secret, or was misused. */
@@ -301,6 +305,8 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       lateCalls: lateCalls(codePipeline.calls, builtInS3?.lateRequests ?? []),
       credentialLeaks: leaks,
       event,
+      nodeVersion: process.versions.node,
+      warnings: [nodeVersionWarning(runtime)].filter((warning): warning is string => warning !== undefined),
     };
   } finally {
     s3?.destroy();
@@ -343,6 +349,14 @@ function checkOptions(options: StepRunOptions, inputNames: string[], outputNames
   if (options.runtime !== undefined && !RUNTIMES.includes(options.runtime)) {
     throw new StepRunError(`runtime must be one of ${RUNTIMES.join(', ')} (the Lambda Node.js runtimes a step may use), got ${options.runtime}`);
   }
+}
+
+/** Said when the handler ran on another Node.js major than its runtime's: features and built-ins may differ. */
+function nodeVersionWarning(runtime: NodeRuntime): string | undefined {
+  const runtimeMajor = runtime.replace(/^nodejs(\d+)\.x$/, '$1');
+  return process.versions.node.split('.')[0] === runtimeMajor ? undefined
+    : `The function's runtime is ${runtime}, but the handler ran on Node.js ${process.versions.node}, the Node.js running this harness: `
+      + `language features and built-in modules differ between majors, so run the harness on Node.js ${runtimeMajor} to match Lambda`;
 }
 
 /** The Lambda Node.js runtimes a step may use. */

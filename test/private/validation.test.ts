@@ -13,7 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
-import { HANDLER_ENTRY, appWithoutBundling } from '../support/template';
+import { HANDLER_ENTRY, appWithoutBundling, findAction, pipelineStack } from '../support/template';
 
 const newStack = () => new Stack(appWithoutBundling(), 'Validation');
 
@@ -49,8 +49,24 @@ describe('user parameters', () => {
       .toThrow(/`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both/);
   });
 
-  test('resolved userParameters over 1000 characters, checked when the app is synthesized', () => {
-    expect(synthesized(construct({ userParameters: { text: 'x'.repeat(990) } })))
+  test('literal userParameters over 1000 characters, refused when the step is made', () => {
+    expect(() => construct({ userParameters: { text: 'x'.repeat(990) } }))
+      .toThrow(/`userParameters` must be at most 1000 characters .*, got 1001/);
+  });
+
+  test('literal userParameters of exactly 1000 characters are allowed, and counted as the action gets them', () => {
+    const userParameters = { text: 'x'.repeat(949), list: [1, true, null], nested: { a: 'b' }, skipped: undefined };
+    const { stack, pipeline } = pipelineStack('Validation');
+    const step = new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParameters });
+    pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+    expect(findAction(Template.fromStack(stack), 'Step').Configuration.UserParameters).toHaveLength(1000);
+  });
+
+  test('userParameters holding a token over 1000 characters, checked when the app is synthesized', () => {
+    const stack = newStack();
+    const text = Lazy.string({ produce: () => 'x'.repeat(990) });
+    const step = new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParameters: { text } });
+    expect(synthesized(step))
       .toThrow('`userParameters` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1001');
   });
 
@@ -179,11 +195,17 @@ describe('output variables', () => {
 });
 
 describe('entry', () => {
-  test('a file that does not exist, with how to name it', () => {
-    const missing = path.join(__dirname, 'fixtures', 'missing-handler.ts');
+  test('an absolute path to a missing file: what its directory holds, not a hint to use __dirname', () => {
+    const missing = path.join(path.dirname(HANDLER_ENTRY), 'missing-handler.ts');
     expect(() => construct({ entry: missing }))
-      .toThrow(`[Validation/Step] \`entry\` must be an existing file, got '${missing}' (resolved from the working directory to '${missing}'; `
-        + 'build it from the defining file\'s directory: path.join(__dirname, ...))');
+      .toThrow(new RegExp(`^\\[Validation/Step\\] \`entry\` must be an existing file, got '${missing}' \\(${path.dirname(HANDLER_ENTRY)} holds [^)]*\\bhandler\\.ts\\b`));
+    expect(() => construct({ entry: missing })).not.toThrow(/__dirname/);
+  });
+
+  test('an absolute path into a directory that does not exist names the nearest one that does', () => {
+    const missing = path.join(__dirname, 'no-such-folder', 'deeper', 'handler.ts');
+    expect(() => construct({ entry: missing }))
+      .toThrow(`got '${missing}' (there is no directory ${path.dirname(missing)}; the nearest that exists is ${__dirname})`);
   });
 
   test('a relative path is resolved from the working directory, and the error says where it looked', () => {
@@ -219,7 +241,7 @@ describe('every error names the step it is about', () => {
   test('an error found at synthesis names the construct path too', () => {
     const stack = newStack();
     new LambdaInvokeStep(stack, 'First', { entry: HANDLER_ENTRY, userParameters: { ok: true } });
-    const second = new LambdaInvokeStep(stack, 'Second', { entry: HANDLER_ENTRY, userParameters: { text: 'x'.repeat(1000) } });
+    const second = new LambdaInvokeStep(stack, 'Second', { entry: HANDLER_ENTRY, userParameters: { text: Lazy.string({ produce: () => 'x'.repeat(1000) }) } });
     expect(synthesized(second)).toThrow(/\[Validation\/Second\] `userParameters` must be at most 1000 characters/);
   });
 });

@@ -170,3 +170,15 @@ test('the process environment and console are restored after a run', async () =>
   expect(process.env.AWS_ENDPOINT_URL_CODEPIPELINE).toBeUndefined();
   expect(console.info).toBe(consoleInfo);
 });
+
+test('the run says which Node.js the handler ran on, and warns when that is not the runtime\'s major', async () => {
+  const major = process.versions.node.split('.')[0];
+  const other = major === '24' ? 'nodejs22.x' : 'nodejs24.x';
+  const mismatched = await runStep(continuingHandler, { runtime: other });
+  expect(mismatched.nodeVersion).toBe(process.versions.node);
+  expect(mismatched.warnings).toEqual([expect.stringContaining(
+    `The function's runtime is ${other}, but the handler ran on Node.js ${process.versions.node}, the Node.js running this harness`)]);
+
+  const matching = await runStep(continuingHandler, { runtime: `nodejs${major}.x` as any });
+  expect(matching.warnings).toEqual([]);
+});

@@ -1,0 +1,30 @@
+import * as path from 'path';
+import { IConstruct } from 'constructs';
+
+/** This package's own code (src/ here, lib/ when installed): frames in it say nothing of where the user went wrong. */
+const OWN_CODE = path.resolve(__dirname, '..') + path.sep;
+
+/**
+ * A construct refused its configuration: the user's mistake, not a crash of the library. Read as
+ * aws-cdk-lib's own validation errors read: named `ValidationError`, the construct's path first,
+ * the stack starting at the user's code. It carries the markers aws-cdk-lib's `Errors.isValidationError`
+ * reads (global symbols of aws-cdk-lib's `core/lib/errors.ts`, whose class is internal), so tools
+ * that tell construct errors from crashes tell ours too.
+ */
+export class StepValidationError extends Error {
+  public readonly constructPath: string;
+
+  constructor(message: string, scope: IConstruct) {
+    super(`[${scope.node.path}] ${message}`);
+    this.name = 'ValidationError';
+    this.constructPath = scope.node.path;
+    for (const marker of ['@aws-cdk/core.SynthesisError', '@aws-cdk/core.ValidationError']) {
+      Object.defineProperty(this, Symbol.for(marker), { value: true });
+    }
+    const lines = (this.stack ?? '').split('\n');
+    const firstFrame = lines.findIndex(line => /^\s+at /.test(line));
+    const header = firstFrame < 0 ? lines : lines.slice(0, firstFrame);
+    const userFrames = firstFrame < 0 ? [] : lines.slice(firstFrame).filter(frame => !frame.includes(OWN_CODE));
+    this.stack = [...header, `    at path [${scope.node.path}]`, ...userFrames].join('\n');
+  }
+}
