@@ -47,6 +47,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     's3rver',
     // 2.37: the newest line whose peer ranges accept the aws-cdk-lib and constructs floors.
     'cdk-nag@~2.37.55',
+    // AWS Control Tower's proactive controls as cfn-guard rules, with its own cfn-guard binary (compliance tests).
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
     '@aws-cdk/integ-runner',
     // The newest integ-tests-alpha whose aws-cdk-lib peer range the floor satisfies.
     '@aws-cdk/integ-tests-alpha@2.214.0-alpha.0',

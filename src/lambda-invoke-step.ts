@@ -1,5 +1,6 @@
 import {
   Annotations,
+  Aspects,
   Duration,
   PhysicalName,
   Stack,
@@ -9,17 +10,19 @@ import {
   aws_iam as iam,
   aws_kms as kms,
   aws_lambda as lambda,
-  aws_lambda_destinations as destinations,
   aws_lambda_nodejs as nodejs,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { FailureQueueDestination } from './private/failure-queue-destination';
+import { traceFunction } from './private/function-tracing';
 import { DECLARED_OUTPUT_VARIABLES_ENV, PARAMETER_VARIABLES_ENV } from './private/limits';
-import { suppressNagFindings } from './private/nag';
+import { explainOwnInlinePolicy, suppressNagFindings } from './private/nag';
 import { StepActionTarget, StepLambdaInvokeAction } from './private/step-action';
 import { TrackedPolicy, environmentHolder, importedQualifier, isDefinedInApp } from './private/step-function';
 import { freeTextToken, mayHoldVariables, renderUserParameters, variableExpressionsJson } from './private/user-parameters';
 import { checkLambdaInvokeStepProps, checkOutputVariableName, errorAt } from './private/validation';
+import { checkVpcReachability } from './private/vpc-reachability';
 
 /**
  * Properties of a `LambdaInvokeStep`.
@@ -189,6 +192,17 @@ export interface LambdaInvokeStepProps {
   readonly failureQueueEncryptionKey?: kms.IKey;
 
   /**
+   * A dead-letter queue behind the default failure queue, for messages a consumer of the failure
+   * queue received `maxReceiveCount` times without deleting them. Only for the queue the construct
+   * creates. AWS Control Tower's proactive control CT.SQS.PR.1 and cdk-nag's
+   * `Serverless-SQSRedrivePolicy` ask every queue for one.
+   *
+   * @default - none: the failure queue is itself the store of failed events
+   * @see https://docs.aws.amazon.com/controltower/latest/controlreference/sqs-rules.html
+   */
+  readonly failureQueueDeadLetterQueue?: sqs.DeadLetterQueue;
+
+  /**
    * How many times Lambda retries an asynchronous invocation that failed (0 to 2).
    *
    * The runtime makes an invocation fail only when it could not report the job's result to
@@ -298,6 +312,7 @@ export class LambdaInvokeStep extends Construct {
         encryptionMasterKey: props.failureQueueEncryptionKey,
         enforceSSL: true,
         retentionPeriod: props.failureQueueRetentionPeriod ?? DEFAULT_FAILURE_QUEUE_RETENTION,
+        deadLetterQueue: props.failureQueueDeadLetterQueue,
       });
     }
     if (configureAsyncInvoke && !failureDestinationEnabled) {
@@ -305,7 +320,7 @@ export class LambdaInvokeStep extends Construct {
         'failureDestinationEnabled is false: an invocation event Lambda cannot process is dropped, and with it any record of the job it carried.');
     }
     const asyncInvokeConfig: lambda.EventInvokeConfigOptions = {
-      onFailure: props.failureDestination ?? (this.failureQueue && new destinations.SqsDestination(this.failureQueue)),
+      onFailure: props.failureDestination ?? (this.failureQueue && new FailureQueueDestination(this, this.failureQueue)),
       retryAttempts: props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
       maxEventAge: props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE,
     };
@@ -342,7 +357,7 @@ export class LambdaInvokeStep extends Construct {
         + 'grant codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult (resource *) to its execution role yourself, '
         + 'or the function cannot report the job\'s result and the action fails after 20 minutes.');
     }
-    this.explainNagFindings();
+    this.explainNagFindings(props);
 
     const functionRole = this.lambdaFunction.role;
     if (this.failureQueue && functionRole) {
@@ -428,12 +443,16 @@ export class LambdaInvokeStep extends Construct {
   }
 
   private bundledFunction(entry: string, functionProps: nodejs.NodejsFunctionProps = {}, asyncInvokeConfig: lambda.EventInvokeConfigOptions) {
-    return new nodejs.NodejsFunction(this, 'Function', {
+    // Tracing is turned on below, with its permission in a policy of the step's own (ADOT instrumentation
+    // turns it on itself, so then aws-cdk-lib does it all).
+    const ownTracing = functionProps.adotInstrumentation === undefined ? functionProps.tracing : undefined;
+    const fn = new nodejs.NodejsFunction(this, 'Function', {
       runtime: DEFAULT_RUNTIME,
       timeout: DEFAULT_TIMEOUT,
       // A pipeline in another account or region names the function in its action: only then is a name generated.
       functionName: PhysicalName.GENERATE_IF_NEEDED,
       ...functionProps,
+      ...(ownTracing !== undefined && { tracing: undefined }),
       entry,
       environment: {
         ...functionProps.environment,
@@ -441,6 +460,26 @@ export class LambdaInvokeStep extends Construct {
       },
       ...asyncInvokeConfig,
     });
+    if (ownTracing !== undefined) {
+      traceFunction(this, fn, ownTracing);
+    }
+    const vpc = functionProps.vpc;
+    if (vpc) {
+      // At synthesis, so that endpoints and NAT routes added after the step count.
+      Aspects.of(this).add({
+        visit: node => {
+          if (node === this) {
+            checkVpcReachability(this, vpc, functionProps.vpcSubnets, () => this.usesArtifacts());
+          }
+        },
+      });
+    }
+    return fn;
+  }
+
+  /** Whether an action of the step reads or writes artifacts, so its function needs S3. */
+  private usesArtifacts(): boolean {
+    return !!(this.action.actionProperties.inputs?.length || this.action.actionProperties.outputs?.length);
   }
 
   /** The qualifier's own config for an alias or version; a function's unqualified one otherwise. */
@@ -475,23 +514,36 @@ export class LambdaInvokeStep extends Construct {
   }
 
   /** Records, as metadata cdk-nag reads, why the findings on resources the construct created are expected. */
-  private explainNagFindings() {
+  private explainNagFindings(props: LambdaInvokeStepProps) {
     const role = this.nodejsFunction?.role;
     if (role instanceof iam.Role && role.node.scope === this.nodejsFunction) {
       suppressNagFindings(role.node.defaultChild, [{
         id: 'AwsSolutions-IAM4',
         reason: 'AWSLambdaBasicExecutionRole allows only creating log streams and writing log events, which the function needs to log.',
         applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-      }]);
+      }, ...props.functionProps?.vpc ? [{
+        id: 'AwsSolutions-IAM4',
+        reason: 'AWSLambdaVPCAccessExecutionRole allows only managing the network interfaces through which a function in a VPC reaches its subnets, which Lambda needs to run it there.',
+        applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
+      }] : []]);
     }
     suppressNagFindings(this.jobResultPolicy?.node.defaultChild, [{
       id: 'AwsSolutions-IAM5',
       reason: 'codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult have no resource-level permissions: CodePipeline requires *.',
       applies_to: ['Resource::*'],
     }]);
-    suppressNagFindings(this.failureQueue?.node.defaultChild, [{
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the function\'s on-failure destination, the dead-letter store for its asynchronous events; a queue behind it would only move the problem.',
-    }]);
+    explainOwnInlinePolicy(this.jobResultPolicy?.node.defaultChild, 'the permission to report the job\'s result');
+    const deadLetterStore = 'This queue is the function\'s on-failure destination, the dead-letter store for its asynchronous events; '
+      + 'a queue behind it would only move the problem (set `failureQueueDeadLetterQueue` for one all the same).';
+    suppressNagFindings(this.failureQueue?.node.defaultChild, [
+      { id: 'AwsSolutions-SQS3', reason: deadLetterStore },
+      ...props.failureQueueDeadLetterQueue ? [] : [{ id: 'Serverless-SQSRedrivePolicy', reason: deadLetterStore }],
+    ]);
+    if (this.nodejsFunction && (props.failureDestinationEnabled ?? true)) {
+      const reason = 'The function\'s failed asynchronous invocations go to an on-failure destination (its EventInvokeConfig), which Lambda '
+        + 'recommends over a dead-letter queue: it keeps the whole event, the error and the number of attempts.';
+      suppressNagFindings(this.nodejsFunction.node.defaultChild,
+        ['Serverless-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'].map(id => ({ id, reason })));
+    }
   }
 }

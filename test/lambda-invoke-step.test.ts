@@ -8,6 +8,7 @@ import {
   aws_lambda as lambda,
   aws_lambda_destinations as destinations,
   aws_sns as sns,
+  aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
@@ -24,6 +25,10 @@ function synthStep(props: Partial<LambdaInvokeStepProps> = {}) {
 const functionLogicalId = (template: Template) => onlyLogicalId(template, 'AWS::Lambda::Function');
 const functionArn = (template: Template) => ({ 'Fn::GetAtt': [functionLogicalId(template), 'Arn'] });
 const functionRoleArn = (template: Template) => template.findResources('AWS::Lambda::Function')[functionLogicalId(template)].Properties.Role;
+/** The logical ids of the default policy of the function's role: where aws-cdk-lib's grants go, and a user's statements. */
+const defaultPolicyOfFunctionRole = (template: Template) => Object.entries(template.findResources('AWS::IAM::Policy'))
+  .filter(([id, policy]) => /DefaultPolicy/.test(id) && policy.Properties.Roles.some((role: any) => role.Ref === functionRoleArn(template)['Fn::GetAtt'][0]))
+  .map(([id]) => id);
 
 describe('the function', () => {
   test('is bundled from entry with a Node.js 24 runtime and a 5 minute timeout', () => {
@@ -74,6 +79,27 @@ describe('the function', () => {
         })]),
       },
     });
+  });
+});
+
+describe('tracing', () => {
+  test.each([lambda.Tracing.ACTIVE, lambda.Tracing.PASS_THROUGH])('%s is set on the function, its X-Ray permission in a policy of the step\'s own', tracing => {
+    const { template, stack, step } = synthStep({ functionProps: { tracing } });
+    template.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: tracing } });
+    const policy = step.node.findChild('TracingPolicy').node.defaultChild as iam.CfnPolicy;
+    expect(template.findResources('AWS::IAM::Policy')[stack.getLogicalId(policy)].Properties.PolicyDocument.Statement).toEqual([
+      { Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Effect: 'Allow', Resource: '*' },
+    ]);
+    expect(template.findResources('AWS::Lambda::Function')[functionLogicalId(template)].DependsOn).toContain(stack.getLogicalId(policy));
+    expect(defaultPolicyOfFunctionRole(template)).toEqual([]);
+  });
+
+  test('disabled or not set, there is neither a tracing config nor an X-Ray permission', () => {
+    for (const functionProps of [{ tracing: lambda.Tracing.DISABLED }, {}]) {
+      const { template, step } = synthStep({ functionProps });
+      expect(template.findResources('AWS::Lambda::Function')[functionLogicalId(template)].Properties.TracingConfig).toBeUndefined();
+      expect(step.node.tryFindChild('TracingPolicy')).toBeUndefined();
+    }
   });
 });
 
@@ -135,6 +161,42 @@ describe('the failure destination', () => {
           Condition: { ArnNotEquals: { 'aws:PrincipalArn': functionRoleArn(template) } },
         }]),
       },
+    });
+  });
+
+  test('the function may send to it, from a policy of the step\'s own that the invoke config waits for', () => {
+    const { template, stack, step } = synthStep();
+    const policyId = stack.getLogicalId(step.node.findChild('FailureQueuePolicy').node.defaultChild as iam.CfnPolicy);
+    const queueArn = { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] };
+    const policy = template.findResources('AWS::IAM::Policy')[policyId];
+    expect(policy.Properties.PolicyDocument.Statement).toEqual([
+      { Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], Effect: 'Allow', Resource: queueArn },
+    ]);
+    expect(policy.Properties.Roles).toEqual([{ Ref: functionRoleArn(template)['Fn::GetAtt'][0] }]);
+    expect(Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'))[0].DependsOn).toContain(policyId);
+    // Nothing the step needs lands in the role's default policy, where a user's statements go.
+    expect(defaultPolicyOfFunctionRole(template)).toEqual([]);
+  });
+
+  test('with a customer managed key, the function may make and read the data key of each message', () => {
+    const { stack, pipeline } = pipelineStack();
+    const key = new kms.Key(stack, 'QueueKey');
+    const step = new LambdaInvokeStep(stack, 'SmokeTest', { entry: HANDLER_ENTRY, failureQueueEncryptionKey: key });
+    pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+    const statements = Template.fromStack(stack).findResources('AWS::IAM::Policy')[
+      stack.getLogicalId(step.node.findChild('FailureQueuePolicy').node.defaultChild as iam.CfnPolicy)].Properties.PolicyDocument.Statement;
+    expect(statements[1]).toEqual({
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [stack.getLogicalId(key.node.defaultChild as kms.CfnKey), 'Arn'] },
+    });
+  });
+
+  test('queue takes a dead-letter queue of its own', () => {
+    const { stack, pipeline } = pipelineStack();
+    const dlq = new sqs.Queue(stack, 'Dlq');
+    const step = new LambdaInvokeStep(stack, 'SmokeTest', { entry: HANDLER_ENTRY, failureQueueDeadLetterQueue: { queue: dlq, maxReceiveCount: 3 } });
+    pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+    Template.fromStack(stack).hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [stack.getLogicalId(dlq.node.defaultChild as sqs.CfnQueue), 'Arn'] }, maxReceiveCount: 3 },
     });
   });
 

@@ -8,7 +8,7 @@ import {
   aws_lambda as lambda,
 } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { nagResourceName, suppressNagFindings } from './nag';
+import { explainOwnInlinePolicy, nagResourceName, suppressNagFindings } from './nag';
 import { TrackedPolicy } from './step-function';
 import { errorAt } from './validation';
 
@@ -87,6 +87,7 @@ export class StepLambdaInvokeAction extends codepipeline_actions.LambdaInvokeAct
         ],
       }] : []),
     ]);
+    explainOwnInlinePolicy(policy.node.defaultChild, 'the permissions the role running the action needs to invoke the step\'s function and pass it the artifacts');
     return config;
   }
 

@@ -178,7 +178,8 @@ function checkFunctionSource(scope: IConstruct, props: LambdaInvokeStepProps) {
       + `got functionProps (${Object.keys(props.functionProps).join(', ') || 'empty'})`);
   }
   if (props.configureAsyncInvoke === false || (props.configureAsyncInvoke === undefined && !isDefinedInApp(props.existingFunction!))) {
-    const asyncProps = (['failureDestination', 'failureDestinationEnabled', 'failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'retryAttempts', 'maxEventAge'] as const)
+    const asyncProps = (['failureDestination', 'failureDestinationEnabled', 'failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'failureQueueDeadLetterQueue',
+      'retryAttempts', 'maxEventAge'] as const)
       .filter(key => props[key] !== undefined);
     if (asyncProps.length > 0) {
       const why = props.configureAsyncInvoke === false ? '`configureAsyncInvoke` is false' : 'the function is imported (set `configureAsyncInvoke: true` to replace its config)';
@@ -251,7 +252,7 @@ function checkFailureDestination(scope: IConstruct, props: LambdaInvokeStepProps
   if (!enabled && props.failureDestination) {
     throw errorAt(scope, '`failureDestination` cannot be set when `failureDestinationEnabled` is false: remove one of them, got both');
   }
-  const queueOptions = (['failureQueueRetentionPeriod', 'failureQueueEncryptionKey'] as const).filter(key => props[key] !== undefined);
+  const queueOptions = (['failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'failureQueueDeadLetterQueue'] as const).filter(key => props[key] !== undefined);
   if (queueOptions.length > 0 && (props.failureDestination || !enabled)) {
     const reason = props.failureDestination ? '`failureDestination` is given' : '`failureDestinationEnabled` is false';
     throw errorAt(scope, `\`${queueOptions.join('`, `')}\` configure the default failure queue, which is not created because ${reason}: remove them`);

@@ -34,7 +34,8 @@ test('a default LambdaInvokeStep in a pipeline leaves no unsuppressed cdk-nag er
 test('the reasons are metadata cdk-nag reads, and suppressions the user adds with cdk-nag join them', () => {
   const { step } = stepInPipeline();
   const queue = step.failureQueue!.node.defaultChild as CfnResource;
-  expect(queue.getMetadata('cdk_nag').rules_to_suppress).toEqual([expect.objectContaining({ id: 'AwsSolutions-SQS3', reason: expect.stringContaining('on-failure destination') })]);
+  expect(queue.getMetadata('cdk_nag').rules_to_suppress).toEqual(['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']
+    .map(id => expect.objectContaining({ id, reason: expect.stringContaining('on-failure destination') })));
   const role = step.lambdaFunction.role!.node.defaultChild as CfnResource;
   NagSuppressions.addResourceSuppressions(role, [{ id: 'AwsSolutions-IAM5', reason: 'the user\'s own reason, long enough for cdk-nag' }]);
   expect(role.getMetadata('cdk_nag').rules_to_suppress.map((rule: any) => rule.id)).toEqual(['AwsSolutions-IAM4', 'AwsSolutions-IAM5']);
@@ -96,5 +97,6 @@ test('a LambdaInvokePipelinesStep in CDK Pipelines leaves no unsuppressed cdk-na
   expect(nagErrors(stack, /^\/PipelineStack\/(SmokeTestFunction|Pipeline\/Pipeline\/Prod\/SmokeTest)\//)).toEqual([]);
   const actionPolicy = stack.node.findAll().filter(construct => /\/Prod\/SmokeTest\/LambdaInvokeStepPolicy\/Resource$/.test(construct.node.path));
   expect(actionPolicy).toHaveLength(1);
-  expect((actionPolicy[0] as CfnResource).getMetadata('cdk_nag').rules_to_suppress.map((rule: any) => rule.id)).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-IAM5']);
+  expect((actionPolicy[0] as CfnResource).getMetadata('cdk_nag').rules_to_suppress.map((rule: any) => rule.id)).toEqual(['AwsSolutions-IAM5', 'AwsSolutions-IAM5',
+    'NIST.800.53.R5-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy']);
 });

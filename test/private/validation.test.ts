@@ -268,6 +268,13 @@ describe('contradicting settings', () => {
       .toThrow('`failureQueueRetentionPeriod` configure the default failure queue, which is not created because `failureDestinationEnabled` is false: remove them');
   });
 
+  test('a dead-letter queue for a failure queue that is not created', () => {
+    const stack = newStack();
+    const failureQueueDeadLetterQueue = { queue: new sqs.Queue(stack, 'Dlq'), maxReceiveCount: 3 };
+    expect(() => new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, failureDestinationEnabled: false, failureQueueDeadLetterQueue }))
+      .toThrow(/`failureQueueDeadLetterQueue` configure the default failure queue, which is not created because `failureDestinationEnabled` is false/);
+  });
+
   test.each([
     ['entry', { entry: HANDLER_ENTRY }, '`entry`'],
     ['onFailure', { onFailure: { bind: () => ({ destination: 'arn' }) } }, '`failureDestination`'],

@@ -1,0 +1,175 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import { App, Aspects, CfnElement, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_sqs as sqs } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NagSuppressions, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
+import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
+import { pipelinesApp } from './support/pipelines-app';
+import { HANDLER_ENTRY, pipelineStack } from './support/template';
+import { temporaryDirectory } from './support/zip';
+
+// Every cdk-nag pack and AWS Control Tower's proactive controls (cfn-guard rules of
+// @cdklabs/cdk-validator-cfnguard) on the resources a step creates: what is inherent to the design
+// is explained or avoided, what is the user's choice (VPC, tracing, concurrency, memory) is reported
+// until the user makes it, and the configuration README shows passes everything.
+
+const PACKS = [AwsSolutionsChecks, ServerlessChecks, NIST80053R5Checks, HIPAASecurityChecks, PCIDSS321Checks];
+
+/** Unsuppressed findings of every pack on constructs whose path matches `where`, as `<path>: <rule>[<finding>]`. */
+function nagFindings(stack: Stack, where: RegExp): string[] {
+  for (const Pack of PACKS) {
+    Aspects.of(stack).add(new Pack());
+  }
+  const annotations = Annotations.fromStack(stack);
+  return [...annotations.findError('*', Match.anyValue()), ...annotations.findWarning('*', Match.anyValue())]
+    .filter(message => where.test(message.id) && /^[A-Za-z.0-9]+-[A-Za-z0-9]+/.test(String(message.entry.data)))
+    .map(message => `${message.id.replace(/^\/[^/]+\//, '')}: ${/^[^:[]+(\[[^\]]*\])?/.exec(String(message.entry.data))![0]}`)
+    .sort();
+}
+
+/** Control Tower's failed controls on resources whose path matches `where`, as `<path>: <rule>`. */
+function controlTowerFindings(app: App, stack: Stack, where: RegExp): string[] {
+  const template = app.synth().getStackByName(stack.stackName).template;
+  const directory = temporaryDirectory('control-tower-');
+  try {
+    const templatePath = path.join(directory, 'template.json');
+    fs.writeFileSync(templatePath, JSON.stringify(template));
+    const report = new CfnGuardValidator({ controlTowerRulesEnabled: true }).validate({ templatePaths: [templatePath] });
+    const paths = new Map(stack.node.findAll().filter((construct): construct is CfnElement => construct instanceof CfnElement)
+      .map(element => [stack.getLogicalId(element), element.node.path.replace(/^[^/]+\//, '')]));
+    // Named as Control Tower names its controls: `[CT.SQS.PR.1]: Require ...`.
+    const control = (description: string) => /^\[([^\]]+)\]/.exec(description)?.[1] ?? description;
+    return report.violations
+      .flatMap(violation => violation.violatingResources.map(resource => `${paths.get(resource.resourceLogicalId)}: ${control(violation.description)}`))
+      .filter(finding => where.test(finding))
+      .sort();
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** A plain pipeline with a step of `props` reading the source artifact. */
+function stepInPipeline(props: (stack: Stack) => Partial<LambdaInvokeStepProps> = () => ({})) {
+  const { app, stack, pipeline, source } = pipelineStack('TestStack');
+  const step = new LambdaInvokeStep(stack, 'SmokeTest', { entry: HANDLER_ENTRY, inputs: [source], ...props(stack) });
+  pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+  return { app, stack, step };
+}
+
+const STEP = /^(SmokeTest|Pipeline\/Test\/SmokeTest)\//;
+const STEP_PATH = /^\/TestStack\/(SmokeTest|Pipeline\/Test\/SmokeTest)\//;
+
+/** What a default step leaves to the user: each a setting of theirs, which README names. */
+const USER_CHOICES = [
+  'SmokeTest/Function/Resource: HIPAA.Security-LambdaConcurrency',
+  'SmokeTest/Function/Resource: HIPAA.Security-LambdaInsideVPC',
+  'SmokeTest/Function/Resource: NIST.800.53.R5-LambdaConcurrency',
+  'SmokeTest/Function/Resource: NIST.800.53.R5-LambdaInsideVPC',
+  'SmokeTest/Function/Resource: PCI.DSS.321-LambdaInsideVPC',
+  'SmokeTest/Function/Resource: Serverless-LambdaDefaultMemorySize',
+  'SmokeTest/Function/Resource: Serverless-LambdaTracing',
+];
+
+/** README's compliant configuration: a VPC without internet, reached through endpoints; tracing, concurrency, memory; a DLQ behind the failure queue. */
+function compliantProps(stack: Stack): Partial<LambdaInvokeStepProps> {
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
+  });
+  vpc.addInterfaceEndpoint('CodePipeline', { service: ec2.InterfaceVpcEndpointAwsService.CODEPIPELINE });
+  vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+  const failureDeadLetters = new sqs.Queue(stack, 'FailureDeadLetters', {
+    encryption: sqs.QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
+  });
+  return {
+    functionProps: { vpc, tracing: lambda.Tracing.ACTIVE, reservedConcurrentExecutions: 5, memorySize: 512 },
+    failureQueueDeadLetterQueue: { queue: failureDeadLetters, maxReceiveCount: 5 },
+  };
+}
+
+/** The explanation README's configuration gives for its own dead-letter queue, which cdk-nag's Serverless pack asks for a DLQ too. */
+function explainDeadLetterQueue(stack: Stack) {
+  NagSuppressions.addResourceSuppressions(stack.node.findChild('FailureDeadLetters'), [
+    { id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is the dead-letter queue of the step\'s failure queue.' },
+  ], true);
+}
+
+test('a default step: every inherent finding is explained or avoided, every choice of the user\'s is reported', () => {
+  const { stack } = stepInPipeline();
+  expect(nagFindings(stack, STEP_PATH)).toEqual(USER_CHOICES);
+});
+
+test('a default step under Control Tower: only the function outside a VPC and the failure queue without a DLQ', () => {
+  const { app, stack } = stepInPipeline();
+  expect(controlTowerFindings(app, stack, STEP)).toEqual([
+    'SmokeTest/FailureQueue/Resource: CT.SQS.PR.1',
+    'SmokeTest/Function/Resource: CT.LAMBDA.PR.3',
+  ]);
+});
+
+test('README\'s compliant configuration passes every pack and every Control Tower control, on the step and what it is given', () => {
+  const { app, stack } = stepInPipeline(compliantProps);
+  explainDeadLetterQueue(stack);
+  const ours = /^\/TestStack\/(SmokeTest|Pipeline\/Test\/SmokeTest|FailureDeadLetters)\//;
+  expect(nagFindings(stack, ours)).toEqual([]);
+  expect(controlTowerFindings(app, stack, /^(SmokeTest|Pipeline\/Test\/SmokeTest|FailureDeadLetters)\//)).toEqual([]);
+  expect(Annotations.fromStack(stack).findWarning('/TestStack/SmokeTest', Match.anyValue())).toEqual([]);
+});
+
+test('without the explanations, the inherent findings come back (the check can fail)', () => {
+  const { stack, step } = stepInPipeline(compliantProps);
+  for (const construct of step.node.findAll()) {
+    if (construct.node.tryGetContext !== undefined && (construct as any).getMetadata?.('cdk_nag')) {
+      (construct as any).addMetadata('cdk_nag', { rules_to_suppress: [] });
+    }
+  }
+  const findings = nagFindings(stack, STEP_PATH);
+  expect(findings).toEqual(expect.arrayContaining([
+    'SmokeTest/FailureQueuePolicy/Resource: NIST.800.53.R5-IAMNoInlinePolicy',
+    'SmokeTest/Function/Resource: Serverless-LambdaDLQ',
+    'SmokeTest/Function/ServiceRole/Resource: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+    'SmokeTest/JobResultPolicy/Resource: HIPAA.Security-IAMNoInlinePolicy',
+    'SmokeTest/TracingPolicy/Resource: AwsSolutions-IAM5[Resource::*]',
+  ]));
+});
+
+test('a statement the user adds to the function\'s role keeps its findings', () => {
+  const { stack, step } = stepInPipeline(compliantProps);
+  step.lambdaFunction.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['*'] }));
+  expect(nagFindings(stack, STEP_PATH)).toEqual([
+    'SmokeTest/Function/ServiceRole/DefaultPolicy/Resource: AwsSolutions-IAM5[Resource::*]',
+    'SmokeTest/Function/ServiceRole/DefaultPolicy/Resource: HIPAA.Security-IAMNoInlinePolicy',
+    'SmokeTest/Function/ServiceRole/DefaultPolicy/Resource: NIST.800.53.R5-IAMNoInlinePolicy',
+    'SmokeTest/Function/ServiceRole/DefaultPolicy/Resource: PCI.DSS.321-IAMNoInlinePolicy',
+  ]);
+});
+
+test('in CDK Pipelines, the step\'s function and action leave only the user\'s choices', () => {
+  const { app, pipeline, pipelineStack: stack, prod, smokeTest } = pipelinesApp();
+  pipeline.addStage(prod, { post: [smokeTest] });
+  pipeline.buildPipeline();
+  expect(nagFindings(stack, /^\/PipelineStack\/(SmokeTestFunction|Pipeline\/Pipeline\/Prod\/SmokeTest)\//))
+    .toEqual(USER_CHOICES.map(finding => finding.replace(/^SmokeTest\//, 'SmokeTestFunction/')));
+  expect(controlTowerFindings(app, stack, /^(SmokeTestFunction|Pipeline\/Pipeline\/Prod\/SmokeTest)\//)).toEqual([
+    'SmokeTestFunction/FailureQueue/Resource: CT.SQS.PR.1',
+    'SmokeTestFunction/Function/Resource: CT.LAMBDA.PR.3',
+  ]);
+});
+
+test('with an existing function, the step\'s own resources are clean and the user\'s function keeps every finding', () => {
+  const { stack } = stepInPipeline(scope => ({
+    entry: undefined,
+    existingFunction: new lambda.Function(scope, 'Validator', {
+      runtime: lambda.Runtime.PYTHON_3_13, handler: 'index.handler', code: lambda.Code.fromInline('def handler(event, context): pass'),
+    }),
+  }));
+  expect(nagFindings(stack, STEP_PATH)).toEqual([]);
+  expect(nagFindings(stack, /^\/TestStack\/Validator\/Resource$/)).toEqual(expect.arrayContaining([
+    'Validator/Resource: NIST.800.53.R5-LambdaDLQ',
+    'Validator/Resource: Serverless-LambdaTracing',
+  ]));
+});
