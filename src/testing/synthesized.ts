@@ -1,14 +1,15 @@
-import { randomBytes } from 'crypto';
+import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Stack, Stage, aws_lambda as lambda, cx_api } from 'aws-cdk-lib';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
+import { environmentHolder } from '../private/step-function';
 import type { NodeRuntime } from './invoke-like-lambda';
 import { RUNTIMES, StepRun, StepRunError, StepRunOptions, runBundledStep } from './run-step';
 
 /** What the cloud assembly says about a LambdaInvokeStep: the code that would be deployed and how it is invoked. */
 export interface SynthesizedStep {
-  /** The bundled asset directory in the cloud assembly. */
+  /** The function's code in the cloud assembly: the bundled asset, a `Code.fromAsset` directory, or inline code written to `index.js` there. */
   readonly assetDirectory: string;
   /** The function's handler, such as `index.handler`. */
   readonly handler: string;
@@ -38,32 +39,30 @@ export function findSynthesizedStep(target: LambdaInvokeStep | Stack): Synthesiz
   if (!stage) {
     throw new StepRunError(`Stack ${stack.node.path} is not in an App or Stage, so it cannot be synthesized`);
   }
-  const assembly = stage.synth();
-  const template = assembly.getStackArtifact(stack.artifactId).template;
-  if (!step.nodejsFunction) {
-    throw new StepRunError(`${step.node.path} runs an existingFunction, not code bundled from \`entry\`: only a bundle the construct made can be run locally`);
+  const fn = environmentHolder(step.lambdaFunction);
+  if (!fn) {
+    throw new StepRunError(`${step.node.path} runs ${step.lambdaFunction.node.path}, a function imported into the app: its code is not in the cloud assembly, `
+      + 'so it cannot be run locally. Run its handler with runStep, or a stand-in handler that does what it does');
   }
-  const logicalId = stack.getLogicalId(step.nodejsFunction.node.defaultChild as lambda.CfnFunction);
+  const functionStack = Stack.of(fn);
+  const assembly = stage.synth();
+  const template = assembly.getStackArtifact(functionStack.artifactId).template;
+  const logicalId = functionStack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
   const properties = template.Resources[logicalId].Properties;
-  const assetHash = String(properties.Code?.S3Key ?? '').replace(/\.zip$/, '');
-  const manifests = assembly.artifacts
-    .filter((artifact): artifact is cx_api.AssetManifestArtifact => artifact instanceof cx_api.AssetManifestArtifact);
-  const source = manifests
-    .map(manifest => JSON.parse(fs.readFileSync(manifest.file, 'utf8')).files?.[assetHash]?.source)
-    .find(found => found?.path);
-  if (!source) {
-    throw new StepRunError(`The cloud assembly has no file asset ${assetHash || '(none)'} for ${step.node.path}: was bundling skipped (context aws:cdk:bundling-stacks)?`);
+  if (typeof properties.Runtime !== 'string' || !RUNTIMES.includes(properties.Runtime as NodeRuntime)) {
+    throw new StepRunError(`${step.node.path} runs ${fn.node.path} on ${properties.Runtime ?? 'a container image'}, and a local run starts only `
+      + `the Lambda Node.js runtimes (${RUNTIMES.join(', ')}): run the step's logic with runStep and a Node.js stand-in handler instead`);
   }
   const environment = Object.fromEntries(Object.entries<unknown>(properties.Environment?.Variables ?? {})
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return {
-    assetDirectory: path.join(assembly.directory, source.path),
+    assetDirectory: codeDirectory(assembly, properties.Code, step.node.path),
     handler: properties.Handler,
     environment,
     timeoutMillis: (properties.Timeout ?? 3) * 1000,
-    functionName: typeof properties.FunctionName === 'string' ? properties.FunctionName : generatedFunctionName(stack.stackName, logicalId),
+    functionName: typeof properties.FunctionName === 'string' ? properties.FunctionName : generatedFunctionName(functionStack.stackName, logicalId),
     runtime: properties.Runtime,
-    action: findAction(template, logicalId),
+    action: findAction(assembly.getStackArtifact(stack.artifactId).template, logicalId),
   };
 }
 
@@ -93,6 +92,28 @@ export async function runSynthesizedStep(target: LambdaInvokeStep | Stack, optio
     inputArtifacts: { ...Object.fromEntries((expectedInputs ?? []).map(name => [name, {}])), ...options.inputArtifacts },
     environment: { ...found.environment, ...options.environment },
   });
+}
+
+/**
+ * Where the function's code is in the cloud assembly: its file asset (a bundle or a `Code.fromAsset`
+ * directory), or inline code (`Code.fromInline`) written as CloudFormation deploys it, in `index.js`.
+ */
+function codeDirectory(assembly: cx_api.CloudAssembly, code: any, stepPath: string): string {
+  if (typeof code?.ZipFile === 'string') {
+    const directory = path.join(assembly.directory, `inline-code.${createHash('sha256').update(code.ZipFile).digest('hex').slice(0, 16)}`);
+    fs.mkdirSync(directory, { recursive: true });
+    fs.writeFileSync(path.join(directory, 'index.js'), code.ZipFile);
+    return directory;
+  }
+  const assetHash = String(code?.S3Key ?? '').replace(/\.zip$/, '');
+  const source = assembly.artifacts
+    .filter((artifact): artifact is cx_api.AssetManifestArtifact => artifact instanceof cx_api.AssetManifestArtifact)
+    .map(manifest => JSON.parse(fs.readFileSync(manifest.file, 'utf8')).files?.[assetHash]?.source)
+    .find(found => found?.path);
+  if (!source) {
+    throw new StepRunError(`The cloud assembly has no file asset ${assetHash || '(none)'} for ${stepPath}: was bundling skipped (context aws:cdk:bundling-stacks)?`);
+  }
+  return path.join(assembly.directory, source.path);
 }
 
 /** A physical name as CloudFormation generates one for a function without FunctionName (at most 64 characters). */

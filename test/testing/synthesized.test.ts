@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { ExamplePipelineStack } from '../../example/pipeline-stack';
 import { LambdaInvokeStep } from '../../src';
 import { StepRun, StepRunError, runSynthesizedStep } from '../../src/testing';
@@ -165,4 +165,46 @@ test('a stack without a LambdaInvokeStep, or with two, is a clear error', async 
 test('input artifact names the action does not have are refused', async () => {
   await expect(runSynthesizedStep(example.smokeTest, { inputArtifacts: { Build: {} } }))
     .rejects.toThrow("The action has no input artifact 'Build'; its input artifacts are: Source");
+});
+
+describe('a function the construct did not bundle', () => {
+  const withFunction = (makeFunction: (stack: Stack) => lambda.IFunction) => {
+    const stack = new Stack(new App(), 'Existing');
+    new LambdaInvokeStep(stack, 'Step', { existingFunction: makeFunction(stack) });
+    return stack;
+  };
+
+  test.each([
+    ['a Code.fromAsset directory', lambda.Code.fromAsset(path.join(__dirname, '..', 'fixtures', 'unbundled-handler'))],
+    ['inline code', lambda.Code.fromInline(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'unbundled-handler', 'index.js'), 'utf8'))],
+  ])('a Node.js function from %s runs as it is, with the SDK the runtime provides', async (_, code) => {
+    const stack = withFunction(scope => new lambda.Function(scope, 'Plain', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code }));
+    const run = await recorded(runSynthesizedStep(stack, { s3: s3rverAs(), userParameters: { greeting: 'hello' } }));
+    expect(run.outcome).toBe('succeeded');
+    expect(run.outputVariables).toEqual({ GREETING: 'hello' });
+    expect(run.logs).toContain('greeting hello');
+  });
+
+  test('an alias of a function runs the function behind it', async () => {
+    const stack = withFunction(scope => {
+      const fn = new lambda.Function(scope, 'Plain', {
+        runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromAsset(path.join(__dirname, '..', 'fixtures', 'unbundled-handler')),
+      });
+      return new lambda.Alias(scope, 'Live', { aliasName: 'live', version: fn.currentVersion });
+    });
+    expect((await recorded(runSynthesizedStep(stack, { s3: s3rverAs(), userParameters: { greeting: 'hello' } }))).outputVariables).toEqual({ GREETING: 'hello' });
+  });
+
+  test('a runtime other than Node.js is refused, naming it and what can run instead', async () => {
+    const stack = withFunction(scope => new lambda.Function(scope, 'Python', {
+      runtime: lambda.Runtime.PYTHON_3_13, handler: 'index.handler', code: lambda.Code.fromInline('def handler(event, context): pass'),
+    }));
+    await expect(runSynthesizedStep(stack)).rejects.toThrow(
+      /^Existing\/Step runs Existing\/Python on python3\.13, and a local run starts only the Lambda Node\.js runtimes \(nodejs20\.x, nodejs22\.x, nodejs24\.x\): run the step's logic with runStep/);
+  });
+
+  test('an imported function is refused: its code is not in the cloud assembly', async () => {
+    const stack = withFunction(scope => lambda.Function.fromFunctionArn(scope, 'Imported', 'arn:aws:lambda:us-east-1:123456789012:function:audit'));
+    await expect(runSynthesizedStep(stack)).rejects.toThrow(/^Existing\/Step runs Existing\/Imported, a function imported into the app: its code is not in the cloud assembly/);
+  });
 });
