@@ -156,6 +156,9 @@ project.npmignore?.include('/lib/**/*.mjs', '/lib/**/*.mjs.map', '/src/**/*.ts')
 // --directory: snippets compile against this project's node_modules, so `path` and `__dirname` have @types/node.
 project.postCompileTask.exec('jsii-rosetta extract --strict --directory .');
 
+// Before jest: Debian's boto3 for the Python runner's tests, installed when missing (scripts/).
+project.testTask.prependExec('bash scripts/ensure-python-boto3.sh');
+
 // Integration snapshots (test/integ.*.ts, committed *.snapshot/ folders): verified on every build,
 // never deployed. `npx integ-runner --language typescript --dry-run --force --update-on-failed` updates them.
 project.testTask.exec('integ-runner --language typescript');

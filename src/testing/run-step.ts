@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -17,6 +16,10 @@ import { runInFunctionScope } from './function-scope';
 import { invokeLikeLambda, NodeRuntime } from './invoke-like-lambda';
 import { buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
 import { lambdaContext } from './lambda-context';
+import { inChildProcess } from './runners/child-process';
+import { InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
+import { FunctionDescription, lambdaRuntimeEnvironment } from './runners/lambda-environment';
+import { inPythonProcess, pythonInterpreter, pythonVersionWarning } from './runners/python';
 import { readZip, writeZip } from '../runtime/artifacts';
 import type { ArtifactFiles, PipelineJobLambdaHandler } from '../runtime/types';
 
@@ -70,6 +73,8 @@ export interface StepRunOptions {
   readonly functionName?: string;
   /** The Lambda runtime to behave as (callback-style handlers run only before nodejs24.x). @default 'nodejs24.x', or the synthesized function's */
   readonly runtime?: NodeRuntime;
+  /** The Python interpreter that runs a Python function (runSynthesizedStep, runPythonStep). @default 'python3', the first on PATH */
+  readonly python?: string;
   /** Fail the run when a secret of the job shows up in the logs or in a call to CodePipeline. @default true */
   readonly failOnCredentialLeak?: boolean;
   /** Use this S3-compatible server instead of the built-in one. */
@@ -122,29 +127,8 @@ export class StepRunError extends Error {
   }
 }
 
-interface InvocationNotes {
-  readonly unsupportedUses: string[];
-  returnedWithoutPromise: boolean;
-}
-
-interface InvocationEnd {
-  readonly timedOut: boolean;
-  readonly error?: string;
-}
-
-/** Runs one invocation and tells how it ended. */
-type Invoker = (
-  event: unknown,
-  settings: { timeoutMillis: number; environment: Record<string, string>; runtime: NodeRuntime },
-  logs: string[],
-  /** What the invocation reported besides its end: uses of what the runtime does not have (even late). */
-  notes: InvocationNotes,
-) => Promise<InvocationEnd>;
-
 /** How long the action waits for a result before it fails: CodePipeline's timeout for a Lambda invoke action. */
 const ACTION_TIMEOUT = '20 minutes';
-/** How long to keep listening after an invocation for requests it left running. */
-const LATE_CALL_GRACE_MILLIS = 100;
 const DEFAULT_ACCOUNT = '123456789012';
 
 /**
@@ -155,15 +139,48 @@ const DEFAULT_ACCOUNT = '123456789012';
  * state). Servers are on random ports of 127.0.0.1 and are stopped before this returns or throws.
  */
 export async function runStep(handler: PipelineJobLambdaHandler | ((...args: any[]) => unknown), options: StepRunOptions = {}): Promise<StepRun> {
-  return exclusively(() => run(inProcess(handler), options));
+  return exclusively(() => run(() => inProcess(handler), options));
 }
 
 /** Runs a bundled handler (a directory holding `index.js` or, bundled as an ES module, `index.mjs`, as `NodejsFunction` builds) in a Node.js process of its own. */
 export async function runBundledStep(assetDirectory: string, handlerName: string, options: StepRunOptions = {}): Promise<StepRun> {
-  return run(inChildProcess(assetDirectory, handlerName), options);
+  return run(() => inNodeProcess(describe(assetDirectory, handlerName, options)), options);
 }
 
-async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
+/** A Python function's settings, for runPythonStep. */
+export interface PythonStepOptions extends Omit<StepRunOptions, 'runtime'> {
+  /** The function's Lambda runtime, such as `python3.13`. */
+  readonly runtime: string;
+  /** The function's memory size, which the context reports. @default 128 */
+  readonly memoryMb?: number;
+}
+
+/**
+ * Runs a Python handler (`module.function` in `codeDirectory`) as the Lambda Python runtime does,
+ * in a Python process of its own: the event as a dict, a context object, `print` and `logging`
+ * captured, an escaping exception reported as Lambda reports it, every boto3 client on loopback.
+ */
+export async function runPythonStep(codeDirectory: string, handlerName: string, options: PythonStepOptions): Promise<StepRun> {
+  const command = options.python ?? 'python3';
+  const python = pythonInterpreter(command);
+  if (!python) {
+    throw new StepRunError(`The Python interpreter '${command}' could not be started: install Python ${options.runtime.replace(/^python/, '')} `
+      + 'or pass `python` (the path of an interpreter)');
+  }
+  const { runtime, memoryMb, ...rest } = options;
+  return run((work: string) => inPythonProcess(describe(codeDirectory, handlerName, { memoryMb, accountId: options.accountId }), python, work), rest,
+    () => [pythonVersionWarning(runtime, python)]);
+}
+
+/** What a runner tells the function about itself. */
+function describe(codeDirectory: string, handler: string, options: { memoryMb?: number; accountId?: string }): FunctionDescription {
+  return { codeDirectory, handler, memoryMb: options.memoryMb ?? 128, accountId: options.accountId ?? DEFAULT_ACCOUNT };
+}
+
+async function run(
+  makeInvoker: (work: string) => Invoker, options: StepRunOptions,
+  runtimeWarnings: (runtime: NodeRuntime) => Array<string | undefined> = runtime => [nodeVersionWarning(runtime)],
+): Promise<StepRun> {
   const inputNames = Object.keys(options.inputArtifacts ?? {});
   const outputNames = options.outputArtifacts ?? [];
   checkOptions(options, inputNames, outputNames);
@@ -189,6 +206,7 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
   };
   const logs: string[] = [];
   try {
+    const invoke = makeInvoker(work);
     const event = given ?? buildJobEvent({
       accountId,
       bucket: options.s3?.bucket ?? options.bucket ?? `codepipeline-us-east-1-${accountId}`,
@@ -306,7 +324,7 @@ async function run(invoke: Invoker, options: StepRunOptions): Promise<StepRun> {
       credentialLeaks: leaks,
       event,
       nodeVersion: process.versions.node,
-      warnings: [nodeVersionWarning(runtime)].filter((warning): warning is string => warning !== undefined),
+      warnings: runtimeWarnings(runtime).filter((warning): warning is string => warning !== undefined),
     };
   } finally {
     s3?.destroy();
@@ -440,63 +458,21 @@ function inProcess(handler: (...args: any[]) => unknown): Invoker {
   };
 }
 
-function inChildProcess(assetDirectory: string, handlerName: string): Invoker {
+/** The Lambda Node.js runtime in a process of its own: bundled-handler-runner loading the handler from the code directory. */
+function inNodeProcess(fn: FunctionDescription): Invoker {
   const nodePath = sdkNodeModules();
   const runner = runnerArguments();
-  return (event, { timeoutMillis, environment, runtime }, logs, notes) => new Promise((resolve, reject) => {
-    const eventFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'step-event-')), 'event.json');
-    fs.writeFileSync(eventFile, JSON.stringify(event));
-    const child = spawn(process.execPath, runner, {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_PATH: nodePath,
-        ...environment,
-        LOCAL_STEP_ASSET: assetDirectory,
-        LOCAL_STEP_HANDLER: handlerName,
-        LOCAL_STEP_EVENT: eventFile,
-        LOCAL_STEP_TIMEOUT: String(timeoutMillis),
-        LOCAL_STEP_RUNTIME: runtime,
-        LOCAL_STEP_GRACE: String(LATE_CALL_GRACE_MILLIS),
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const collect = (stream: NodeJS.ReadableStream) => {
-      let pending = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (pending + chunk).split('\n');
-        pending = lines.pop()!;
-        logs.push(...lines);
-      });
-      stream.on('end', () => pending && logs.push(pending));
-    };
-    collect(child.stdout!);
-    collect(child.stderr!);
-    let end: InvocationEnd | undefined;
-    // The runner reports how the handler ended as soon as it settles, then lingers briefly so that
-    // requests the handler left running reach the endpoints, which refuse them as late.
-    child.on('message', (message: { settled?: true; error?: string; unsupported?: string; returnedWithoutPromise?: true }) => {
-      if (message.unsupported) {
-        notes.unsupportedUses.push(message.unsupported);
-      }
-      notes.returnedWithoutPromise ||= !!message.returnedWithoutPromise;
-      if (message.settled) {
-        end = { timedOut: false, error: message.error };
-        clearTimeout(timer);
-        resolve(end);
-      }
-    });
-    const timer = setTimeout(() => {
-      end = { timedOut: true };
-      child.kill('SIGKILL');
-    }, timeoutMillis + 1_000);
-    child.on('error', reject);
-    child.on('close', code => {
-      clearTimeout(timer);
-      fs.rmSync(path.dirname(eventFile), { recursive: true, force: true });
-      resolve(end ?? { timedOut: false, error: `the process exited with code ${code} before the handler settled` });
-    });
-  });
+  return inChildProcess(({ environment }) => ({
+    command: process.execPath,
+    args: runner,
+    environment: {
+      ...lambdaRuntimeEnvironment(fn, environment),
+      NODE_PATH: nodePath,
+      LOCAL_STEP_ASSET: fn.codeDirectory,
+      LOCAL_STEP_HANDLER: fn.handler,
+    },
+    channel: 'ipc',
+  }));
 }
 
 /**

@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Stack, Stage, aws_lambda as lambda, cx_api } from 'aws-cdk-lib';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
-import { environmentHolder } from '../private/step-function';
 import type { NodeRuntime } from './invoke-like-lambda';
-import { RUNTIMES, StepRun, StepRunError, StepRunOptions, runBundledStep } from './run-step';
+import { RUNTIMES, StepRun, StepRunError, StepRunOptions, runBundledStep, runPythonStep } from './run-step';
+import { environmentHolder } from '../private/step-function';
 
 /** What the cloud assembly says about a LambdaInvokeStep: the code that would be deployed and how it is invoked. */
 export interface SynthesizedStep {
@@ -20,6 +20,8 @@ export interface SynthesizedStep {
   readonly functionName: string;
   /** The function's Lambda runtime, such as `nodejs24.x`. */
   readonly runtime: string;
+  /** The function's memory size in MB. */
+  readonly memoryMb: number;
   /** The pipeline action that invokes the function, when the template holds one. */
   readonly action?: {
     readonly name: string;
@@ -49,14 +51,15 @@ export function findSynthesizedStep(target: LambdaInvokeStep | Stack): Synthesiz
   const template = assembly.getStackArtifact(functionStack.artifactId).template;
   const logicalId = functionStack.getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
   const properties = template.Resources[logicalId].Properties;
-  if (typeof properties.Runtime !== 'string' || !RUNTIMES.includes(properties.Runtime as NodeRuntime)) {
+  if (typeof properties.Runtime !== 'string' || !(RUNTIMES.includes(properties.Runtime as NodeRuntime) || PYTHON_RUNTIME.test(properties.Runtime))) {
     throw new StepRunError(`${step.node.path} runs ${fn.node.path} on ${properties.Runtime ?? 'a container image'}, and a local run starts only `
-      + `the Lambda Node.js runtimes (${RUNTIMES.join(', ')}): run the step's logic with runStep and a Node.js stand-in handler instead`);
+      + `the Lambda Node.js runtimes (${RUNTIMES.join(', ')}) and Python 3 (python3.x): run the step's logic with runStep and a Node.js stand-in handler instead`);
   }
   const environment = Object.fromEntries(Object.entries<unknown>(properties.Environment?.Variables ?? {})
     .filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   return {
-    assetDirectory: codeDirectory(assembly, properties.Code, step.node.path),
+    assetDirectory: codeDirectory(assembly, properties.Code, properties.Runtime, step.node.path),
+    memoryMb: properties.MemorySize ?? 128,
     handler: properties.Handler,
     environment,
     timeoutMillis: (properties.Timeout ?? 3) * 1000,
@@ -82,7 +85,7 @@ export async function runSynthesizedStep(target: LambdaInvokeStep | Stack, optio
   if (unknown.length > 0) {
     throw new StepRunError(`The action has no input artifact ${unknown.map(name => `'${name}'`).join(', ')}; its input artifacts are: ${expectedInputs!.join(', ') || 'none'}`);
   }
-  return runBundledStep(found.assetDirectory, found.handler, {
+  const settings: StepRunOptions = {
     userParameters: configured,
     outputArtifacts: found.action?.outputArtifacts,
     timeoutMillis: found.timeoutMillis,
@@ -91,18 +94,24 @@ export async function runSynthesizedStep(target: LambdaInvokeStep | Stack, optio
     ...options,
     inputArtifacts: { ...Object.fromEntries((expectedInputs ?? []).map(name => [name, {}])), ...options.inputArtifacts },
     environment: { ...found.environment, ...options.environment },
-  });
+  };
+  return PYTHON_RUNTIME.test(found.runtime)
+    ? runPythonStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime, memoryMb: found.memoryMb })
+    : runBundledStep(found.assetDirectory, found.handler, settings);
 }
+
+/** The Lambda Python 3 runtimes. */
+const PYTHON_RUNTIME = /^python3\.\d+$/;
 
 /**
  * Where the function's code is in the cloud assembly: its file asset (a bundle or a `Code.fromAsset`
- * directory), or inline code (`Code.fromInline`) written as CloudFormation deploys it, in `index.js`.
+ * directory), or inline code (`Code.fromInline`) written as CloudFormation deploys it, in `index.js` or `index.py`.
  */
-function codeDirectory(assembly: cx_api.CloudAssembly, code: any, stepPath: string): string {
+function codeDirectory(assembly: cx_api.CloudAssembly, code: any, runtime: string, stepPath: string): string {
   if (typeof code?.ZipFile === 'string') {
     const directory = path.join(assembly.directory, `inline-code.${createHash('sha256').update(code.ZipFile).digest('hex').slice(0, 16)}`);
     fs.mkdirSync(directory, { recursive: true });
-    fs.writeFileSync(path.join(directory, 'index.js'), code.ZipFile);
+    fs.writeFileSync(path.join(directory, PYTHON_RUNTIME.test(runtime) ? 'index.py' : 'index.js'), code.ZipFile);
     return directory;
   }
   const assetHash = String(code?.S3Key ?? '').replace(/\.zip$/, '');

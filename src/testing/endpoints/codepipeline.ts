@@ -1,4 +1,4 @@
-import { randomBytes } from 'crypto';
+import { randomBytes, randomUUID } from 'crypto';
 import * as http from 'http';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { CodePipelineClient } from '@aws-sdk/client-codepipeline';
@@ -66,6 +66,11 @@ export class LoopbackCodePipeline {
     request.on('data', chunk => chunks.push(chunk));
     request.on('end', () => {
       this.handle(request, Buffer.concat(chunks).toString('utf8')).then(({ status, body, errorType }) => {
+        if (errorType && speaksXml(request)) {
+          response.writeHead(status, { 'content-type': 'text/xml' });
+          response.end(xmlError(errorType, (body as { message?: string }).message ?? ''));
+          return;
+        }
         response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', ...(errorType && { 'x-amzn-errortype': errorType }) });
         response.end(JSON.stringify(body));
       }, (error: Error) => {
@@ -209,4 +214,19 @@ function signatureError(problem: SignatureProblem, detail: string): [string, str
     default:
       return ['InvalidSignatureException', `The request signature we calculated does not match the signature you provided (${detail})`];
   }
+}
+
+/**
+ * Whether a request is of a service whose protocol is XML (AWS query, such as CloudFormation, SNS,
+ * or REST-XML): no JSON target and no JSON body. Its clients can read an error only as XML.
+ */
+function speaksXml(request: http.IncomingMessage): boolean {
+  return !request.headers['x-amz-target'] && !/json/.test(String(request.headers['content-type'] ?? ''));
+}
+
+/** An error as the AWS query protocol writes one, which REST-XML clients read too. */
+function xmlError(code: string, message: string): string {
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return `<ErrorResponse><Error><Type>Sender</Type><Code>${escape(code)}</Code><Message>${escape(message)}</Message></Error>`
+    + `<RequestId>${randomUUID()}</RequestId></ErrorResponse>`;
 }

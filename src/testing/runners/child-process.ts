@@ -1,0 +1,104 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { InvocationEnd, Invoker, InvocationSettings, LATE_CALL_GRACE_MILLIS } from './invoker';
+
+/** A message a runner sends when the handler has settled, and what it noticed on the way. */
+export interface RunnerMessage {
+  readonly settled?: true;
+  readonly error?: string;
+  readonly unsupported?: string;
+  readonly returnedWithoutPromise?: true;
+}
+
+/** How to start a runner for one invocation. */
+export interface RunnerCommand {
+  readonly command: string;
+  readonly args: string[];
+  /** Added to the function's environment (besides PATH and the LOCAL_STEP_* settings). */
+  readonly environment?: Record<string, string>;
+  /** Node.js runners report on their IPC channel; others write JSON lines to file descriptor 3. */
+  readonly channel: 'ipc' | 'fd3';
+}
+
+/**
+ * Runs each invocation in a process of its own, in a process group of its own, so that a handler
+ * still running at its timeout is stopped with everything it started. The process gets the
+ * function's environment and nothing of the developer's but PATH, and the event in a file
+ * (LOCAL_STEP_EVENT), removed afterwards.
+ */
+export function inChildProcess(command: (settings: InvocationSettings) => RunnerCommand): Invoker {
+  return (event, settings, logs, notes) => new Promise((resolve, reject) => {
+    const { timeoutMillis, environment, runtime } = settings;
+    const eventFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'step-event-')), 'event.json');
+    fs.writeFileSync(eventFile, JSON.stringify(event));
+    const runner = command(settings);
+    const child = spawn(runner.command, runner.args, {
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...environment,
+        ...runner.environment,
+        LOCAL_STEP_EVENT: eventFile,
+        LOCAL_STEP_TIMEOUT: String(timeoutMillis),
+        LOCAL_STEP_RUNTIME: runtime,
+        LOCAL_STEP_GRACE: String(LATE_CALL_GRACE_MILLIS),
+      },
+      stdio: ['ignore', 'pipe', 'pipe', runner.channel === 'ipc' ? 'ipc' : 'pipe'],
+      detached: true,
+    });
+    const lines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void) => {
+      let pending = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        const split = (pending + chunk).split('\n');
+        pending = split.pop()!;
+        split.forEach(onLine);
+      });
+      stream.on('end', () => pending && onLine(pending));
+    };
+    lines(child.stdout!, line => logs.push(line));
+    lines(child.stderr!, line => logs.push(line));
+    let end: InvocationEnd | undefined;
+    // The runner reports how the handler ended as soon as it settles, then lingers briefly so that
+    // requests the handler left running reach the endpoints, which refuse them as late.
+    const onMessage = (message: RunnerMessage) => {
+      if (message.unsupported) {
+        notes.unsupportedUses.push(message.unsupported);
+      }
+      notes.returnedWithoutPromise ||= !!message.returnedWithoutPromise;
+      if (message.settled) {
+        end = { timedOut: false, error: message.error };
+        clearTimeout(timer);
+        resolve(end);
+      }
+    };
+    if (runner.channel === 'ipc') {
+      child.on('message', onMessage);
+    } else {
+      lines(child.stdio[3] as NodeJS.ReadableStream, line => onMessage(JSON.parse(line)));
+    }
+    const timer = setTimeout(() => {
+      end = { timedOut: true };
+      stopGroup(child.pid);
+    }, timeoutMillis + 1_000);
+    child.on('error', reject);
+    child.on('close', code => {
+      clearTimeout(timer);
+      stopGroup(child.pid);
+      fs.rmSync(path.dirname(eventFile), { recursive: true, force: true });
+      resolve(end ?? { timedOut: false, error: `the process exited with code ${code} before the handler settled` });
+    });
+  });
+}
+
+/** Stops a runner's whole process group: Lambda freezes and then discards everything the function started. */
+function stopGroup(pid: number | undefined) {
+  try {
+    if (pid) {
+      process.kill(-pid, 'SIGKILL');
+    }
+  } catch {
+    // Already gone.
+  }
+}

@@ -1,0 +1,25 @@
+import type { NodeRuntime } from '../invoke-like-lambda';
+
+/** What an invocation reported besides its end: uses of what the runtime does not have (even late). */
+export interface InvocationNotes {
+  readonly unsupportedUses: string[];
+  returnedWithoutPromise: boolean;
+}
+
+export interface InvocationEnd {
+  readonly timedOut: boolean;
+  readonly error?: string;
+}
+
+export interface InvocationSettings {
+  readonly timeoutMillis: number;
+  /** The function's environment: Lambda's variables, the template's, every SDK endpoint on loopback. */
+  readonly environment: Record<string, string>;
+  readonly runtime: NodeRuntime;
+}
+
+/** Runs one invocation of a step's function, as one Lambda runtime would, and tells how it ended. */
+export type Invoker = (event: unknown, settings: InvocationSettings, logs: string[], notes: InvocationNotes) => Promise<InvocationEnd>;
+
+/** How long to keep listening after an invocation for requests it left running. */
+export const LATE_CALL_GRACE_MILLIS = 100;
