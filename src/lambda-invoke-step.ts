@@ -23,6 +23,7 @@ import { TrackedPolicy, environmentHolder, importedQualifier, isDefinedInApp } f
 import { freeTextToken, mayHoldVariables, renderUserParameters, variableExpressionsJson } from './private/user-parameters';
 import { checkLambdaInvokeStepProps, checkOutputVariableName, errorAt } from './private/validation';
 import { checkVpcReachability } from './private/vpc-reachability';
+import { recordStepInAssembly } from './private/assembly-metadata';
 
 /**
  * Properties of a `LambdaInvokeStep`.
@@ -358,6 +359,7 @@ export class LambdaInvokeStep extends Construct {
         + 'or the function cannot report the job\'s result and the action fails after 20 minutes.');
     }
     this.explainNagFindings(props);
+    recordStepInAssembly(this, this.lambdaFunction);
 
     const functionRole = this.lambdaFunction.role;
     if (this.failureQueue && functionRole) {

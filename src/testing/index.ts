@@ -8,7 +8,7 @@ export { runStep, runBundledStep, runPythonStep, StepRunError } from './run-step
 export type { ArtifactSource, ExternalS3, PythonStepOptions, StepOutcome, StepRun, StepRunOptions } from './run-step';
 export { runSynthesizedStep, findSynthesizedStep } from './synthesized';
 export { assertSucceeded, StepAssertionError } from './assert-succeeded';
-export type { SynthesizedStep } from './synthesized';
+export type { SynthesizedStep } from './assembly';
 export { LoopbackCodePipeline } from './endpoints/codepipeline';
 export type { RecordedCall } from './endpoints/codepipeline';
 export { LoopbackS3Endpoint } from './endpoints/s3';

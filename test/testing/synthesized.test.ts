@@ -195,12 +195,12 @@ describe('a function the construct did not bundle', () => {
     expect((await recorded(runSynthesizedStep(stack, { s3: s3rverAs(), userParameters: { greeting: 'hello' } }))).outputVariables).toEqual({ GREETING: 'hello' });
   });
 
-  test('a runtime other than Node.js is refused, naming it and what can run instead', async () => {
-    const stack = withFunction(scope => new lambda.Function(scope, 'Python', {
-      runtime: lambda.Runtime.PYTHON_3_13, handler: 'index.handler', code: lambda.Code.fromInline('def handler(event, context): pass'),
+  test('a runtime other than Node.js and Python is refused, naming it and what can run instead', async () => {
+    const stack = withFunction(scope => new lambda.Function(scope, 'Java', {
+      runtime: lambda.Runtime.JAVA_21, handler: 'example.Handler::handleRequest', code: lambda.Code.fromAsset(path.join(__dirname, '..', 'fixtures', 'unbundled-handler')),
     }));
-    await expect(runSynthesizedStep(stack)).rejects.toThrow(
-      /^Existing\/Step runs Existing\/Python on python3\.13, and a local run starts only the Lambda Node\.js runtimes \(nodejs20\.x, nodejs22\.x, nodejs24\.x\): run the step's logic with runStep/);
+    await expect(runSynthesizedStep(stack)).rejects.toThrow(new RegExp('^Existing/Step runs Existing/Java on java21, and a local run starts only the Lambda Node\\.js runtimes '
+      + '\\(nodejs20\\.x, nodejs22\\.x, nodejs24\\.x\\) and Python 3 \\(python3\\.x\\): run the step\'s logic with runStep'));
   });
 
   test('an imported function is refused: its code is not in the cloud assembly', async () => {

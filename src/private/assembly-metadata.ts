@@ -1,0 +1,35 @@
+import { CfnResource, Lazy, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { environmentHolder } from './step-function';
+
+/** The metadata type that marks a LambdaInvokeStep in the cloud assembly (manifest.json), for local runs of any CDK language. */
+export const STEP_METADATA_TYPE = 'cdk-lambda-invoke-step:step';
+
+/** What the cloud assembly records of a step: where its function's resource is, or that the function is imported. */
+export interface StepMetadata {
+  /** The construct path of the function's stack (its artifact's hierarchical id). */
+  readonly functionStack?: string;
+  readonly functionLogicalId?: string;
+  /** The function's construct path. */
+  readonly functionPath: string;
+  /** Set when the function is imported, so its code is not in the assembly. */
+  readonly imported?: boolean;
+}
+
+/**
+ * Marks the step in its stack's manifest metadata (never in the template, so templates and their
+ * snapshots stay as they are): a cloud assembly made by a CDK app in any language then says which
+ * function each step runs, which the CLI reads.
+ */
+export function recordStepInAssembly(step: IConstruct, fn: lambda.IFunction): void {
+  const defined = environmentHolder(fn);
+  const resource = defined?.node.defaultChild;
+  const data: StepMetadata = defined && resource instanceof CfnResource
+    ? {
+      functionStack: Stack.of(defined).node.path,
+      functionLogicalId: Lazy.string({ produce: () => Stack.of(defined).resolve(resource.logicalId) }),
+      functionPath: defined.node.path,
+    }
+    : { functionPath: fn.node.path, imported: true };
+  step.node.addMetadata(STEP_METADATA_TYPE, data);
+}

@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { cx_api } from 'aws-cdk-lib';
+import type { NodeRuntime } from './invoke-like-lambda';
+import { RUNTIMES, StepRunError } from './run-step';
+import { STEP_METADATA_TYPE, StepMetadata } from '../private/assembly-metadata';
+
+/** What the cloud assembly says about a LambdaInvokeStep: the code that would be deployed and how it is invoked. */
+export interface SynthesizedStep {
+  /** The step's construct path. */
+  readonly path: string;
+  /** The function's code in the cloud assembly: the bundled asset, a `Code.fromAsset` directory, or inline code written to `index.js` or `index.py` there. */
+  readonly assetDirectory: string;
+  /** The function's handler, such as `index.handler`. */
+  readonly handler: string;
+  /** The function's environment variables with values known at synth time. */
+  readonly environment: Record<string, string>;
+  readonly timeoutMillis: number;
+  /** The function's name: its FunctionName, or one shaped as CloudFormation generates (`<stack>-<logical id>-<random>`). */
+  readonly functionName: string;
+  /** The function's Lambda runtime, such as `nodejs24.x`. */
+  readonly runtime: string;
+  /** The function's memory size in MB. */
+  readonly memoryMb: number;
+  /** The pipeline action that invokes the function, when the assembly holds one. */
+  readonly action?: {
+    readonly name: string;
+    /** `<pipeline path>/<stage>/<action>`, another way to name the step. */
+    readonly path: string;
+    readonly configuration: any;
+    readonly inputArtifacts: string[];
+    readonly outputArtifacts: string[];
+    /** The action's variables namespace, when it has one. */
+    readonly namespace?: string;
+  };
+}
+
+/** A step as the assembly's manifest marks it, before its function is looked at. */
+export interface StepInAssembly {
+  readonly path: string;
+  readonly metadata: StepMetadata;
+}
+
+/** The Lambda Python 3 runtimes. */
+export const PYTHON_RUNTIME = /^python3\.\d+$/;
+
+/** Whether a local run can start a function on `runtime`. */
+export function runsLocally(runtime: string | undefined): boolean {
+  return typeof runtime === 'string' && (RUNTIMES.includes(runtime as NodeRuntime) || PYTHON_RUNTIME.test(runtime));
+}
+
+/** Every stack of the assembly and of the stages nested in it. */
+export function stacksOf(assembly: cx_api.CloudAssembly): cx_api.CloudFormationStackArtifact[] {
+  return [...assembly.stacks, ...assembly.nestedAssemblies.flatMap(nested => stacksOf(nested.nestedAssembly))];
+}
+
+/** Every LambdaInvokeStep the assembly's manifests mark, in the order of their stacks. */
+export function stepsIn(assembly: cx_api.CloudAssembly): StepInAssembly[] {
+  return stacksOf(assembly).flatMap(stack => stack.findMetadataByType(STEP_METADATA_TYPE)
+    .map(entry => ({ path: entry.path.replace(/^\//, ''), metadata: entry.data as unknown as StepMetadata })));
+}
+
+/** Reads a step's function from the assembly: where its code is, how Lambda would run it, and the action that invokes it. */
+export function describeStep(assembly: cx_api.CloudAssembly, step: StepInAssembly): SynthesizedStep {
+  const { metadata } = step;
+  if (metadata.imported) {
+    throw new StepRunError(`${step.path} runs ${metadata.functionPath}, a function imported into the app: its code is not in the cloud assembly, `
+      + 'so it cannot be run locally. Run its handler with runStep, or a stand-in handler that does what it does');
+  }
+  const stacks = stacksOf(assembly);
+  const functionStack = stacks.find(stack => stack.hierarchicalId === metadata.functionStack)!;
+  const logicalId = metadata.functionLogicalId!;
+  const properties = functionStack.template.Resources[logicalId].Properties;
+  if (!runsLocally(properties.Runtime)) {
+    throw new StepRunError(`${step.path} runs ${metadata.functionPath} on ${properties.Runtime ?? 'a container image'}, and a local run starts only `
+      + `the Lambda Node.js runtimes (${RUNTIMES.join(', ')}) and Python 3 (python3.x): run the step's logic with runStep and a Node.js stand-in handler instead`);
+  }
+  const functionName = typeof properties.FunctionName === 'string' ? properties.FunctionName : undefined;
+  return {
+    path: step.path,
+    assetDirectory: codeDirectory(functionStack.assembly, properties.Code, properties.Runtime, step.path),
+    memoryMb: properties.MemorySize ?? 128,
+    handler: properties.Handler,
+    environment: Object.fromEntries(Object.entries<unknown>(properties.Environment?.Variables ?? {})
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
+    timeoutMillis: (properties.Timeout ?? 3) * 1000,
+    functionName: functionName ?? generatedFunctionName(functionStack.stackName, logicalId),
+    runtime: properties.Runtime,
+    action: findAction(stacks, functionStack, logicalId, functionName),
+  };
+}
+
+/**
+ * Where the function's code is in the cloud assembly: its file asset (a bundle or a `Code.fromAsset`
+ * directory), or inline code (`Code.fromInline`) written as CloudFormation deploys it, in `index.js` or `index.py`.
+ */
+function codeDirectory(assembly: cx_api.CloudAssembly, code: any, runtime: string, stepPath: string): string {
+  if (typeof code?.ZipFile === 'string') {
+    const directory = path.join(assembly.directory, `inline-code.${createHash('sha256').update(code.ZipFile).digest('hex').slice(0, 16)}`);
+    fs.mkdirSync(directory, { recursive: true });
+    fs.writeFileSync(path.join(directory, PYTHON_RUNTIME.test(runtime) ? 'index.py' : 'index.js'), code.ZipFile);
+    return directory;
+  }
+  const assetHash = String(code?.S3Key ?? '').replace(/\.zip$/, '');
+  const source = assembly.artifacts
+    .filter((artifact): artifact is cx_api.AssetManifestArtifact => artifact instanceof cx_api.AssetManifestArtifact)
+    .map(manifest => JSON.parse(fs.readFileSync(manifest.file, 'utf8')).files?.[assetHash]?.source)
+    .find(found => found?.path);
+  if (!source) {
+    throw new StepRunError(`The cloud assembly has no file asset ${assetHash || '(none)'} for ${stepPath}: was bundling skipped (context aws:cdk:bundling-stacks)?`);
+  }
+  return path.join(assembly.directory, source.path);
+}
+
+/** A physical name as CloudFormation generates one for a function without FunctionName (at most 64 characters). */
+function generatedFunctionName(stackName: string, logicalId: string): string {
+  const suffix = randomBytes(9).toString('base64').replace(/[^A-Za-z0-9]/g, 'X').toUpperCase().slice(0, 12);
+  return `${stackName.slice(0, 25)}-${logicalId.slice(0, 25)}-${suffix}`;
+}
+
+/** The first pipeline action invoking the function: by reference in the function's stack, by name anywhere. */
+function findAction(
+  stacks: cx_api.CloudFormationStackArtifact[], functionStack: cx_api.CloudFormationStackArtifact, logicalId: string, functionName?: string,
+): SynthesizedStep['action'] {
+  for (const stack of stacks) {
+    for (const [pipelineId, pipeline] of Object.entries<any>(stack.template.Resources ?? {})) {
+      if (pipeline.Type !== 'AWS::CodePipeline::Pipeline') {
+        continue;
+      }
+      for (const stage of pipeline.Properties.Stages) {
+        const action = stage.Actions.find((candidate: any) => {
+          const invoked = candidate.Configuration?.FunctionName;
+          return (stack === functionStack && invoked?.Ref === logicalId) || (functionName !== undefined && invoked === functionName);
+        });
+        if (action) {
+          const pipelinePath = String(pipeline.Metadata?.['aws:cdk:path'] ?? `${stack.hierarchicalId}/${pipelineId}`).replace(/\/Resource$/, '');
+          return {
+            name: action.Name,
+            path: `${pipelinePath}/${stage.Name}/${action.Name}`,
+            configuration: action.Configuration,
+            inputArtifacts: (action.InputArtifacts ?? []).map((artifact: any) => artifact.Name),
+            outputArtifacts: (action.OutputArtifacts ?? []).map((artifact: any) => artifact.Name),
+            namespace: action.Namespace,
+          };
+        }
+      }
+    }
+  }
+  return undefined;
+}
