@@ -39,7 +39,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // esbuild bundles the function code in NodejsFunction without Docker; users need it too (README).
   // The runtime's zip handling; not jsii modules, so bundled into the package (see the commit for the choice).
-  bundledDeps: ['yauzl@^3.4.0', 'yazl@^3.3.1'],
+  // commander: the CLI's argument parser (see the commit for the choice); 14 is the last line for Node.js 20.
+  bundledDeps: ['yauzl@^3.4.0', 'yazl@^3.3.1', 'commander@^14'],
   devDeps: [
     'esbuild',
     '@types/yauzl',
@@ -129,6 +130,9 @@ project.packageTask.spawn(packageJs);
 // Node.js runtime provides them and NodejsFunction leaves them out of the bundle. jsii accepts no
 // non-jsii peer dependency and bundling them would add megabytes, so they are devDependencies here and
 // README asks users to install them to type-check or run a handler outside Lambda.
+// The CLI: list and run the steps of a cloud assembly made by a CDK app in any language.
+project.addBins({ 'cdk-lambda-invoke-step': 'lib/cli/main.js' });
+
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
   // `import` serves the ES module build (scripts/build-esm-runtime.mjs), which works in ES module

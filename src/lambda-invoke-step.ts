@@ -14,6 +14,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { recordStepInAssembly } from './private/assembly-metadata';
 import { FailureQueueDestination } from './private/failure-queue-destination';
 import { traceFunction } from './private/function-tracing';
 import { DECLARED_OUTPUT_VARIABLES_ENV, PARAMETER_VARIABLES_ENV } from './private/limits';
@@ -23,7 +24,6 @@ import { TrackedPolicy, environmentHolder, importedQualifier, isDefinedInApp } f
 import { freeTextToken, mayHoldVariables, renderUserParameters, variableExpressionsJson } from './private/user-parameters';
 import { checkLambdaInvokeStepProps, checkOutputVariableName, errorAt } from './private/validation';
 import { checkVpcReachability } from './private/vpc-reachability';
-import { recordStepInAssembly } from './private/assembly-metadata';
 
 /**
  * Properties of a `LambdaInvokeStep`.

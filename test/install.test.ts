@@ -140,6 +140,14 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     expect(Object.values<any>(JSON.parse(fs.readFileSync(path.join(cdkOut, 'PipelineStack.template.json'), 'utf8')).Resources)
       .map(resource => resource.Type)).toContain('AWS::CodePipeline::Pipeline');
 
+    // The package's CLI, installed as npm installs a bin, reads that assembly and runs its step.
+    const bin = path.join(appDirectory, 'node_modules', '.bin', 'cdk-lambda-invoke-step');
+    const { stdout: listed } = await run(bin, ['list', '--app', cdkOut], { cwd: appDirectory });
+    expect(listed).toMatch(/^PipelineStack\/SmokeTest\n/);
+    const { stdout: ran } = await run(bin, ['run', '--app', cdkOut, '--step', 'PipelineStack/SmokeTest', '--input', `Source=${path.join(appDirectory, 'lambda')}`, '--json'],
+      { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+    expect(JSON.parse(ran)).toMatchObject({ outcome: 'succeeded', outputVariables: { REPORT_URL: expect.stringMatching(/^https:\/\/example\.com\/reports\//) } });
+
     // README's jest samples pass as written, type-checked by ts-jest against the installed package.
     const samples = readmeBlocks('## Run a step on your machine', 'TypeScript').filter(code => code.includes('test('));
     expect(samples.length).toBeGreaterThanOrEqual(3);

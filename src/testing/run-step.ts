@@ -75,6 +75,8 @@ export interface StepRunOptions {
   readonly runtime?: NodeRuntime;
   /** The Python interpreter that runs a Python function (runSynthesizedStep, runPythonStep). @default 'python3', the first on PATH */
   readonly python?: string;
+  /** Told what the run does as it goes: each artifact served and received, with its size, and each invocation. */
+  readonly onProgress?: (message: string) => void;
   /** Fail the run when a secret of the job shows up in the logs or in a call to CodePipeline. @default true */
   readonly failOnCredentialLeak?: boolean;
   /** Use this S3-compatible server instead of the built-in one. */
@@ -238,6 +240,7 @@ async function run(
       if (source !== undefined) {
         const zipPath = path.join(work, `${randomUUID()}.zip`);
         await writeZip(source, zipPath);
+        options.onProgress?.(`serving input artifact ${artifact.name} (${fs.statSync(zipPath).size} bytes zipped)`);
         const { bucketName, objectKey } = artifact.location.s3Location;
         if (builtInS3) {
           await builtInS3.seedObject(bucketName, objectKey, zipPath);
@@ -267,6 +270,7 @@ async function run(
       codePipeline.startJob(jobId);
       builtInS3?.startInvocation();
       const notes: InvocationNotes = { unsupportedUses: [], returnedWithoutPromise: false };
+      options.onProgress?.(`invocation ${invocations} of job ${jobId}${invocations > 1 ? ' (continued)' : ''}`);
       const end = await invoke(current, { timeoutMillis, environment, runtime }, logs, notes);
       codePipeline.endInvocation();
       builtInS3?.endInvocation();
@@ -303,6 +307,7 @@ async function run(
       const { bucketName, objectKey } = artifact.location.s3Location;
       const zipPath = builtInS3 ? builtInS3.objectFile(bucketName, objectKey) : await downloadObject(s3!, bucketName, objectKey, work);
       if (zipPath) {
+        options.onProgress?.(`received output artifact ${artifact.name} (${fs.statSync(zipPath).size} bytes zipped)`);
         outputArtifacts[artifact.name] = await readZip(zipPath);
         outputArtifactEncryption[artifact.name] = builtInS3?.objectInfo(bucketName, objectKey);
       }

@@ -1,0 +1,214 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { cx_api } from 'aws-cdk-lib';
+import { readZip } from '../runtime/artifacts';
+import { describeStep, runsLocally, stepsIn, StepInAssembly, SynthesizedStep } from '../testing/assembly';
+import { ArtifactSource, StepRun, StepRunError, StepRunOptions } from '../testing/run-step';
+import { runDescribedStep } from '../testing/synthesized';
+
+/** A mistake in how the CLI was called, or in what it was given: exit code 2, with the message. */
+export class UsageError extends Error {}
+
+export interface RunCommandOptions {
+  readonly app: string;
+  readonly step: string;
+  readonly input?: string[];
+  readonly outputDir?: string;
+  readonly userParameters?: string;
+  readonly variable?: string[];
+  readonly python: string;
+  readonly timeout?: string;
+  readonly json?: boolean;
+}
+
+/** The steps of the assembly, one block each: both ways to name it, its runtime, whether it runs locally. */
+export function listSteps(app: string): string {
+  const { assembly, cleanUp } = loadAssembly(app);
+  try {
+    const steps = stepsIn(assembly);
+    if (steps.length === 0) {
+      return `The cloud assembly ${app} holds no LambdaInvokeStep.\n`;
+    }
+    return steps.map(step => {
+      const described = tryDescribe(assembly, step);
+      const runtime = typeof described === 'string' ? undefined : described.runtime;
+      return [
+        step.path,
+        `  action:   ${typeof described === 'string' ? '(unknown)' : described.action?.path ?? 'none: the step is in no pipeline of this assembly'}`,
+        `  function: ${step.metadata.functionPath}${runtime ? ` (${runtime})` : ''}`,
+        `  local run: ${typeof described === 'string' ? `no: ${described}` : 'yes'}`,
+      ].join('\n');
+    }).join('\n\n') + '\n';
+  } finally {
+    cleanUp();
+  }
+}
+
+/** Runs one step, prints progress to stderr and the summary (or JSON) to stdout, and returns the exit code. */
+export async function runStepCommand(options: RunCommandOptions): Promise<number> {
+  const inputs = await collectInputs(options.input ?? []);
+  const { assembly, cleanUp } = loadAssembly(options.app);
+  try {
+    const found = findStep(assembly, options.step);
+    const progress = (message: string) => process.stderr.write(`${message}\n`);
+    progress(`Running ${found.path} locally: S3 and CodePipeline are endpoints on 127.0.0.1, no AWS account is reached, every credential is made up.`);
+    let run: StepRun;
+    try {
+      run = await runDescribedStep(found, runOptions(options, inputs, progress));
+    } catch (error) {
+      if (!(error instanceof StepRunError)) {
+        throw error;
+      }
+      process.stdout.write(options.json
+        ? `${JSON.stringify({ outcome: 'no result', error: error.message, logs: error.logs })}\n`
+        : `${error.message}\n${logLines(error.logs)}`);
+      return 2;
+    }
+    const written = options.outputDir ? writeOutputs(run, options.outputDir) : [];
+    process.stdout.write(options.json ? `${JSON.stringify(jsonSummary(run))}\n` : summary(run, written));
+    return run.outcome === 'succeeded' ? 0 : 1;
+  } finally {
+    cleanUp();
+  }
+}
+
+/** A directory with a manifest as it is; anything else as a command that synthesizes into a directory of ours. */
+function loadAssembly(app: string): { assembly: cx_api.CloudAssembly; cleanUp: () => void } {
+  if (fs.existsSync(path.join(app, 'manifest.json'))) {
+    return { assembly: new cx_api.CloudAssembly(app), cleanUp: () => undefined };
+  }
+  if (fs.existsSync(app)) {
+    throw new UsageError(`--app ${app} is a path without a manifest.json: give a cloud assembly directory (cdk.out), or a command that synthesizes one`);
+  }
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-lambda-invoke-step-'));
+  // As the CDK CLI runs an app: a shell command, told where to write by CDK_OUTDIR; its output is not ours.
+  const synth = spawnSync(app, { shell: true, env: { ...process.env, CDK_OUTDIR: outdir }, stdio: ['ignore', 2, 2] });
+  if (synth.status !== 0 || !fs.existsSync(path.join(outdir, 'manifest.json'))) {
+    fs.rmSync(outdir, { recursive: true, force: true });
+    throw new UsageError(`--app '${app}' did not synthesize a cloud assembly (exit code ${synth.status ?? synth.signal}): it must write one to $CDK_OUTDIR, as \`cdk synth\` asks apps to`);
+  }
+  return { assembly: new cx_api.CloudAssembly(outdir), cleanUp: () => fs.rmSync(outdir, { recursive: true, force: true }) };
+}
+
+function tryDescribe(assembly: cx_api.CloudAssembly, step: StepInAssembly): SynthesizedStep | string {
+  try {
+    const described = describeStep(assembly, step);
+    return runsLocally(described.runtime) ? described : `runtime ${described.runtime}`;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** The step named by its construct path or its action's path; else the list of names there are. */
+function findStep(assembly: cx_api.CloudAssembly, name: string): SynthesizedStep {
+  const steps = stepsIn(assembly);
+  const byPath = steps.find(step => step.path === name);
+  if (byPath) {
+    return describeStep(assembly, byPath);
+  }
+  const described = steps.map(step => tryDescribe(assembly, step));
+  const byAction = described.find((step): step is SynthesizedStep => typeof step !== 'string' && step.action?.path === name);
+  if (byAction) {
+    return byAction;
+  }
+  const names = steps.map((step, index) => {
+    const action = described[index];
+    return `  ${step.path}${typeof action !== 'string' && action.action ? ` (action ${action.action.path})` : ''}`;
+  });
+  throw new UsageError(`--step ${name} names no LambdaInvokeStep of the assembly. Its steps:\n${names.join('\n') || '  none'}`);
+}
+
+/** `--input Name=path`: a directory as it is, a .zip read into its files with the runtime's zip reader (CRC-32, duplicate and zip-slip checks). */
+async function collectInputs(values: string[]): Promise<Record<string, ArtifactSource>> {
+  const artifacts: Record<string, ArtifactSource> = {};
+  for (const value of values) {
+    const [name, file] = splitPair('--input', value, 'Name=<directory or .zip>');
+    const stat = fs.statSync(file, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) {
+      artifacts[name] = path.resolve(file);
+    } else if (stat?.isFile() && file.endsWith('.zip')) {
+      artifacts[name] = await readZip(file).catch((error: Error) => {
+        throw new UsageError(`--input ${value}: ${file} is not a zip the step could read: ${error.message}`);
+      });
+    } else {
+      throw new UsageError(`--input ${value}: ${file} is ${stat ? 'neither a directory nor a .zip file' : 'not there'}`);
+    }
+  }
+  return artifacts;
+}
+
+function runOptions(options: RunCommandOptions, inputs: Record<string, ArtifactSource>, onProgress: (message: string) => void): StepRunOptions {
+  const timeoutSeconds = options.timeout === undefined ? undefined : Number(options.timeout);
+  if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) {
+    throw new UsageError(`--timeout must be a number of seconds above 0, got '${options.timeout}'`);
+  }
+  return {
+    inputArtifacts: inputs,
+    ...(options.userParameters !== undefined && { userParameters: options.userParameters }),
+    variables: Object.fromEntries((options.variable ?? []).map(value => splitPair('--variable', value, 'namespace.name=value'))),
+    python: options.python,
+    ...(timeoutSeconds !== undefined && { timeoutMillis: timeoutSeconds * 1000 }),
+    onProgress,
+  };
+}
+
+function splitPair(option: string, value: string, form: string): [string, string] {
+  const equals = value.indexOf('=');
+  if (equals < 1) {
+    throw new UsageError(`${option} takes ${form}, got '${value}'`);
+  }
+  return [value.slice(0, equals), value.slice(equals + 1)];
+}
+
+/** Writes each output artifact under `<dir>/<name>/`; a file name leading outside it is refused. */
+function writeOutputs(run: StepRun, directory: string): string[] {
+  const written: string[] = [];
+  for (const [name, files] of Object.entries(run.outputArtifacts)) {
+    const root = path.resolve(directory, name);
+    for (const [file, content] of Object.entries(files)) {
+      const target = path.resolve(root, file);
+      if (!target.startsWith(root + path.sep)) {
+        throw new UsageError(`Output artifact ${name} holds ${file}, which would be written outside ${root}`);
+      }
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, content);
+      written.push(target);
+    }
+  }
+  return written;
+}
+
+function summary(run: StepRun, written: string[]): string {
+  return [
+    `outcome: ${run.outcome} after ${run.invocations} invocation${run.invocations === 1 ? '' : 's'}`,
+    ...run.failureDetails ? [`failure (${run.failureDetails.type}): ${run.failureDetails.message}`] : [],
+    ...run.executionDetails?.summary ? [`summary: ${run.executionDetails.summary}`] : [],
+    `output variables: ${Object.entries(run.outputVariables).map(([name, value]) => `${name} = ${value}`).join(', ') || 'none'}`,
+    ...Object.entries(run.outputArtifacts).map(([name, files]) =>
+      `output artifact ${name}: ${Object.entries(files).map(([file, content]) => `${file} (${content.length} bytes)`).join(', ') || 'empty'}`),
+    ...written.length > 0 ? [`written: ${written.join(', ')}`] : [],
+    ...run.credentialLeaks.map(leak => `leak: ${JSON.stringify(leak)}`),
+    ...run.warnings.map(warning => `note: ${warning}`),
+  ].join('\n') + '\n' + logLines(run.logs);
+}
+
+function logLines(logs: string[]): string {
+  return logs.length === 0 ? 'the function logged nothing\n' : `the function's log lines (secrets redacted):\n${logs.map(line => `  | ${line}`).join('\n')}\n`;
+}
+
+function jsonSummary(run: StepRun) {
+  return {
+    outcome: run.outcome,
+    invocations: run.invocations,
+    failureDetails: run.failureDetails,
+    executionDetails: run.executionDetails,
+    outputVariables: run.outputVariables,
+    outputArtifacts: Object.fromEntries(Object.entries(run.outputArtifacts)
+      .map(([name, files]) => [name, Object.entries(files).map(([file, content]) => ({ path: file, bytes: content.length }))])),
+    logs: run.logs,
+    credentialLeaks: run.credentialLeaks,
+    warnings: run.warnings,
+  };
+}

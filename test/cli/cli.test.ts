@@ -1,0 +1,103 @@
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
+import { ExamplePipelineStack } from '../../example/pipeline-stack';
+import { LambdaInvokeStep } from '../../src';
+import { temporaryDirectory, zipDirectory } from '../support/zip';
+
+// The CLI end to end, as a user of any CDK language runs it on a cloud assembly: each exit code.
+const ROOT = path.join(__dirname, '..', '..');
+const SOURCE = path.join(ROOT, 'example', 'source-artifact');
+const PYTHON = process.env.PYTHON_FOR_TESTS ?? '/usr/bin/python3';
+let assembly: string;
+let work: string;
+
+interface CliResult { readonly code: number; readonly stdout: string; readonly stderr: string }
+
+function cli(...args: string[]): Promise<CliResult> {
+  return new Promise(resolve => {
+    execFile(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'src', 'cli', 'main.ts'), ...args],
+      { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+  });
+}
+
+beforeAll(() => {
+  work = temporaryDirectory('cli-');
+  assembly = path.join(work, 'cdk.out');
+  const app = new App({ outdir: assembly });
+  new ExamplePipelineStack(app, 'CliExample');
+  const python = new Stack(app, 'PythonSteps');
+  const forgets = new lambda.Function(python, 'Forgets', {
+    runtime: lambda.Runtime.PYTHON_3_11, handler: 'handlers.forgets_to_report', code: lambda.Code.fromAsset(path.join(ROOT, 'test', 'fixtures', 'python-steps')),
+  });
+  new LambdaInvokeStep(python, 'Forgetful', { existingFunction: forgets });
+  app.synth();
+});
+
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('list: every step, both ways to name it, its runtime and whether it runs locally', async () => {
+  const { code, stdout } = await cli('list', '--app', assembly);
+  expect(code).toBe(0);
+  expect(stdout).toContain('CliExample/SmokeTest\n  action:   CliExample/Pipeline');
+  expect(stdout).toMatch(/CliExample\/SmokeTest\n  action: +CliExample\/\S+\/Test\/SmokeTest\n  function: CliExample\/SmokeTest\/Function \(nodejs24\.x\)\n  local run: yes/);
+  expect(stdout).toMatch(/PythonSteps\/Forgetful\n  action: +none: the step is in no pipeline of this assembly\n  function: PythonSteps\/Forgets \(python3\.11\)\n  local run: yes/);
+});
+
+test('run: exit 0 when the job succeeds, with progress, a summary, the function\'s logs and the output files', async () => {
+  const outputs = path.join(work, 'outputs');
+  const { code, stdout, stderr } = await cli('run', '--app', assembly, '--step', 'CliExample/SmokeTest', '--input', `Source=${SOURCE}`, '--output-dir', outputs);
+  expect(code).toBe(0);
+  expect(stderr).toMatch(/^Running CliExample\/SmokeTest locally: S3 and CodePipeline are endpoints on 127\.0\.0\.1/);
+  expect(stderr).toMatch(/serving input artifact Source \(\d+ bytes zipped\)\ninvocation 1 of job [0-9a-f-]{36}\nreceived output artifact Report \(\d+ bytes zipped\)/);
+  expect(stdout).toMatch(/^outcome: succeeded after 1 invocation\n/);
+  expect(stdout).toMatch(/output variables: REPORT_URL = https:\/\/example\.com\/reports\/[0-9a-f-]{36}\n/);
+  expect(stdout).toContain('  | smoke testing https://example.com with 2 source files');
+  expect(JSON.parse(fs.readFileSync(path.join(outputs, 'Report', 'report.json'), 'utf8')).sourceFiles.sort()).toEqual(['index.html', 'src/app.js']);
+});
+
+test('run --json, a .zip input, and the step named by its action: exit 1 when the job fails', async () => {
+  const zip = zipDirectory(SOURCE, path.join(work, 'source.zip'));
+  const { stdout: listed } = await cli('list', '--app', assembly);
+  const actionPath = /CliExample\/SmokeTest\n  action: +(\S+)/.exec(listed)![1];
+  const { code, stdout } = await cli('run', '--app', assembly, '--step', actionPath, '--input', `Source=${zip}`, '--user-parameters', '{}', '--json');
+  expect(code).toBe(1);
+  const result = JSON.parse(stdout);
+  expect(result).toMatchObject({ outcome: 'failed', failureDetails: { type: 'ConfigurationError', message: 'UserParameters must hold a "url"' }, credentialLeaks: [] });
+  expect(result.logs).toContainEqual(expect.stringContaining('failing the job (ConfigurationError)'));
+});
+
+test('exit 2 when the step leaves the job without a result, with the reason and the logs', async () => {
+  const { code, stdout } = await cli('run', '--app', assembly, '--step', 'PythonSteps/Forgetful', '--python', PYTHON);
+  expect(code).toBe(2);
+  expect(stdout).toMatch(/^The handler returned in invocation 1 without reporting a result for job [0-9a-f-]{36}\. In a pipeline the action would wait 20 minutes/);
+});
+
+test('exit 2 for an unknown step, listing the steps there are, and for misuse', async () => {
+  const unknown = await cli('run', '--app', assembly, '--step', 'CliExample/Nope');
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain('--step CliExample/Nope names no LambdaInvokeStep of the assembly. Its steps:\n  CliExample/SmokeTest (action CliExample/');
+  expect(unknown.stderr).toContain('  PythonSteps/Forgetful\n');
+
+  const noStep = await cli('run', '--app', assembly);
+  expect(noStep.code).toBe(2);
+  expect(noStep.stderr).toContain("error: required option '--step <path>' not specified");
+
+  const badInput = await cli('run', '--app', assembly, '--step', 'CliExample/SmokeTest', '--input', 'Source');
+  expect(badInput).toMatchObject({ code: 2, stderr: expect.stringContaining("--input takes Name=<directory or .zip>, got 'Source'") });
+
+  const notAnAssembly = await cli('list', '--app', work);
+  expect(notAnAssembly).toMatchObject({ code: 2, stderr: expect.stringContaining('is a path without a manifest.json') });
+});
+
+test('--app as a command: the CLI synthesizes the app, as the CDK CLI runs one', async () => {
+  const command = `${process.execPath} -r ${require.resolve('ts-node/register/transpile-only')} ${path.join(ROOT, 'test', 'fixtures', 'cli-app.ts')}`;
+  const { code, stdout } = await cli('list', '--app', command);
+  expect(code).toBe(0);
+  expect(stdout).toMatch(/^CliExample\/SmokeTest\n/);
+  const failing = await cli('list', '--app', 'exit 3');
+  expect(failing).toMatchObject({ code: 2, stderr: expect.stringContaining("--app 'exit 3' did not synthesize a cloud assembly (exit code 3)") });
+});
