@@ -45,9 +45,12 @@ export interface StepInAssembly {
 /** The Lambda Python 3 runtimes. */
 export const PYTHON_RUNTIME = /^python3\.\d+$/;
 
+/** The Lambda OS-only runtimes, which run the code's `bootstrap` against the Runtime API. */
+export const CUSTOM_RUNTIMES = ['provided.al2023', 'provided.al2'];
+
 /** Whether a local run can start a function on `runtime`. */
 export function runsLocally(runtime: string | undefined): boolean {
-  return typeof runtime === 'string' && (RUNTIMES.includes(runtime as NodeRuntime) || PYTHON_RUNTIME.test(runtime));
+  return typeof runtime === 'string' && (RUNTIMES.includes(runtime as NodeRuntime) || PYTHON_RUNTIME.test(runtime) || CUSTOM_RUNTIMES.includes(runtime));
 }
 
 /** Every stack of the assembly and of the stages nested in it. */
@@ -74,7 +77,8 @@ export function describeStep(assembly: cx_api.CloudAssembly, step: StepInAssembl
   const properties = functionStack.template.Resources[logicalId].Properties;
   if (!runsLocally(properties.Runtime)) {
     throw new StepRunError(`${step.path} runs ${metadata.functionPath} on ${properties.Runtime ?? 'a container image'}, and a local run starts only `
-      + `the Lambda Node.js runtimes (${RUNTIMES.join(', ')}) and Python 3 (python3.x): run the step's logic with runStep and a Node.js stand-in handler instead`);
+      + `the Lambda Node.js runtimes (${RUNTIMES.join(', ')}), Python 3 (python3.x) and custom runtimes (${CUSTOM_RUNTIMES.join(', ')}): `
+      + 'run the step\'s logic with runStep and a Node.js stand-in handler instead');
   }
   const functionName = typeof properties.FunctionName === 'string' ? properties.FunctionName : undefined;
   return {

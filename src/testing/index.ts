@@ -4,7 +4,7 @@
  */
 // First: it names what to install when the AWS SDK is missing, before any module below needs it.
 import './require-sdk';
-export { runStep, runBundledStep, runPythonStep, StepRunError } from './run-step';
+export { runStep, runBundledStep, runCustomRuntimeStep, runPythonStep, StepRunError } from './run-step';
 export type { ArtifactSource, ExternalS3, PythonStepOptions, StepOutcome, StepRun, StepRunOptions } from './run-step';
 export { runSynthesizedStep, findSynthesizedStep } from './synthesized';
 export { assertSucceeded, StepAssertionError } from './assert-succeeded';

@@ -15,11 +15,14 @@ import type { KnownCredentials } from './endpoints/sigv4';
 import { runInFunctionScope } from './function-scope';
 import { invokeLikeLambda, NodeRuntime } from './invoke-like-lambda';
 import { buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
+export { StepRunError } from './step-run-error';
 import { lambdaContext } from './lambda-context';
 import { inChildProcess } from './runners/child-process';
 import { InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
 import { FunctionDescription, lambdaRuntimeEnvironment } from './runners/lambda-environment';
 import { inPythonProcess, pythonInterpreter, pythonVersionWarning } from './runners/python';
+import { inCustomRuntime } from './runners/runtime-api';
+import { StepRunError } from './step-run-error';
 import { readZip, writeZip } from '../runtime/artifacts';
 import type { ArtifactFiles, PipelineJobLambdaHandler } from '../runtime/types';
 
@@ -121,13 +124,6 @@ export interface StepRun {
   readonly warnings: string[];
 }
 
-/** The harness could not get a result out of the step: it never reported, leaked a secret, or was misused. */
-export class StepRunError extends Error {
-  constructor(message: string, public readonly logs: string[] = []) {
-    super(message);
-    this.name = 'StepRunError';
-  }
-}
 
 /** How long the action waits for a result before it fails: CodePipeline's timeout for a Lambda invoke action. */
 const ACTION_TIMEOUT = '20 minutes';
@@ -174,9 +170,19 @@ export async function runPythonStep(codeDirectory: string, handlerName: string, 
     () => [pythonVersionWarning(runtime, python)]);
 }
 
+/**
+ * Runs a custom runtime's function (`provided.al2023`, `provided.al2`): the executable `bootstrap` of
+ * `codeDirectory` (Go, Rust, a shell script), started with AWS_LAMBDA_RUNTIME_API pointing at a
+ * Lambda Runtime API the harness serves on loopback, once per invocation.
+ */
+export async function runCustomRuntimeStep(codeDirectory: string, handlerName: string, options: Omit<PythonStepOptions, 'python'>): Promise<StepRun> {
+  const { runtime: _runtime, memoryMb, ...rest } = options;
+  return run(() => inCustomRuntime(describe(codeDirectory, handlerName, { memoryMb, accountId: options.accountId })), rest, () => []);
+}
+
 /** What a runner tells the function about itself. */
 function describe(codeDirectory: string, handler: string, options: { memoryMb?: number; accountId?: string }): FunctionDescription {
-  return { codeDirectory, handler, memoryMb: options.memoryMb ?? 128, accountId: options.accountId ?? DEFAULT_ACCOUNT };
+  return { codeDirectory: path.resolve(codeDirectory), handler, memoryMb: options.memoryMb ?? 128, accountId: options.accountId ?? DEFAULT_ACCOUNT };
 }
 
 async function run(

@@ -1,7 +1,7 @@
 import { Stack, Stage } from 'aws-cdk-lib';
-import { describeStep, PYTHON_RUNTIME, stepsIn, SynthesizedStep } from './assembly';
+import { CUSTOM_RUNTIMES, describeStep, PYTHON_RUNTIME, stepsIn, SynthesizedStep } from './assembly';
 import type { NodeRuntime } from './invoke-like-lambda';
-import { RUNTIMES, StepRun, StepRunError, StepRunOptions, runBundledStep, runPythonStep } from './run-step';
+import { RUNTIMES, StepRun, StepRunError, StepRunOptions, runBundledStep, runCustomRuntimeStep, runPythonStep } from './run-step';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
 
 /** Synthesizes the step's app (or stage) and reads its function from the cloud assembly. */
@@ -50,9 +50,13 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
     inputArtifacts: { ...Object.fromEntries((expectedInputs ?? []).map(name => [name, {}])), ...options.inputArtifacts },
     environment: { ...found.environment, ...options.environment },
   };
-  return PYTHON_RUNTIME.test(found.runtime)
-    ? runPythonStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime, memoryMb: found.memoryMb })
-    : runBundledStep(found.assetDirectory, found.handler, settings);
+  if (PYTHON_RUNTIME.test(found.runtime)) {
+    return runPythonStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime, memoryMb: found.memoryMb });
+  }
+  if (CUSTOM_RUNTIMES.includes(found.runtime)) {
+    return runCustomRuntimeStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime, memoryMb: found.memoryMb });
+  }
+  return runBundledStep(found.assetDirectory, found.handler, settings);
 }
 
 function onlyStepIn(stack: Stack): LambdaInvokeStep {

@@ -200,7 +200,7 @@ describe('a function the construct did not bundle', () => {
       runtime: lambda.Runtime.JAVA_21, handler: 'example.Handler::handleRequest', code: lambda.Code.fromAsset(path.join(__dirname, '..', 'fixtures', 'unbundled-handler')),
     }));
     await expect(runSynthesizedStep(stack)).rejects.toThrow(new RegExp('^Existing/Step runs Existing/Java on java21, and a local run starts only the Lambda Node\\.js runtimes '
-      + '\\(nodejs20\\.x, nodejs22\\.x, nodejs24\\.x\\) and Python 3 \\(python3\\.x\\): run the step\'s logic with runStep'));
+      + '\\(nodejs20\\.x, nodejs22\\.x, nodejs24\\.x\\), Python 3 \\(python3\\.x\\) and custom runtimes \\(provided\\.al2023, provided\\.al2\\): run the step\'s logic with runStep'));
   });
 
   test('an imported function is refused: its code is not in the cloud assembly', async () => {

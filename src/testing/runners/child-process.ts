@@ -18,8 +18,17 @@ export interface RunnerCommand {
   readonly args: string[];
   /** Added to the function's environment (besides PATH and the LOCAL_STEP_* settings). */
   readonly environment?: Record<string, string>;
-  /** Node.js runners report on their IPC channel; others write JSON lines to file descriptor 3. */
-  readonly channel: 'ipc' | 'fd3';
+  /**
+   * Node.js runners report on their IPC channel, Python's bootstrap in JSON lines on file descriptor 3,
+   * a custom runtime through the Runtime API (`subscribe`), after which it asks for the next event and
+   * is stopped once the grace for late requests is over.
+   */
+  readonly channel: 'ipc' | 'fd3' | 'runtime-api';
+  readonly subscribe?: (deliver: (message: RunnerMessage) => void) => void;
+  /** The working directory: the code's, as Lambda's is LAMBDA_TASK_ROOT. */
+  readonly cwd?: string;
+  /** Called once the process has exited, with everything it started. */
+  readonly onExit?: () => void;
 }
 
 /**
@@ -46,6 +55,7 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
       },
       stdio: ['ignore', 'pipe', 'pipe', runner.channel === 'ipc' ? 'ipc' : 'pipe'],
       detached: true,
+      cwd: runner.cwd,
     });
     const lines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void) => {
       let pending = '';
@@ -75,8 +85,13 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
     };
     if (runner.channel === 'ipc') {
       child.on('message', onMessage);
-    } else {
+    } else if (runner.channel === 'fd3') {
       lines(child.stdio[3] as NodeJS.ReadableStream, line => onMessage(JSON.parse(line)));
+    } else {
+      runner.subscribe!(message => {
+        onMessage(message);
+        setTimeout(() => stopGroup(child.pid), LATE_CALL_GRACE_MILLIS);
+      });
     }
     const timer = setTimeout(() => {
       end = { timedOut: true };
@@ -86,6 +101,7 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
     child.on('close', code => {
       clearTimeout(timer);
       stopGroup(child.pid);
+      runner.onExit?.();
       fs.rmSync(path.dirname(eventFile), { recursive: true, force: true });
       resolve(end ?? { timedOut: false, error: `the process exited with code ${code} before the handler settled` });
     });

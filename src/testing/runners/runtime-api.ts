@@ -1,0 +1,130 @@
+import { randomBytes, randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as path from 'path';
+import { inChildProcess, RunnerMessage } from './child-process';
+import type { Invoker } from './invoker';
+import { FunctionDescription, lambdaRuntimeEnvironment } from './lambda-environment';
+import { listenOnLoopback, stopServer } from '../endpoints/listen';
+import { StepRunError } from '../step-run-error';
+
+const API = '/2018-06-01/runtime';
+
+/**
+ * The Lambda Runtime API for one invocation, on loopback, as AWS documents it: `invocation/next`
+ * hands out the event once with the request's headers (and then, as Lambda does until the next
+ * event, does not answer), `invocation/{id}/response` and `invocation/{id}/error` settle it,
+ * `init/error` reports a runtime that could not start.
+ */
+class RuntimeApi {
+  public static async start(event: unknown, timeoutMillis: number, functionArn: string): Promise<RuntimeApi> {
+    const api = new RuntimeApi(event, timeoutMillis, functionArn);
+    api.address = (await listenOnLoopback(api.server)).replace(/^http:\/\//, '');
+    return api;
+  }
+
+  public address = '';
+  private readonly requestId = randomUUID();
+  private delivered = false;
+  private settled = false;
+  private readonly server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', chunk => chunks.push(chunk));
+    request.on('end', () => this.handle(request, response, Buffer.concat(chunks).toString('utf8')));
+  });
+  private readonly listeners: Array<(message: RunnerMessage) => void> = [];
+
+  private constructor(private readonly event: unknown, private readonly timeoutMillis: number, private readonly functionArn: string) {}
+
+  public onSettled(deliver: (message: RunnerMessage) => void) {
+    this.listeners.push(deliver);
+  }
+
+  public stop(): Promise<void> {
+    return stopServer(this.server);
+  }
+
+  private handle(request: http.IncomingMessage, response: http.ServerResponse, body: string) {
+    const url = request.url ?? '';
+    const reply = (status: number, payload: object) => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(payload));
+    };
+    if (request.method === 'GET' && url === `${API}/invocation/next`) {
+      if (this.delivered) {
+        return; // The next event never comes: Lambda freezes the process here, and the harness stops it.
+      }
+      this.delivered = true;
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'lambda-runtime-aws-request-id': this.requestId,
+        'lambda-runtime-deadline-ms': String(Date.now() + this.timeoutMillis),
+        'lambda-runtime-invoked-function-arn': this.functionArn,
+        'lambda-runtime-trace-id': `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`,
+      });
+      response.end(JSON.stringify(this.event));
+      return;
+    }
+    const invocation = new RegExp(`^${API}/invocation/([^/]+)/(response|error)$`).exec(url);
+    if (request.method === 'POST' && invocation) {
+      if (invocation[1] !== this.requestId) {
+        return reply(400, { errorMessage: `Invalid request ID: '${invocation[1]}'`, errorType: 'InvalidRequestID' });
+      }
+      if (this.settled) {
+        return reply(400, { errorMessage: 'The invocation already has a response', errorType: 'InvalidStateTransition' });
+      }
+      this.settle(invocation[2] === 'response' ? undefined : errorText(body, request));
+      return reply(202, { status: 'OK' });
+    }
+    if (request.method === 'POST' && url === `${API}/init/error`) {
+      this.settle(`init error: ${errorText(body, request)}`);
+      return reply(202, { status: 'OK' });
+    }
+    reply(404, { errorMessage: `The Runtime API has no ${request.method} ${url}`, errorType: 'NotFound' });
+  }
+
+  private settle(error?: string) {
+    this.settled = true;
+    this.listeners.forEach(deliver => deliver({ settled: true, ...(error !== undefined && { error }) }));
+  }
+}
+
+/** `errorType: errorMessage` of a reported error, from its JSON body or the Lambda-Runtime-Function-Error-Type header. */
+function errorText(body: string, request: http.IncomingMessage): string {
+  let parsed: { errorType?: string; errorMessage?: string } = {};
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    // Not JSON: the body is the message.
+  }
+  const type = parsed.errorType ?? request.headers['lambda-runtime-function-error-type'] ?? 'Unhandled';
+  return `${type}: ${parsed.errorMessage ?? body}`;
+}
+
+/** A custom runtime (`provided.al2023`, `provided.al2`): the code's executable `bootstrap`, started against a Runtime API of its own. */
+export function inCustomRuntime(fn: FunctionDescription): Invoker {
+  const bootstrap = path.join(fn.codeDirectory, 'bootstrap');
+  try {
+    fs.accessSync(bootstrap, fs.constants.X_OK);
+  } catch {
+    throw new StepRunError(`A custom runtime starts the executable bootstrap of the function's code, and ${bootstrap} is ${fs.existsSync(bootstrap) ? 'not executable' : 'not there'}`);
+  }
+  return async (event, settings, logs, notes) => {
+    const functionArn = `arn:aws:lambda:${settings.environment.AWS_REGION}:${fn.accountId}:function:${settings.environment.AWS_LAMBDA_FUNCTION_NAME}`;
+    const api = await RuntimeApi.start(event, settings.timeoutMillis, functionArn);
+    // The API stays up until the process is stopped: the bootstrap's request for the next event waits there, as in Lambda.
+    const invoke = inChildProcess(({ environment }) => ({
+      command: bootstrap,
+      args: [],
+      environment: { ...lambdaRuntimeEnvironment(fn, environment), AWS_LAMBDA_RUNTIME_API: api.address },
+      channel: 'runtime-api',
+      subscribe: deliver => api.onSettled(deliver),
+      cwd: fn.codeDirectory,
+      onExit: () => void api.stop(),
+    }));
+    return invoke(event, settings, logs, notes).catch(async (error: unknown) => {
+      await api.stop();
+      throw error;
+    });
+  };
+}
