@@ -2,7 +2,6 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { format } from 'util';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { describeLeaks, findCredentialLeaks, redact } from './credential-leaks';
@@ -12,19 +11,19 @@ import { loopbackFunctionEnvironment } from './endpoints/function-environment';
 import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
 import { loopbackS3ClientConfig } from './endpoints/s3-client';
 import type { KnownCredentials } from './endpoints/sigv4';
-import { runInFunctionScope } from './function-scope';
-import { invokeLikeLambda, NodeRuntime } from './invoke-like-lambda';
+import type { NodeRuntime } from './invoke-like-lambda';
 import { buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
-export { StepRunError } from './step-run-error';
-import { lambdaContext } from './lambda-context';
-import { inChildProcess } from './runners/child-process';
 import { InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
-import { FunctionDescription, lambdaRuntimeEnvironment } from './runners/lambda-environment';
+import type { FunctionDescription } from './runners/lambda-environment';
+import { exclusively, inProcess } from './runners/node-in-process';
+import { inNodeProcess } from './runners/node-process';
 import { inPythonProcess, pythonInterpreter, pythonVersionWarning } from './runners/python';
 import { inCustomRuntime } from './runners/runtime-api';
 import { StepRunError } from './step-run-error';
 import { readZip, writeZip } from '../runtime/artifacts';
 import type { ArtifactFiles, PipelineJobLambdaHandler } from '../runtime/types';
+
+export { StepRunError };
 
 /** CodePipeline action reference, Lambda invoke action: input and output artifacts, each. Kept apart from the runtime's limits on purpose. */
 const MAX_ARTIFACTS_PER_ACTION = 5;
@@ -442,87 +441,4 @@ async function downloadObject(s3: S3Client, bucket: string, key: string, directo
 
 function delay(millis: number): Promise<void> {
   return new Promise(resolve => setTimeout(resolve, millis));
-}
-
-function inProcess(handler: (...args: any[]) => unknown): Invoker {
-  return async (event, { timeoutMillis, environment, runtime }, logs, notes) => {
-    const restoreConsole = captureConsole(logs);
-    const context = lambdaContext(timeoutMillis);
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const invocation = runInFunctionScope(environment, () => invokeLikeLambda(handler, event, context, runtime, {
-        onUnsupported: use => notes.unsupportedUses.push(use),
-        onReturnedWithoutPromise: () => notes.returnedWithoutPromise = true,
-      }));
-      const finished = invocation.then(
-        (): InvocationEnd => ({ timedOut: false }),
-        (error: unknown): InvocationEnd => ({ timedOut: false, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
-      );
-      const timedOut = new Promise<InvocationEnd>(resolve => {
-        timer = setTimeout(() => resolve({ timedOut: true }), timeoutMillis + 100);
-      });
-      return await Promise.race([finished, timedOut]);
-    } finally {
-      clearTimeout(timer);
-      restoreConsole();
-    }
-  };
-}
-
-/** The Lambda Node.js runtime in a process of its own: bundled-handler-runner loading the handler from the code directory. */
-function inNodeProcess(fn: FunctionDescription): Invoker {
-  const nodePath = sdkNodeModules();
-  const runner = runnerArguments();
-  return inChildProcess(({ environment }) => ({
-    command: process.execPath,
-    args: runner,
-    environment: {
-      ...lambdaRuntimeEnvironment(fn, environment),
-      NODE_PATH: nodePath,
-      LOCAL_STEP_ASSET: fn.codeDirectory,
-      LOCAL_STEP_HANDLER: fn.handler,
-    },
-    channel: 'ipc',
-  }));
-}
-
-/**
- * How to start bundled-handler-runner: its compiled JavaScript in the installed package; from this
- * repository's TypeScript sources (its own tests and main job), through ts-node.
- */
-function runnerArguments(): string[] {
-  const runner = require.resolve('./bundled-handler-runner');
-  return runner.endsWith('.ts') ? ['-r', require.resolve('ts-node/register/transpile-only'), runner] : [runner];
-}
-
-/** The node_modules holding the AWS SDK, which bundles leave out as the Lambda runtime provides it. */
-function sdkNodeModules(): string {
-  try {
-    return path.resolve(path.dirname(require.resolve('@aws-sdk/client-s3/package.json')), '..', '..');
-  } catch {
-    throw new StepRunError('Running a bundled step needs @aws-sdk/client-codepipeline and @aws-sdk/client-s3 installed (the Lambda runtime provides them; bundles leave them out)');
-  }
-}
-
-function captureConsole(logs: string[]): () => void {
-  const levels = ['log', 'info', 'warn', 'error', 'debug'] as const;
-  const saved = levels.map(level => console[level]);
-  for (const level of levels) {
-    console[level] = (...args: unknown[]) => {
-      // As the Lambda Node.js runtime writes a console call: util.format, which shows nested objects only two levels deep.
-      logs.push(...format(...args).split('\n'));
-    };
-  }
-  return () => levels.forEach((level, index) => {
-    console[level] = saved[index];
-  });
-}
-
-let queue: Promise<unknown> = Promise.resolve();
-
-/** In-process runs change process.env and console: one at a time. */
-function exclusively<T>(work: () => Promise<T>): Promise<T> {
-  const result = queue.then(work, work);
-  queue = result.catch(() => undefined);
-  return result;
 }

@@ -1,0 +1,54 @@
+import * as http from 'http';
+import { AddressInfo } from 'net';
+import * as path from 'path';
+import { runBundledStep, runCustomRuntimeStep, runPythonStep, StepRun } from '../../../src/testing';
+
+// A sentinel server stands for the developer's AWS settings: endpoint variables, proxies, a
+// profile. Whatever the runner, the function reaches only the run's loopback endpoints.
+const FIXTURES = path.join(__dirname, '..', '..', 'fixtures');
+const PYTHON = process.env.PYTHON_FOR_TESTS ?? '/usr/bin/python3';
+const DEVELOPER_SETTINGS = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_CODEPIPELINE', 'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'AWS_PROFILE', 'AWS_REGION'];
+let sentinel: http.Server;
+let requests: string[];
+let saved: NodeJS.ProcessEnv;
+
+beforeAll(async () => {
+  sentinel = http.createServer((request, response) => {
+    requests.push(`${request.method} ${request.url}`);
+    response.end();
+  });
+  await new Promise<void>(resolve => sentinel.listen(0, '127.0.0.1', resolve));
+});
+
+afterAll(() => new Promise(resolve => sentinel.close(resolve)));
+
+beforeEach(() => {
+  requests = [];
+  saved = { ...process.env };
+  const address = `http://127.0.0.1:${(sentinel.address() as AddressInfo).port}`;
+  for (const name of DEVELOPER_SETTINGS) {
+    process.env[name] = name === 'AWS_PROFILE' ? 'developer' : name === 'AWS_REGION' ? 'eu-north-1' : address;
+  }
+});
+
+afterEach(() => {
+  for (const name of DEVELOPER_SETTINGS) {
+    if (saved[name] === undefined) {
+      delete process.env[name];
+    } else {
+      process.env[name] = saved[name];
+    }
+  }
+});
+
+test.each<[string, () => Promise<StepRun>]>([
+  ['a Node.js process', () => runBundledStep(path.join(FIXTURES, 'unbundled-handler'), 'index.handler', { userParameters: { greeting: 'hi' } })],
+  ['Python', () => runPythonStep(path.join(FIXTURES, 'python-steps'), 'handlers.names_real_endpoints', {
+    runtime: 'python3.11', python: PYTHON, inputArtifacts: { Source: { 'a.txt': 'a' } },
+  })],
+  ['a custom runtime', () => runCustomRuntimeStep(path.join(FIXTURES, 'custom-runtime'), 'report.handler', { runtime: 'provided.al2023' })],
+])('%s reaches none of the developer\'s settings', async (_, runIt) => {
+  const run = await runIt();
+  expect(run.outcome).toBe('succeeded');
+  expect(requests).toEqual([]);
+});
