@@ -25,7 +25,7 @@ function packageWith(present: string[]): string {
 }
 
 const EXPORTED = ['lib/index.js', 'lib/index.d.ts', 'lib/runtime/index.js', 'lib/runtime/index.mjs', 'lib/runtime/index.d.ts',
-  'lib/testing/index.js', 'lib/testing/index.d.ts', '.jsii'];
+  'lib/testing/index.js', 'lib/testing/index.d.ts', 'lib/cli/main.js', '.jsii'];
 
 test('npm pack refuses a package without the ES module runtime, naming the file', async () => {
   const directory = packageWith(EXPORTED.filter(file => file !== 'lib/runtime/index.mjs'));
