@@ -148,6 +148,13 @@ describe('the false passes stay impossible', () => {
     }
   });
 
+  test('a result sent after the handler returned does not count: Lambda freezes the function first', async () => {
+    // Named as late when it reaches the endpoint within the runner's grace; on a busy machine it may
+    // reach it after the process was stopped. Either way the job has no result.
+    await expect(runPython('handlers.reports_after_returning')).rejects.toThrow(
+      /^The handler returned in invocation 1 without reporting a result for job [0-9a-f-]{36}(: it made requests after its invocation ended \(CodePipeline PutJobSuccessResult\): Lambda freezes the function[^.]*)?\. In a pipeline/);
+  });
+
   test('a handler that cannot be imported is Lambda\'s Runtime.ImportModuleError', async () => {
     await expect(runPython('missing_module.handler')).rejects.toThrow(/failed \(Runtime\.ImportModuleError: Unable to import module 'missing_module': No module named 'missing_module'\)/);
     await expect(runPython('handlers.missing')).rejects.toThrow(/failed \(Runtime\.HandlerNotFound: Handler 'missing' missing on module 'handlers'\)/);

@@ -36,6 +36,13 @@ test('a step that echoes the event and reports fails the run for the leak', asyn
   await expect(run('leaks.handler', { runtime: 'provided.al2023' })).rejects.toThrow(/^The step leaked the job's secrets: .*artifactCredentials\.secretAccessKey/);
 });
 
+test('a result sent after the handler returned does not count: Lambda freezes the function first', async () => {
+  // Named as late when it reaches the endpoint within the runner's grace; on a busy machine it may
+  // reach it after the process was stopped. Either way the job has no result.
+  await expect(run('late.handler', { runtime: 'provided.al2023' })).rejects.toThrow(
+    /^The handler returned in invocation 1 without reporting a result for job [0-9a-f-]{36}(: it made requests after its invocation ended \(CodePipeline PutJobSuccessResult\): Lambda freezes the function[^.]*)?\. In a pipeline/);
+});
+
 test('a bootstrap that exits before responding: no result, with its exit code', async () => {
   await expect(run('fails.handler', { runtime: 'provided.al2023' })).rejects.toThrow(/failed \(the process exited with code 3 before the handler settled\)/);
 });
