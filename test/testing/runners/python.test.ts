@@ -1,11 +1,10 @@
 import * as fs from 'fs';
-import * as http from 'http';
-import { AddressInfo } from 'net';
 import * as path from 'path';
 import { App, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { LambdaInvokeStep } from '../../../src';
 import { runPythonStep, runSynthesizedStep, StepRunError } from '../../../src/testing';
 import { PythonStepOptions } from '../../../src/testing/run-step';
+import { isRunning } from '../../support/processes';
 import { temporaryDirectory } from '../../support/zip';
 
 // Python functions run as Lambda's Python runtime runs them, with boto3 as users write it. The
@@ -14,15 +13,6 @@ import { temporaryDirectory } from '../../support/zip';
 const PYTHON = process.env.PYTHON_FOR_TESTS ?? '/usr/bin/python3';
 const CODE = path.join(__dirname, '..', '..', 'fixtures', 'python-steps');
 const SOURCE = { 'index.html': '<h1>hi</h1>', 'src/app.py': 'print(1)' };
-
-/** Whether a process runs: a killed one is gone, or a zombie until whoever adopted it reaps it. */
-function isRunning(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
 
 const runPython = (handler: string, options: Partial<PythonStepOptions> = {}) =>
   runPythonStep(CODE, handler, { runtime: 'python3.11', python: PYTHON, ...options });
@@ -68,33 +58,6 @@ test('the context and environment are Lambda\'s, logging is formatted as Lambda 
     } else {
       process.env.HTTPS_PROXY = saved;
     }
-  }
-});
-
-test('clients that name AWS endpoints, and the developer\'s endpoint variables, still reach only loopback', async () => {
-  const sentinelRequests: string[] = [];
-  const sentinel = http.createServer((request, response) => {
-    sentinelRequests.push(`${request.method} ${request.url}`);
-    response.end();
-  });
-  await new Promise<void>(resolve => sentinel.listen(0, '127.0.0.1', resolve));
-  const address = `http://127.0.0.1:${(sentinel.address() as AddressInfo).port}`;
-  const saved = { ...process.env };
-  Object.assign(process.env, { AWS_ENDPOINT_URL: address, AWS_ENDPOINT_URL_S3: address, HTTP_PROXY: address, HTTPS_PROXY: address, AWS_PROFILE: 'developer' });
-  try {
-    const run = await runPython('handlers.names_real_endpoints', { inputArtifacts: { Source: SOURCE } });
-    expect(run.outcome).toBe('succeeded');
-    expect(Number(run.outputVariables.SIZE)).toBeGreaterThan(0);
-    expect(sentinelRequests).toEqual([]);
-  } finally {
-    for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'HTTP_PROXY', 'HTTPS_PROXY', 'AWS_PROFILE']) {
-      if (saved[name] === undefined) {
-        delete process.env[name];
-      } else {
-        process.env[name] = saved[name];
-      }
-    }
-    await new Promise(resolve => sentinel.close(resolve));
   }
 });
 
