@@ -61,10 +61,18 @@ test('the context and environment are Lambda\'s, logging is formatted as Lambda 
   }
 });
 
-test('a service the harness does not model is refused in the protocol its client speaks: boto3 shows the error, not a parser failure', async () => {
-  const run = await runPython('handlers.calls_cloudformation');
-  expect(run.failureDetails?.message).toBe('ClientError: An error occurred (UnknownServiceException) when calling the DescribeStacks operation: '
-    + "The local run serves CodePipeline and S3 only; this request was signed for 'cloudformation', which the harness does not model");
+test('the user guide\'s CloudFormation step reads its template with the job\'s credentials, then fails the job with its own message: CloudFormation is refused in the protocol boto3 speaks', async () => {
+  const run = await runPython('cloudformation_stack.handler', {
+    inputArtifacts: { Template: { 'template.json': '{"Resources":{}}' } },
+    userParameters: { stack: 'my-stack', artifact: 'Template', file: 'template.json' },
+  });
+  expect(run.outcome).toBe('failed');
+  expect(run.failureDetails).toEqual({
+    type: 'JobFailed',
+    message: 'Function exception: An error occurred (UnknownServiceException) when calling the DescribeStacks operation: '
+      + "The local run serves CodePipeline and S3 only; this request was signed for 'cloudformation', which the harness does not model",
+  });
+  expect(run.logs).toContain('read template.json: 16 characters');
   expect(run.calls.map(call => [call.operation, call.error])).toEqual([['cloudformation:/', 'UnknownServiceException'], ['PutJobFailureResult', undefined]]);
 });
 
