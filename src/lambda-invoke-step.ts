@@ -1,12 +1,7 @@
 import {
-  Annotations,
-  Aspects,
   Duration,
-  PhysicalName,
   Stack,
-  Token,
   aws_codepipeline as codepipeline,
-  aws_codepipeline_actions as codepipeline_actions,
   aws_iam as iam,
   aws_kms as kms,
   aws_lambda as lambda,
@@ -15,15 +10,15 @@ import {
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { recordStepInAssembly } from './private/assembly-metadata';
-import { FailureQueueDestination } from './private/failure-queue-destination';
-import { traceFunction } from './private/function-tracing';
-import { DECLARED_OUTPUT_VARIABLES_ENV, PARAMETER_VARIABLES_ENV } from './private/limits';
-import { explainOwnInlinePolicy, suppressNagFindings } from './private/nag';
-import { StepActionTarget, StepLambdaInvokeAction } from './private/step-action';
-import { TrackedPolicy, environmentHolder, importedQualifier, isDefinedInApp } from './private/step-function';
-import { freeTextToken, mayHoldVariables, renderUserParameters, variableExpressionsJson } from './private/user-parameters';
-import { checkLambdaInvokeStepProps, checkOutputVariableName, errorAt } from './private/validation';
-import { checkVpcReachability } from './private/vpc-reachability';
+import { bundleFunction } from './private/bundled-function';
+import { FailureHandling, configureExistingFunction, planFailureHandling, restrictFailureQueue } from './private/failure-destination';
+import { grantJobResults } from './private/job-result-policy';
+import { importedQualifier, setStepEnvironment } from './private/lambda-function';
+import { explainStepFindings } from './private/nag';
+import { StepAction, StepActionDescription } from './private/step-action';
+import { freeTextToken, noteUserParameters, renderUserParameters } from './private/user-parameters';
+import { checkLambdaInvokeStepProps, checkUserParametersLength, checkVariableName } from './private/validation';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from './shared/wire-format';
 
 /**
  * Properties of a `LambdaInvokeStep`.
@@ -227,16 +222,10 @@ export interface LambdaInvokeStepProps {
   readonly maxEventAge?: Duration;
 }
 
-const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
-const DEFAULT_TIMEOUT = Duration.minutes(5);
-const DEFAULT_RETRY_ATTEMPTS = 2;
-const DEFAULT_MAX_EVENT_AGE = Duration.minutes(20);
-const DEFAULT_FAILURE_QUEUE_RETENTION = Duration.days(14);
-
 /**
  * A Lambda function run as a step of a CodePipeline, with everything the step needs wired:
  * the function, its permissions to report the job's result, the pipeline's permission to invoke
- * it, a failure destination for events it could not process, and the `LambdaInvokeAction`.
+ * it, a failure destination for events it could not process, and the pipeline action.
  *
  * @exampleMetadata fixture=pipeline
  * @example
@@ -269,8 +258,11 @@ export class LambdaInvokeStep extends Construct {
   /** The function the construct bundled from `entry`; undefined with `existingFunction`. */
   public readonly nodejsFunction?: nodejs.NodejsFunction;
 
-  /** The CodePipeline action that invokes the function; add it to a stage. */
-  public readonly action: codepipeline_actions.LambdaInvokeAction;
+  /**
+   * The CodePipeline action (CodePipeline's Lambda invoke action) that invokes the function; add it
+   * to a stage. Read its output variables with `variable()`.
+   */
+  public readonly action: codepipeline.IAction;
 
   /** The failure destination queue the construct created; undefined when a destination was given or none is wanted. */
   public readonly failureQueue?: sqs.IQueue;
@@ -290,101 +282,63 @@ export class LambdaInvokeStep extends Construct {
   public readonly jobResultPolicy?: iam.Policy;
 
   /**
-   * The props the construct was made with, for `LambdaInvokePipelinesStep`.
+   * The step's action, resolved: what `LambdaInvokePipelinesStep` builds its action from, replacing
+   * only what CDK Pipelines decides. The one member CDK Pipelines reads that is not public API.
    * @internal
    */
-  public readonly _props: LambdaInvokeStepProps;
+  public readonly _actionDescription: StepActionDescription;
 
-  private readonly notedUserParameters: string[] = [];
+  private readonly stepAction: StepAction;
 
   constructor(scope: Construct, id: string, props: LambdaInvokeStepProps) {
     super(scope, id);
     checkLambdaInvokeStepProps(this, props);
-    this._props = props;
-
+    const userParameters = renderUserParameters(this, props);
+    if (userParameters) {
+      checkUserParametersLength(this, userParameters);
+    }
     this.outputVariables = props.outputVariables ? [...props.outputVariables] : undefined;
     this.variablesNamespace = props.variablesNamespace;
 
-    const configureAsyncInvoke = props.configureAsyncInvoke ?? (props.existingFunction ? isDefinedInApp(props.existingFunction) : true);
-    const failureDestinationEnabled = configureAsyncInvoke && (props.failureDestinationEnabled ?? true);
-    if (failureDestinationEnabled && !props.failureDestination) {
-      this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
-        encryption: props.failureQueueEncryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
-        encryptionMasterKey: props.failureQueueEncryptionKey,
-        enforceSSL: true,
-        retentionPeriod: props.failureQueueRetentionPeriod ?? DEFAULT_FAILURE_QUEUE_RETENTION,
-        deadLetterQueue: props.failureQueueDeadLetterQueue,
-      });
-    }
-    if (configureAsyncInvoke && !failureDestinationEnabled) {
-      Annotations.of(this).addWarningV2('cdk-lambda-invoke-step:noFailureDestination',
-        'failureDestinationEnabled is false: an invocation event Lambda cannot process is dropped, and with it any record of the job it carried.');
-    }
-    const asyncInvokeConfig: lambda.EventInvokeConfigOptions = {
-      onFailure: props.failureDestination ?? (this.failureQueue && new FailureQueueDestination(this, this.failureQueue)),
-      retryAttempts: props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
-      maxEventAge: props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE,
-    };
-
+    const failures = planFailureHandling(this, props);
+    this.failureQueue = failures.queue;
     if (props.entry !== undefined) {
-      this.nodejsFunction = this.bundledFunction(props.entry, props.functionProps, asyncInvokeConfig);
+      this.nodejsFunction = this.bundleFunction(props, failures);
       this.lambdaFunction = this.nodejsFunction;
     } else {
-      this.lambdaFunction = props.existingFunction!;
-      if (configureAsyncInvoke) {
-        this.configureExistingAsyncInvoke(this.lambdaFunction, asyncInvokeConfig);
-      }
-      if (this.outputVariables) {
-        this.setFunctionEnvironment(DECLARED_OUTPUT_VARIABLES_ENV, Stack.of(this).toJsonString(this.outputVariables), 'the declared `outputVariables`');
-      }
+      this.lambdaFunction = this.adoptFunction(props.existingFunction!, failures);
     }
-
-    // CodePipeline's job APIs accept no resource narrower than '*' (service authorization reference).
-    // Granted here, the function can report even before (or without) a pipeline binding the action.
-    const jobResultPolicy = new TrackedPolicy(this, 'JobResultPolicy', {
-      statements: [new iam.PolicyStatement({
-        actions: ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'],
-        resources: ['*'],
-      })],
+    this.jobResultPolicy = grantJobResults(this, this.lambdaFunction);
+    explainStepFindings({
+      nodejsFunction: this.nodejsFunction,
+      jobResultPolicy: this.jobResultPolicy,
+      failureQueue: this.failureQueue,
+      inVpc: props.functionProps?.vpc !== undefined,
+      failureDestinationEnabled: props.failureDestinationEnabled ?? true,
+      failureQueueHasDeadLetterQueue: props.failureQueueDeadLetterQueue !== undefined,
     });
-    this.lambdaFunction.role?.attachInlinePolicy(jobResultPolicy);
-    if (jobResultPolicy.isAttachedToRole) {
-      this.jobResultPolicy = jobResultPolicy;
-      // The function resource only: its role, a child of the construct, is what the policy attaches to.
-      this.lambdaFunction.node.defaultChild?.node.addDependency(jobResultPolicy);
-    } else {
-      Annotations.of(this).addWarningV2('cdk-lambda-invoke-step:cannotGrantJobResults',
-        `The function ${this.lambdaFunction.node.path} has ${this.lambdaFunction.role ? `a role CDK may not change (${this.lambdaFunction.role.node.path})` : 'no role CDK knows of'}: `
-        + 'grant codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult (resource *) to its execution role yourself, '
-        + 'or the function cannot report the job\'s result and the action fails after 20 minutes.');
-    }
-    this.explainNagFindings(props);
     recordStepInAssembly(this, this.lambdaFunction);
-
-    const functionRole = this.lambdaFunction.role;
-    if (this.failureQueue && functionRole) {
-      // Whole job events, credentials included, land here: nobody but the function may send.
-      this.failureQueue.addToResourcePolicy(new iam.PolicyStatement({
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['sqs:SendMessage'],
-        resources: [this.failureQueue.queueArn],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': functionRole.roleArn } },
-      }));
+    if (this.failureQueue) {
+      restrictFailureQueue(this.failureQueue, this.lambdaFunction.role);
     }
 
-    this._noteUserParameters(props.userParameters, props.userParametersString);
-    // Bound when added to a stage: lambda:ListFunctions ('*', the API has no resource) and
-    // lambda:InvokeFunction on this function for the role that runs the action.
-    this.action = this._newAction({
+    noteUserParameters(this, this.lambdaFunction, userParameters);
+    // aws-cdk-lib's import drops an ARN's qualifier from the function's name, which would invoke $LATEST.
+    const qualifier = importedQualifier(this.lambdaFunction);
+    this._actionDescription = {
       actionName: props.actionName ?? id,
       runOrder: props.runOrder,
       inputs: props.inputs,
       outputs: props.outputs,
-      userParameters: props.userParameters,
-      userParametersString: props.userParametersString,
       variablesNamespace: props.variablesNamespace,
-    });
+      lambdaFunction: this.lambdaFunction,
+      functionName: qualifier ? `${this.lambdaFunction.functionName}:${qualifier}` : this.lambdaFunction.functionName,
+      role: props.actionRole,
+      userParameters: userParameters?.text,
+      userParametersGiven: userParameters && { userParameters: props.userParameters, userParametersString: props.userParametersString },
+    };
+    this.stepAction = new StepAction(this, this._actionDescription);
+    this.action = this.stepAction;
   }
 
   /**
@@ -394,158 +348,26 @@ export class LambdaInvokeStep extends Construct {
    * @param name the variable's name; when `outputVariables` was set, one of them
    */
   public variable(name: string): string {
-    this._checkVariableName(name);
-    return this.variablesNamespace !== undefined ? `#{${this.variablesNamespace}.${name}}` : this.action.variable(name);
+    checkVariableName(this, this.outputVariables, name);
+    return this.variablesNamespace !== undefined ? `#{${this.variablesNamespace}.${name}}` : this.stepAction.variable(name);
   }
 
-  /**
-   * A new action invoking this step's function (or `target`'s, the same function as another stack
-   * sees it), run by `actionRole` when one was given.
-   * @internal
-   */
-  public _newAction(props: Omit<codepipeline_actions.LambdaInvokeActionProps, 'lambda' | 'role'>, target?: StepActionTarget): codepipeline_actions.LambdaInvokeAction {
-    const fn = target?.lambdaFunction ?? this.lambdaFunction;
-    const role = target?.role ?? this._props.actionRole;
-    const userParametersString = renderUserParameters(this, props.userParameters, props.userParametersString);
-    // aws-cdk-lib's import drops an ARN's qualifier from the function's name, which would invoke $LATEST.
-    const qualifier = importedQualifier(fn);
-    return new StepLambdaInvokeAction(this, { ...props, userParameters: undefined, userParametersString, lambda: fn, role }, {
-      roleGrantedElsewhere: target?.role !== undefined,
-      functionSeenFromAnotherStage: target !== undefined,
-      functionName: target?.functionName ?? (qualifier && `${fn.functionName}:${qualifier}`),
+  private bundleFunction(props: LambdaInvokeStepProps, failures: FailureHandling): nodejs.NodejsFunction {
+    return bundleFunction(this, {
+      entry: props.entry!,
+      functionProps: props.functionProps,
+      asyncInvokeConfig: failures.asyncInvokeConfig,
+      outputVariables: this.outputVariables,
+      usesArtifacts: () => !!(this.action.actionProperties.inputs?.length || this.action.actionProperties.outputs?.length),
     });
   }
 
-  /**
-   * Records user parameters an action of this step passes, so that the runtime can name the
-   * variables they use when the substituted text is not valid JSON.
-   * @internal
-   */
-  public _noteUserParameters(userParameters: { [key: string]: any } | undefined, userParametersString: string | undefined): void {
-    if (!mayHoldVariables(userParameters ?? userParametersString)) {
-      return;
-    }
-    const rendered = renderUserParameters(this, userParameters, userParametersString)!;
-    if (this.notedUserParameters.length === 0) {
-      this.setFunctionEnvironment(PARAMETER_VARIABLES_ENV, variableExpressionsJson(this, this.notedUserParameters),
-        'the names of the variables its UserParameters use (for the runtime\'s error when they break the JSON)');
-    }
-    this.notedUserParameters.push(rendered);
-  }
-
-  /**
-   * Throws unless `name` is a valid output variable name, and a declared one when names are declared.
-   * @internal
-   */
-  public _checkVariableName(name: string): void {
-    checkOutputVariableName(this, 'variable()', name);
-    if (this.outputVariables && !Token.isUnresolved(name) && !this.outputVariables.includes(name)) {
-      throw errorAt(this, `variable() accepts only the names declared in \`outputVariables\` (${this.outputVariables.join(', ') || 'none'}), got '${name}'`);
-    }
-  }
-
-  private bundledFunction(entry: string, functionProps: nodejs.NodejsFunctionProps = {}, asyncInvokeConfig: lambda.EventInvokeConfigOptions) {
-    // Tracing is turned on below, with its permission in a policy of the step's own (ADOT instrumentation
-    // turns it on itself, so then aws-cdk-lib does it all).
-    const ownTracing = functionProps.adotInstrumentation === undefined ? functionProps.tracing : undefined;
-    const fn = new nodejs.NodejsFunction(this, 'Function', {
-      runtime: DEFAULT_RUNTIME,
-      timeout: DEFAULT_TIMEOUT,
-      // A pipeline in another account or region names the function in its action: only then is a name generated.
-      functionName: PhysicalName.GENERATE_IF_NEEDED,
-      ...functionProps,
-      ...(ownTracing !== undefined && { tracing: undefined }),
-      entry,
-      environment: {
-        ...functionProps.environment,
-        ...(this.outputVariables && { [DECLARED_OUTPUT_VARIABLES_ENV]: Stack.of(this).toJsonString(this.outputVariables) }),
-      },
-      ...asyncInvokeConfig,
-    });
-    if (ownTracing !== undefined) {
-      traceFunction(this, fn, ownTracing);
-    }
-    const vpc = functionProps.vpc;
-    if (vpc) {
-      // At synthesis, so that endpoints and NAT routes added after the step count.
-      Aspects.of(this).add({
-        visit: node => {
-          if (node === this) {
-            checkVpcReachability(this, vpc, functionProps.vpcSubnets, () => this.usesArtifacts());
-          }
-        },
-      });
+  /** `existingFunction`, configured as far as the app may change it. */
+  private adoptFunction(fn: lambda.IFunction, failures: FailureHandling): lambda.IFunction {
+    configureExistingFunction(this, fn, failures);
+    if (this.outputVariables) {
+      setStepEnvironment(this, fn, DECLARED_OUTPUT_VARIABLES_ENV, Stack.of(this).toJsonString(this.outputVariables), 'the declared `outputVariables`');
     }
     return fn;
-  }
-
-  /** Whether an action of the step reads or writes artifacts, so its function needs S3. */
-  private usesArtifacts(): boolean {
-    return !!(this.action.actionProperties.inputs?.length || this.action.actionProperties.outputs?.length);
-  }
-
-  /** The qualifier's own config for an alias or version; a function's unqualified one otherwise. */
-  private configureExistingAsyncInvoke(fn: lambda.IFunction, options: lambda.EventInvokeConfigOptions) {
-    if (this.failureQueue && !fn.role) {
-      throw errorAt(this, `\`existingFunction\` (${fn.node.path}) has no role the failure queue could allow to send: import it with its \`role\` `
-        + '(lambda.Function.fromFunctionAttributes), or give `failureDestination`');
-    }
-    if (!isDefinedInApp(fn)) {
-      new lambda.EventInvokeConfig(this, 'AsyncInvokeConfig', { function: fn, qualifier: importedQualifier(fn), ...options });
-      return;
-    }
-    const existing = fn.node.tryFindChild('EventInvokeConfig');
-    if (existing) {
-      throw errorAt(this, `\`existingFunction\` (${fn.node.path}) already has an asynchronous invocation config (${existing.node.path}), `
-        + 'which Lambda allows once per function or qualifier: set `configureAsyncInvoke: false` to keep it, '
-        + 'or remove it (and the function\'s onFailure, retryAttempts and maxEventAge) to let the step configure it');
-    }
-    fn.configureAsyncInvoke(options);
-  }
-
-  /** Sets an environment variable the step's code reads, or warns that it has to be set by hand. */
-  private setFunctionEnvironment(name: string, value: string, what: string) {
-    const holder = environmentHolder(this.lambdaFunction);
-    if (holder) {
-      holder.addEnvironment(name, value);
-      return;
-    }
-    Annotations.of(this).addWarningV2(`cdk-lambda-invoke-step:cannotSetEnvironment:${name}`,
-      `The function ${this.lambdaFunction.node.path} is not a Function this app defines, so ${what} cannot reach its code: `
-      + `set its environment variable ${name} to ${Stack.of(this).resolve(value)} yourself.`);
-  }
-
-  /** Records, as metadata cdk-nag reads, why the findings on resources the construct created are expected. */
-  private explainNagFindings(props: LambdaInvokeStepProps) {
-    const role = this.nodejsFunction?.role;
-    if (role instanceof iam.Role && role.node.scope === this.nodejsFunction) {
-      suppressNagFindings(role.node.defaultChild, [{
-        id: 'AwsSolutions-IAM4',
-        reason: 'AWSLambdaBasicExecutionRole allows only creating log streams and writing log events, which the function needs to log.',
-        applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
-      }, ...props.functionProps?.vpc ? [{
-        id: 'AwsSolutions-IAM4',
-        reason: 'AWSLambdaVPCAccessExecutionRole allows only managing the network interfaces through which a function in a VPC reaches its subnets, which Lambda needs to run it there.',
-        applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
-      }] : []]);
-    }
-    suppressNagFindings(this.jobResultPolicy?.node.defaultChild, [{
-      id: 'AwsSolutions-IAM5',
-      reason: 'codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult have no resource-level permissions: CodePipeline requires *.',
-      applies_to: ['Resource::*'],
-    }]);
-    explainOwnInlinePolicy(this.jobResultPolicy?.node.defaultChild, 'the permission to report the job\'s result');
-    const deadLetterStore = 'This queue is the function\'s on-failure destination, the dead-letter store for its asynchronous events; '
-      + 'a queue behind it would only move the problem (set `failureQueueDeadLetterQueue` for one all the same).';
-    suppressNagFindings(this.failureQueue?.node.defaultChild, [
-      { id: 'AwsSolutions-SQS3', reason: deadLetterStore },
-      ...props.failureQueueDeadLetterQueue ? [] : [{ id: 'Serverless-SQSRedrivePolicy', reason: deadLetterStore }],
-    ]);
-    if (this.nodejsFunction && (props.failureDestinationEnabled ?? true)) {
-      const reason = 'The function\'s failed asynchronous invocations go to an on-failure destination (its EventInvokeConfig), which Lambda '
-        + 'recommends over a dead-letter queue: it keeps the whole event, the error and the number of attempts.';
-      suppressNagFindings(this.nodejsFunction.node.defaultChild,
-        ['Serverless-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'].map(id => ({ id, reason })));
-    }
   }
 }

@@ -274,7 +274,7 @@ describe('the action', () => {
     pipeline.addStage({ stageName: 'Test', actions: [step.action] });
     const template = Template.fromStack(stack);
 
-    expect(step.action).toBeInstanceOf(actions.LambdaInvokeAction);
+    expect(step.action.actionProperties).toEqual(expect.objectContaining({ category: codepipeline.ActionCategory.INVOKE, provider: 'Lambda', resource: step.lambdaFunction }));
     expect(findAction(template, 'SmokeTest')).toEqual(expect.objectContaining({
       ActionTypeId: { Category: 'Invoke', Owner: 'AWS', Provider: 'Lambda', Version: '1' },
       Configuration: { FunctionName: { Ref: functionLogicalId(template) }, UserParameters: '{"url":"https://example.com","retries":3}' },

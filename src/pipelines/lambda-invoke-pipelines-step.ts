@@ -7,12 +7,14 @@ import {
   pipelines,
 } from 'aws-cdk-lib';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
+import { errorAt } from '../private/errors';
+import { isNamedByStep } from '../private/lambda-function';
 import { placementsOf } from '../private/placements';
 import { StageFunctionReference, isInNestedStage, placedAfterItsStage, prepareStageFunction, stageFunctionArn } from '../private/stage-function';
-import type { StepActionTarget } from '../private/step-action';
+import { StepAction, StepActionDescription } from '../private/step-action';
 import { stepVariable } from '../private/step-output';
-import { replaceDeep } from '../private/user-parameters';
-import { checkArtifactCount, checkOneKindOfUserParameters, checkUserParametersLength, errorAt } from '../private/validation';
+import { noteUserParameters, renderUserParameters, replaceDeep } from '../private/user-parameters';
+import { checkArtifactCount, checkOneKindOfUserParameters, checkUserParametersLength, checkVariableName } from '../private/validation';
 
 /**
  * Properties of a `LambdaInvokePipelinesStep`.
@@ -76,8 +78,8 @@ export interface LambdaInvokePipelinesStepProps {
 export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelines.ICodePipelineActionFactory {
   private readonly lambdaInvokeStep: LambdaInvokeStep;
   private readonly inputFileSets: pipelines.FileSet[];
-  private readonly userParameters?: { [key: string]: any };
-  private readonly userParametersString?: string;
+  /** The step's own user parameters; undefined: the LambdaInvokeStep's are used. */
+  private readonly userParameters?: { readonly userParameters?: { [key: string]: any }; readonly userParametersString?: string };
   private readonly stackOutputs: pipelines.StackOutputReference[];
   private placedIn?: string;
   /** How the pipeline reaches a function defined in a stage it deploys. */
@@ -91,22 +93,24 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
     this.lambdaInvokeStep = construct;
     const subject = `LambdaInvokePipelinesStep '${id}': `;
     this.subject = subject;
-    const constructProps = construct._props;
+    const ownAction = construct._actionDescription;
     for (const prop of ['inputs', 'outputs'] as const) {
-      if (constructProps[prop]?.length) {
+      if (ownAction[prop]?.length) {
         throw errorAt(construct, `${subject}the LambdaInvokeStep's \`${prop}\` (codepipeline.Artifact) do not apply in CDK Pipelines; `
-          + `give file sets as \`inputs\`${prop === 'outputs' ? ' and set `producesOutput`' : ''} of the LambdaInvokePipelinesStep instead, got ${constructProps[prop]!.length}`);
+          + `give file sets as \`inputs\`${prop === 'outputs' ? ' and set `producesOutput`' : ''} of the LambdaInvokePipelinesStep instead, got ${ownAction[prop]!.length}`);
       }
     }
-    const ownParameters = props.userParameters !== undefined || props.userParametersString !== undefined;
-    const constructParameters = constructProps.userParameters !== undefined || constructProps.userParametersString !== undefined;
-    if (ownParameters && constructParameters) {
-      throw errorAt(construct, `${subject}user parameters are set both here and on the LambdaInvokeStep; set them in one place`);
+    if (props.userParameters !== undefined || props.userParametersString !== undefined) {
+      if (ownAction.userParameters !== undefined) {
+        throw errorAt(construct, `${subject}user parameters are set both here and on the LambdaInvokeStep; set them in one place`);
+      }
+      checkOneKindOfUserParameters(construct, props, subject);
+      this.userParameters = { userParameters: props.userParameters, userParametersString: props.userParametersString };
+      // Noted now: a function inside a stage is synthesized with its stage, before the pipeline names the outputs' namespaces.
+      const withOutputsNamed = replaceStackOutputs(props.userParameters, output => `#{stack output ${output.stackDescription}.${output.outputName}}`);
+      const described = renderUserParameters(construct, { ...this.userParameters, userParameters: withOutputsNamed });
+      noteUserParameters(construct, construct.lambdaFunction, described);
     }
-    const parameters = ownParameters ? props : constructProps;
-    checkOneKindOfUserParameters(construct, parameters, subject);
-    this.userParameters = parameters.userParameters;
-    this.userParametersString = parameters.userParametersString;
 
     checkArtifactCount(construct, 'inputs', props.inputs, subject);
     this.inputFileSets = (props.inputs ?? []).map((producer, index) => {
@@ -120,15 +124,11 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
     if (props.producesOutput) {
       this.configurePrimaryOutput(new pipelines.FileSet('Output', this));
     }
-    this.stackOutputs = collectStackOutputs(this.userParameters);
-    if (ownParameters) {
-      const described = replaceStackOutputs(this.userParameters, output => `#{stack output ${output.stackDescription}.${output.outputName}}`);
-      construct._noteUserParameters(described, this.userParametersString);
-    }
-    this.discoverReferencedOutputs(this.userParameters ?? this.userParametersString);
+    this.stackOutputs = collectStackOutputs(props.userParameters);
+    const parameters = this.userParameters ?? ownAction.userParametersGiven;
+    this.discoverReferencedOutputs(parameters?.userParameters ?? parameters?.userParametersString);
     if (isInNestedStage(construct)) {
-      const nameable = construct.nodejsFunction !== undefined && constructProps.functionProps?.functionName === undefined;
-      this.stageFunction = prepareStageFunction(construct, subject, construct.lambdaFunction, nameable);
+      this.stageFunction = prepareStageFunction(construct, subject, construct.lambdaFunction, isNamedByStep(construct.lambdaFunction));
     }
   }
 
@@ -155,7 +155,7 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
    * @param name the variable's name; when the LambdaInvokeStep declares `outputVariables`, one of them
    */
   public variable(name: string): string {
-    this.lambdaInvokeStep._checkVariableName(name);
+    checkVariableName(this.lambdaInvokeStep, this.lambdaInvokeStep.outputVariables, name);
     return stepVariable(this, name);
   }
 
@@ -168,29 +168,38 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
     }
     this.placedIn = placement;
     const construct = this.lambdaInvokeStep;
-    const target = this.stageFunction ? this.stageTarget(this.stageFunction, options) : undefined;
-
-    const userParameters = this.userParameters && replaceStackOutputs(this.userParameters, output => options.stackOutputsMap.toCodePipeline(output));
-    checkUserParametersLength(construct, { userParameters, userParametersString: this.userParametersString }, this.subject);
+    const described = construct._actionDescription;
     if (options.variablesNamespace !== undefined && construct.variablesNamespace !== undefined) {
       Annotations.of(construct).addWarningV2('cdk-lambda-invoke-step:namespaceReplaced',
         `LambdaInvokePipelinesStep '${this.id}' reads its variables through variable(), so CDK Pipelines names them '${options.variablesNamespace}': `
         + `\`variablesNamespace\` '${construct.variablesNamespace}' does not apply to this action and #{${construct.variablesNamespace}.<name>} will not resolve in it.`);
     }
-    stage.addAction(construct._newAction({
+    stage.addAction(new StepAction(construct, {
+      ...described,
       actionName: options.actionName,
       runOrder: options.runOrder,
       inputs: this.inputFileSets.map(fileSet => options.artifacts.toCodePipeline(fileSet)),
       outputs: this.primaryOutput ? [options.artifacts.toCodePipeline(this.primaryOutput)] : undefined,
-      userParameters,
-      userParametersString: this.userParametersString,
       variablesNamespace: options.variablesNamespace ?? construct.variablesNamespace,
-    }, target));
+      userParameters: this.userParameters ? this.renderOwnUserParameters(options) : described.userParameters,
+      ...this.stageFunction && this.stageTarget(this.stageFunction, options),
+    }));
     return { runOrdersConsumed: 1 };
   }
 
+  /** The step's own user parameters, with stack outputs as CodePipeline reads them, checked against CodePipeline's limits. */
+  private renderOwnUserParameters(options: pipelines.ProduceActionOptions): string | undefined {
+    const construct = this.lambdaInvokeStep;
+    const userParameters = replaceStackOutputs(this.userParameters!.userParameters, output => options.stackOutputsMap.toCodePipeline(output));
+    const rendered = renderUserParameters(construct, { ...this.userParameters, userParameters });
+    if (rendered) {
+      checkUserParametersLength(construct, rendered, this.subject);
+    }
+    return rendered?.text;
+  }
+
   /** The function in a stage, as the pipeline's stack imports it, and the role the stage made for the action. */
-  private stageTarget(reference: StageFunctionReference, options: pipelines.ProduceActionOptions): StepActionTarget {
+  private stageTarget(reference: StageFunctionReference, options: pipelines.ProduceActionOptions): Partial<StepActionDescription> {
     const construct = this.lambdaInvokeStep;
     const { placedRight, places } = placedAfterItsStage(this, reference.functionStack);
     if (!placedRight) {
@@ -199,13 +208,18 @@ export class LambdaInvokePipelinesStep extends pipelines.Step implements pipelin
     }
     const scope = options.scope;
     const pipelineStack = Stack.of(scope);
-    return {
+    const target = {
       lambdaFunction: lambda.Function.fromFunctionAttributes(scope, `${options.actionName}Function`, {
         functionArn: stageFunctionArn(reference, pipelineStack),
         skipPermissions: true,
       }),
-      role: reference.actionRoleArn ? iam.Role.fromRoleArn(scope, `${options.actionName}Role`, reference.actionRoleArn, { mutable: false }) : undefined,
       functionName: reference.qualifiedName,
+    };
+    // In another account, the stage made the role that runs the action, with its permissions.
+    return reference.actionRoleArn === undefined ? target : {
+      ...target,
+      role: iam.Role.fromRoleArn(scope, `${options.actionName}Role`, reference.actionRoleArn, { mutable: false }),
+      roleGrantedElsewhere: true,
     };
   }
 }

@@ -1,6 +1,6 @@
 import { CfnResource, Lazy, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { environmentHolder } from './step-function';
+import { environmentHolder } from './lambda-function';
 
 /** The metadata type that marks a LambdaInvokeStep in the cloud assembly (manifest.json), for local runs of any CDK language. */
 export const STEP_METADATA_TYPE = 'cdk-lambda-invoke-step:step';

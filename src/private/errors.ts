@@ -28,3 +28,8 @@ export class StepValidationError extends Error {
     this.stack = [...header, `    at path [${scope.node.path}]`, ...userFrames].join('\n');
   }
 }
+
+/** An error about one construct, named by its path first, as aws-cdk-lib's validation messages name theirs. */
+export function errorAt(scope: IConstruct, message: string): Error {
+  return new StepValidationError(message, scope);
+}

@@ -1,7 +1,7 @@
 import { aws_iam as iam, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { explainOwnInlinePolicy, suppressNagFindings } from './nag';
-import { TrackedPolicy } from './step-function';
+import { TrackedPolicy } from './tracked-policy';
 
 /**
  * Turns on X-Ray tracing for a function the step made, as `tracing` in its props would, with the

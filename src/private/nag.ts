@@ -1,4 +1,4 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack, aws_iam as iam, aws_lambda as lambda } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /** One cdk-nag rule suppression, in the metadata format cdk-nag reads (`cdk_nag.rules_to_suppress`). */
@@ -61,4 +61,72 @@ export function explainOwnInlinePolicy(policy: IConstruct | undefined, holds: st
     reason: `cdk-lambda-invoke-step's own policy, holding only ${holds}: inline, so it serves this one role and is deleted with it. `
       + 'It holds none of a user\'s statements, which keep their findings.',
   })));
+}
+
+/** Why the statements an action of the step writes into the policy of the role that runs it use wildcards. */
+export function explainActionRolePolicy(policy: IConstruct, invokedArns: string, artifactObjectsArn: string | undefined): void {
+  const resource = policy.node.defaultChild;
+  suppressNagFindings(resource, [
+    {
+      id: 'AwsSolutions-IAM5',
+      reason: 'lambda:ListFunctions has no resource-level permissions, so CodePipeline\'s invoke action needs it on *; '
+        + 'lambda:InvokeFunction on <function>:* (its versions and aliases) is how aws-cdk-lib grants invoking the step\'s function.',
+      applies_to: ['Resource::*', `Resource::${nagResourceName(policy, invokedArns)}`],
+    },
+    ...(artifactObjectsArn ? [{
+      id: 'AwsSolutions-IAM5',
+      reason: 'The action grants the role running it read and write on the pipeline\'s artifact bucket (and its key) for the action\'s artifacts, '
+        + 'through aws-cdk-lib\'s bucket grants; the wildcards are scoped to that bucket.',
+      applies_to: [
+        'Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*',
+        'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*', `Resource::${nagResourceName(policy, artifactObjectsArn)}`,
+      ],
+    }] : []),
+  ]);
+  explainOwnInlinePolicy(resource, 'the permissions the role running the action needs to invoke the step\'s function and pass it the artifacts');
+}
+
+/** What of a step's own resources cdk-nag reports by design, and which options change that. */
+export interface StepResources {
+  /** The function the step made from `entry`. */
+  readonly nodejsFunction?: lambda.Function;
+  readonly jobResultPolicy?: IConstruct;
+  readonly failureQueue?: IConstruct;
+  readonly inVpc: boolean;
+  readonly failureDestinationEnabled: boolean;
+  readonly failureQueueHasDeadLetterQueue: boolean;
+}
+
+/** Records why the findings on resources the step created are expected. */
+export function explainStepFindings(step: StepResources): void {
+  const role = step.nodejsFunction?.role;
+  if (role instanceof iam.Role && role.node.scope === step.nodejsFunction) {
+    suppressNagFindings(role.node.defaultChild, [{
+      id: 'AwsSolutions-IAM4',
+      reason: 'AWSLambdaBasicExecutionRole allows only creating log streams and writing log events, which the function needs to log.',
+      applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+    }, ...step.inVpc ? [{
+      id: 'AwsSolutions-IAM4',
+      reason: 'AWSLambdaVPCAccessExecutionRole allows only managing the network interfaces through which a function in a VPC reaches its subnets, which Lambda needs to run it there.',
+      applies_to: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'],
+    }] : []]);
+  }
+  suppressNagFindings(step.jobResultPolicy?.node.defaultChild, [{
+    id: 'AwsSolutions-IAM5',
+    reason: 'codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult have no resource-level permissions: CodePipeline requires *.',
+    applies_to: ['Resource::*'],
+  }]);
+  explainOwnInlinePolicy(step.jobResultPolicy?.node.defaultChild, 'the permission to report the job\'s result');
+  const deadLetterStore = 'This queue is the function\'s on-failure destination, the dead-letter store for its asynchronous events; '
+    + 'a queue behind it would only move the problem (set `failureQueueDeadLetterQueue` for one all the same).';
+  suppressNagFindings(step.failureQueue?.node.defaultChild, [
+    { id: 'AwsSolutions-SQS3', reason: deadLetterStore },
+    ...step.failureQueueHasDeadLetterQueue ? [] : [{ id: 'Serverless-SQSRedrivePolicy', reason: deadLetterStore }],
+  ]);
+  if (step.nodejsFunction && step.failureDestinationEnabled) {
+    const reason = 'The function\'s failed asynchronous invocations go to an on-failure destination (its EventInvokeConfig), which Lambda '
+      + 'recommends over a dead-letter queue: it keeps the whole event, the error and the number of attempts.';
+    suppressNagFindings(step.nodejsFunction.node.defaultChild,
+      ['Serverless-LambdaDLQ', 'NIST.800.53.R5-LambdaDLQ', 'HIPAA.Security-LambdaDLQ'].map(id => ({ id, reason })));
+  }
 }

@@ -1,8 +1,8 @@
 import { Aws, Names, Stack, Stage, Token, aws_iam as iam, aws_lambda as lambda, pipelines } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { errorAt } from './errors';
+import { environmentHolder, importedQualifier, isDefinedInApp } from './lambda-function';
 import { placementsOf } from './placements';
-import { environmentHolder, importedQualifier, isDefinedInApp } from './step-function';
-import { errorAt } from './validation';
 
 /**
  * What the pipeline's stack needs to reach a function defined in a stage the pipeline deploys: the

@@ -1,7 +1,8 @@
 import { createHash } from 'crypto';
-import { IResolvable, IResolveContext, Lazy, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { IResolvable, IResolveContext, Lazy, Stack, Token, Tokenization, aws_lambda as lambda } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { FREE_TEXT_HEADER, FREE_TEXT_PLACEHOLDER_KEY } from './limits';
+import { setStepEnvironment } from './lambda-function';
+import { FREE_TEXT_HEADER, FREE_TEXT_PLACEHOLDER_KEY, PARAMETER_VARIABLES_ENV } from '../shared/wire-format';
 
 /** A CodePipeline variable expression placed as free text: it only has a meaning inside a step's `userParameters`. */
 class FreeTextToken implements IResolvable {
@@ -31,18 +32,47 @@ function freeTextIn(value: unknown): FreeTextToken | undefined {
   return token.length === 1 && first instanceof FreeTextToken ? first : undefined;
 }
 
+/** The two ways to give an action's user parameters; at most one is set. */
+export interface UserParametersProps {
+  readonly userParameters?: { [key: string]: any };
+  readonly userParametersString?: string;
+}
+
+/** An action's UserParameters, rendered once for the action, its checks and the runtime's variable list. */
+export interface RenderedUserParameters {
+  /** The prop they came from, for messages. */
+  readonly prop: 'userParameters' | 'userParametersString';
+  /** The value CodePipeline receives (a token when an object was given). */
+  readonly text: string;
+  /** Plain JSON data without tokens: its length is known before synthesis. */
+  readonly isLiteral: boolean;
+  /** It may hold a CodePipeline variable once resolved: a `#{` or a token. */
+  readonly mayHoldVariables: boolean;
+}
+
 /**
  * The UserParameters of an action: the JSON of `userParameters`, or when it places free text, the
- * JSON with placeholders followed by each text outside it (the runtime's user-parameters.ts reads it).
+ * JSON with placeholders followed by each text outside it (the runtime's user-parameters.ts reads
+ * it); `userParametersString` as it is. Undefined when neither is set.
  */
-export function renderUserParameters(
-  scope: IConstruct,
-  userParameters: { [key: string]: any } | undefined,
-  userParametersString: string | undefined,
-): string | undefined {
-  if (userParameters === undefined) {
-    return userParametersString;
+export function renderUserParameters(scope: IConstruct, props: UserParametersProps): RenderedUserParameters | undefined {
+  if (props.userParameters === undefined) {
+    return props.userParametersString === undefined ? undefined : {
+      prop: 'userParametersString',
+      text: props.userParametersString,
+      isLiteral: !Token.isUnresolved(props.userParametersString),
+      mayHoldVariables: mayHoldVariables(props.userParametersString),
+    };
   }
+  return {
+    prop: 'userParameters',
+    text: renderObject(scope, props.userParameters),
+    isLiteral: isLiteral(props.userParameters),
+    mayHoldVariables: mayHoldVariables(props.userParameters),
+  };
+}
+
+function renderObject(scope: IConstruct, userParameters: { [key: string]: any }): string {
   const texts: string[] = [];
   const placeholders = replaceDeep(userParameters, value => {
     const freeText = freeTextIn(value);
@@ -61,6 +91,40 @@ export function renderUserParameters(
   return `${FREE_TEXT_HEADER}${boundary}\n${json}${texts.map((text, index) => `\n${boundary}:${index}\n${text}`).join('')}`;
 }
 
+/** Whether a value is plain JSON data without tokens (strings, numbers, booleans, null, arrays, plain objects). */
+function isLiteral(value: unknown): boolean {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string' || typeof value === 'number') {
+    return !Token.isUnresolved(value);
+  }
+  if (Array.isArray(value)) {
+    return value.every(isLiteral);
+  }
+  return typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
+    && Object.entries(value).every(([key, item]) => !Token.isUnresolved(key) && (item === undefined || isLiteral(item)));
+}
+
+/** The UserParameters each step's actions pass, for the list of variables they use. */
+const notedFor = new WeakMap<IConstruct, string[]>();
+
+/**
+ * Records UserParameters an action of `step` passes, so that the runtime can name the variables
+ * they use when the substituted text is not valid JSON: the list reaches `fn` as an environment
+ * variable, resolved when its stack is synthesized.
+ */
+export function noteUserParameters(step: IConstruct, fn: lambda.IFunction, rendered: RenderedUserParameters | undefined): void {
+  if (!rendered?.mayHoldVariables) {
+    return;
+  }
+  let noted = notedFor.get(step);
+  if (!noted) {
+    noted = [];
+    notedFor.set(step, noted);
+    setStepEnvironment(step, fn, PARAMETER_VARIABLES_ENV, variableExpressionsJson(step, noted),
+      'the names of the variables its UserParameters use (for the runtime\'s error when they break the JSON)');
+  }
+  noted.push(rendered.text);
+}
+
 /** A copy of `value` where `replace` returns a replacement (undefined: keep and descend). */
 export function replaceDeep(value: any, replace: (value: unknown) => unknown): any {
   const replaced = replace(value);
@@ -76,8 +140,7 @@ export function replaceDeep(value: any, replace: (value: unknown) => unknown): a
   return value;
 }
 
-/** Whether a user parameters value may hold a CodePipeline variable once resolved: a `#{` or a token. */
-export function mayHoldVariables(value: unknown): boolean {
+function mayHoldVariables(value: unknown): boolean {
   let found = false;
   replaceDeep(value, item => {
     found ||= typeof item === 'string' && (item.includes('#{') || Token.isUnresolved(item));
@@ -87,7 +150,7 @@ export function mayHoldVariables(value: unknown): boolean {
 }
 
 /** The distinct `#{...}` expressions in resolved values, as JSON: resolved when the function's stack is synthesized. */
-export function variableExpressionsJson(scope: IConstruct, values: readonly unknown[]): string {
+function variableExpressionsJson(scope: IConstruct, values: readonly unknown[]): string {
   return Lazy.string({
     produce: () => {
       const text = JSON.stringify(values.map(value => Stack.of(scope).resolve(value)));

@@ -1,28 +1,73 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, Stack, Token, aws_lambda_nodejs as nodejs } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { StepValidationError } from './errors';
-import {
-  ACTION_NAME_PATTERN,
-  DECLARED_OUTPUT_VARIABLES_ENV,
-  MAX_ARTIFACTS,
-  MAX_CONFIGURATION_VALUE_LENGTH,
-  NAMESPACE_PATTERN,
-  OUTPUT_VARIABLE_NAME_PATTERN,
-} from './limits';
-import { isDefinedInApp } from './step-function';
-import { renderUserParameters } from './user-parameters';
+import { errorAt } from './errors';
+import { isDefinedInApp } from './lambda-function';
+import type { RenderedUserParameters, UserParametersProps } from './user-parameters';
 import type { LambdaInvokeStepProps } from '../lambda-invoke-step';
+import { LIMITS, NamePattern, Range } from '../shared/limits';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from '../shared/wire-format';
 
-/** Every check of the construct layer; not part of the jsii API. */
+/**
+ * Every check of the construct layer. A prop limited by CodePipeline or Lambda is checked by one
+ * line of PROP_RULES, which reads the limit from LIMITS; checks that relate props to each other
+ * follow it as functions.
+ */
 
 /** A rule applied to a resolved value: the problem, or undefined when the value obeys it. */
-type Rule = (resolved: unknown) => string | undefined;
+type Rule = (prop: string, resolved: unknown) => string | undefined;
 
-/** An error about one construct, named by its path first, as aws-cdk-lib's validation messages name theirs. */
-export function errorAt(scope: IConstruct, message: string): Error {
-  return new StepValidationError(message, scope);
+/** One prop's value checked against one limit. */
+interface PropRule {
+  readonly prop: keyof LambdaInvokeStepProps;
+  readonly rule: Rule;
+  /** The value checked when the prop is not set, and what the message adds then. */
+  readonly whenUnset?: { readonly value: (step: IConstruct) => unknown; readonly hint: string };
+}
+
+const PROP_RULES: readonly PropRule[] = [
+  { prop: 'inputs', rule: countWithin(LIMITS.artifacts) },
+  { prop: 'outputs', rule: countWithin(LIMITS.artifacts) },
+  {
+    prop: 'actionName',
+    rule: matching(LIMITS.actionName),
+    whenUnset: { value: step => step.node.id, hint: 'defaulted from the construct id: set `actionName`' },
+  },
+  { prop: 'variablesNamespace', rule: matching(LIMITS.variablesNamespace) },
+  { prop: 'runOrder', rule: integerWithin(LIMITS.runOrder) },
+  { prop: 'retryAttempts', rule: integerWithin(LIMITS.retryAttempts) },
+  { prop: 'maxEventAge', rule: secondsWithin(LIMITS.maxEventAgeSeconds) },
+  { prop: 'failureQueueRetentionPeriod', rule: secondsWithin(LIMITS.failureQueueRetentionSeconds) },
+];
+
+/** The props that configure the default failure queue. */
+export const FAILURE_QUEUE_PROPS = ['failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'failureQueueDeadLetterQueue'] as const;
+
+/** The props that configure the function's asynchronous invocation. */
+export const ASYNC_INVOKE_PROPS = ['failureDestination', 'failureDestinationEnabled', ...FAILURE_QUEUE_PROPS, 'retryAttempts', 'maxEventAge'] as const;
+
+/** NodejsFunctionProps the step sets itself, with the prop to use instead. */
+const OWNED_FUNCTION_PROPS = {
+  entry: 'entry',
+  code: 'entry',
+  onFailure: 'failureDestination',
+  retryAttempts: 'retryAttempts',
+  maxEventAge: 'maxEventAge',
+} as const;
+
+/** Everything `LambdaInvokeStep` is given, checked before anything is created. */
+export function checkLambdaInvokeStepProps(step: IConstruct, props: LambdaInvokeStepProps): void {
+  checkFunctionSource(step, props);
+  for (const { prop, rule, whenUnset } of PROP_RULES) {
+    const value = props[prop] ?? whenUnset?.value(step);
+    const hinted: Rule = props[prop] === undefined && whenUnset ? (name, resolved) => withHint(rule(name, resolved), whenUnset.hint) : rule;
+    checkWhenResolved(step, value, resolved => hinted(prop, resolved));
+  }
+  checkOneKindOfUserParameters(step, props);
+  checkOutputVariables(step, props.outputVariables);
+  checkFunctionProps(step, props);
+  checkFailureDestination(step, props);
 }
 
 /**
@@ -30,7 +75,10 @@ export function errorAt(scope: IConstruct, message: string): Error {
  * synthesized, so a `Lazy` value is read once it is ready. What stays a deploy-time value
  * (a `Ref`, an attribute) is left to the rule, which checks only what is known of it.
  */
-export function checkWhenResolved(scope: IConstruct, value: unknown, rule: Rule): void {
+function checkWhenResolved(scope: IConstruct, value: unknown, rule: (resolved: unknown) => string | undefined): void {
+  if (value === undefined) {
+    return;
+  }
   if (!Token.isUnresolved(value)) {
     const problem = rule(value);
     if (problem) {
@@ -46,26 +94,50 @@ export function checkWhenResolved(scope: IConstruct, value: unknown, rule: Rule)
   });
 }
 
-export function patternRule(prop: string, pattern: RegExp, hint = ''): Rule {
-  return resolved => typeof resolved === 'string' && !pattern.test(resolved)
-    ? `\`${prop}\` must match ${pattern.source}${hint}, got '${resolved}'`
+/** The message with `hint` added to the parenthesis that names the limit's source. */
+function withHint(problem: string | undefined, hint: string): string | undefined {
+  return problem?.replace(/\), got /, `; ${hint}), got `);
+}
+
+function matching(limit: NamePattern): Rule {
+  return (prop, resolved) => typeof resolved === 'string' && !limit.pattern.test(resolved)
+    ? `\`${prop}\` must match ${limit.pattern.source} (${limit.source}), got '${resolved}'`
     : undefined;
 }
 
-function integerRule(prop: string, min: number, max: number, source = ''): Rule {
-  return resolved => resolved === undefined || (Number.isInteger(resolved) && (resolved as number) >= min && (resolved as number) <= max)
+function integerWithin(limit: Range): Rule {
+  return (prop, resolved) => Number.isInteger(resolved) && (resolved as number) >= limit.min && (resolved as number) <= limit.max
     ? undefined
-    : `\`${prop}\` must be an integer from ${min} to ${max}${source}, got ${resolved}`;
+    : `\`${prop}\` must be an integer from ${limit.min} to ${limit.max} (${limit.source}), got ${resolved}`;
 }
 
-/** CodePipeline's 1 to 1000 characters for an action configuration value such as UserParameters. */
-export function configurationValueRule(prop: string, subject = ''): Rule {
-  return resolved => {
-    const length = knownLength(resolved);
-    if (length > MAX_CONFIGURATION_VALUE_LENGTH) {
-      return `${subject}\`${prop}\` must be at most ${MAX_CONFIGURATION_VALUE_LENGTH} characters once resolved (CodePipeline action configuration value), got ${length}`;
+function countWithin(limit: Range): Rule {
+  return (prop, resolved) => Array.isArray(resolved) && resolved.length > limit.max
+    ? `\`${prop}\` accepts at most ${limit.max} artifacts (${limit.source}), got ${resolved.length}`
+    : undefined;
+}
+
+function secondsWithin(limit: Range): Rule {
+  return (prop, resolved) => {
+    if (!(resolved instanceof Duration) || resolved.isUnresolved()) {
+      return undefined;
     }
-    return resolved === '' ? `${subject}\`${prop}\` must be at least 1 character (CodePipeline action configuration value), got an empty string` : undefined;
+    const seconds = resolved.toSeconds({ integral: false });
+    return seconds < limit.min || seconds > limit.max
+      ? `\`${prop}\` must be from ${limit.min} to ${limit.max} seconds (${limit.source}), got ${seconds} seconds (${resolved.toHumanString()})`
+      : undefined;
+  };
+}
+
+/** CodePipeline's limits on an action configuration value such as UserParameters. */
+function configurationValueRule(subject: string): Rule {
+  const limit = LIMITS.configurationValue;
+  return (prop, resolved) => {
+    const length = knownLength(resolved);
+    if (length > limit.max) {
+      return `${subject}\`${prop}\` must be at most ${limit.max} characters once resolved (${limit.source}), got ${length}`;
+    }
+    return resolved === '' ? `${subject}\`${prop}\` must be at least ${limit.min} character (${limit.source}), got an empty string` : undefined;
   };
 }
 
@@ -86,79 +158,38 @@ function knownLength(resolved: unknown): number {
   return 0;
 }
 
-export interface UserParametersProps {
-  readonly userParameters?: { [key: string]: any };
-  readonly userParametersString?: string;
-}
-
-/** The two user-parameter props: not both, and the value CodePipeline receives within its limits. */
-export function checkUserParameters(scope: IConstruct, props: UserParametersProps, subject = ''): void {
-  checkOneKindOfUserParameters(scope, props, subject);
-  checkUserParametersLength(scope, props, subject);
-}
-
 export function checkOneKindOfUserParameters(scope: IConstruct, props: UserParametersProps, subject = ''): void {
   if (props.userParameters !== undefined && props.userParametersString !== undefined) {
     throw errorAt(scope, `${subject}\`userParameters\` and \`userParametersString\` are mutually exclusive: set one of them, got both`);
   }
 }
 
-/** The UserParameters value CodePipeline receives: 1 to 1000 characters, checked once its tokens resolve. */
-export function checkUserParametersLength(scope: IConstruct, props: UserParametersProps, subject = ''): void {
-  const prop = props.userParameters !== undefined ? 'userParameters' : 'userParametersString';
-  // A literal object is rendered as JSON.stringify renders it, so its length is known now, where
-  // the stack trace still leads to the user's code; with tokens inside, only at synthesis.
-  const rendered = isLiteral(props.userParameters)
-    ? JSON.stringify(props.userParameters)
-    : renderUserParameters(scope, props.userParameters, props.userParametersString);
-  if (rendered !== undefined) {
-    // Counted as written: CodePipeline checks the configuration before it substitutes variables.
-    checkWhenResolved(scope, rendered, configurationValueRule(prop, subject));
-  }
-}
-
-/** Whether a value is plain JSON data without tokens (strings, numbers, booleans, null, arrays, plain objects). */
-function isLiteral(value: unknown): boolean {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string' || typeof value === 'number') {
-    return !Token.isUnresolved(value);
-  }
-  if (Array.isArray(value)) {
-    return value.every(isLiteral);
-  }
-  return typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype
-    && Object.entries(value).every(([key, item]) => !Token.isUnresolved(key) && (item === undefined || isLiteral(item)));
+/**
+ * The UserParameters value CodePipeline receives: 1 to 1000 characters counted as written
+ * (CodePipeline checks the configuration before it substitutes variables). A literal value is
+ * checked now, where the stack trace still leads to the user's code; one with tokens at synthesis.
+ */
+export function checkUserParametersLength(scope: IConstruct, rendered: RenderedUserParameters, subject = ''): void {
+  const value = rendered.isLiteral ? Stack.of(scope).resolve(rendered.text) : rendered.text;
+  checkWhenResolved(scope, value, resolved => configurationValueRule(subject)(rendered.prop, resolved));
 }
 
 export function checkArtifactCount(scope: IConstruct, prop: string, artifacts: readonly unknown[] | undefined, subject = ''): void {
-  if (artifacts && artifacts.length > MAX_ARTIFACTS) {
-    throw errorAt(scope, `${subject}\`${prop}\` accepts at most ${MAX_ARTIFACTS} artifacts for a Lambda invoke action, got ${artifacts.length}`);
+  const problem = countWithin(LIMITS.artifacts)(prop, artifacts);
+  if (problem) {
+    throw errorAt(scope, subject + problem);
   }
 }
 
-export function checkOutputVariableName(scope: IConstruct, prop: string, name: string): void {
-  checkWhenResolved(scope, name, patternRule(prop, OUTPUT_VARIABLE_NAME_PATTERN));
+/** An output variable name, which must be one of `declared` when the step declares its variables. */
+export function checkVariableName(scope: IConstruct, declared: readonly string[] | undefined, name: string): void {
+  checkWhenResolved(scope, name, resolved => matching(LIMITS.outputVariableName)('variable()', resolved));
+  if (declared && !Token.isUnresolved(name) && !declared.includes(name)) {
+    throw errorAt(scope, `variable() accepts only the names declared in \`outputVariables\` (${declared.join(', ') || 'none'}), got '${name}'`);
+  }
 }
 
 const ENTRY_EXTENSION = /\.(jsx?|tsx?|mjs|cjs|mts|cts)$/;
-
-/** Everything `LambdaInvokeStep` is given, checked before anything is created. */
-export function checkLambdaInvokeStepProps(scope: IConstruct, props: LambdaInvokeStepProps): void {
-  const id = scope.node.id;
-  checkFunctionSource(scope, props);
-  checkArtifactCount(scope, 'inputs', props.inputs);
-  checkArtifactCount(scope, 'outputs', props.outputs);
-  checkUserParameters(scope, props);
-  checkWhenResolved(scope, props.actionName ?? id, patternRule('actionName', ACTION_NAME_PATTERN,
-    props.actionName === undefined ? ' (defaulted from the construct id: set `actionName`)' : ''));
-  if (props.variablesNamespace !== undefined) {
-    checkWhenResolved(scope, props.variablesNamespace, patternRule('variablesNamespace', NAMESPACE_PATTERN));
-  }
-  checkWhenResolved(scope, props.runOrder, integerRule('runOrder', 1, 999));
-  checkOutputVariables(scope, props.outputVariables);
-  checkFunctionProps(scope, props.functionProps);
-  checkFailureDestination(scope, props);
-  checkAsyncInvokeConfig(scope, props);
-}
 
 function checkFunctionSource(scope: IConstruct, props: LambdaInvokeStepProps) {
   const hasEntry = props.entry !== undefined;
@@ -178,9 +209,7 @@ function checkFunctionSource(scope: IConstruct, props: LambdaInvokeStepProps) {
       + `got functionProps (${Object.keys(props.functionProps).join(', ') || 'empty'})`);
   }
   if (props.configureAsyncInvoke === false || (props.configureAsyncInvoke === undefined && !isDefinedInApp(props.existingFunction!))) {
-    const asyncProps = (['failureDestination', 'failureDestinationEnabled', 'failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'failureQueueDeadLetterQueue',
-      'retryAttempts', 'maxEventAge'] as const)
-      .filter(key => props[key] !== undefined);
+    const asyncProps = ASYNC_INVOKE_PROPS.filter(key => props[key] !== undefined);
     if (asyncProps.length > 0) {
       const why = props.configureAsyncInvoke === false ? '`configureAsyncInvoke` is false' : 'the function is imported (set `configureAsyncInvoke: true` to replace its config)';
       throw errorAt(scope, `\`${asyncProps.join('`, `')}\` configure the function's asynchronous invocation, which the step leaves alone because ${why}: remove them`);
@@ -220,7 +249,7 @@ function missingFileHint(file: string): string {
 function checkOutputVariables(scope: IConstruct, names: string[] | undefined) {
   const seen = new Set<string>();
   for (const name of names ?? []) {
-    checkOutputVariableName(scope, 'outputVariables', name);
+    checkWhenResolved(scope, name, resolved => matching(LIMITS.outputVariableName)('outputVariables', resolved));
     if (seen.has(name)) {
       throw errorAt(scope, `\`outputVariables\` must not repeat a name, got '${name}' twice`);
     }
@@ -228,17 +257,10 @@ function checkOutputVariables(scope: IConstruct, names: string[] | undefined) {
   }
 }
 
-function checkFunctionProps(scope: IConstruct, functionProps: nodejs.NodejsFunctionProps | undefined) {
-  const owned: Array<[keyof nodejs.NodejsFunctionProps, string]> = [
-    ['entry', '`entry`'],
-    ['code', '`entry`'],
-    ['onFailure', '`failureDestination`'],
-    ['retryAttempts', '`retryAttempts`'],
-    ['maxEventAge', '`maxEventAge`'],
-  ];
-  for (const [key, replacement] of owned) {
-    if (functionProps?.[key] !== undefined) {
-      throw errorAt(scope, `\`functionProps.${key}\` is owned by LambdaInvokeStep: use ${replacement} instead, got a value for \`functionProps.${key}\``);
+function checkFunctionProps(scope: IConstruct, { functionProps }: LambdaInvokeStepProps) {
+  for (const [key, replacement] of Object.entries(OWNED_FUNCTION_PROPS)) {
+    if (functionProps?.[key as keyof typeof OWNED_FUNCTION_PROPS] !== undefined) {
+      throw errorAt(scope, `\`functionProps.${key}\` is owned by LambdaInvokeStep: use \`${replacement}\` instead, got a value for \`functionProps.${key}\``);
     }
   }
   const environment = functionProps?.environment;
@@ -252,25 +274,9 @@ function checkFailureDestination(scope: IConstruct, props: LambdaInvokeStepProps
   if (!enabled && props.failureDestination) {
     throw errorAt(scope, '`failureDestination` cannot be set when `failureDestinationEnabled` is false: remove one of them, got both');
   }
-  const queueOptions = (['failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'failureQueueDeadLetterQueue'] as const).filter(key => props[key] !== undefined);
+  const queueOptions = FAILURE_QUEUE_PROPS.filter(key => props[key] !== undefined);
   if (queueOptions.length > 0 && (props.failureDestination || !enabled)) {
     const reason = props.failureDestination ? '`failureDestination` is given' : '`failureDestinationEnabled` is false';
     throw errorAt(scope, `\`${queueOptions.join('`, `')}\` configure the default failure queue, which is not created because ${reason}: remove them`);
-  }
-  checkSecondsRange(scope, 'failureQueueRetentionPeriod', props.failureQueueRetentionPeriod, 60, Duration.days(14).toSeconds());
-}
-
-function checkAsyncInvokeConfig(scope: IConstruct, props: LambdaInvokeStepProps) {
-  checkWhenResolved(scope, props.retryAttempts, integerRule('retryAttempts', 0, 2, ' (Lambda asynchronous invocation)'));
-  checkSecondsRange(scope, 'maxEventAge', props.maxEventAge, 60, Duration.hours(6).toSeconds());
-}
-
-function checkSecondsRange(scope: IConstruct, prop: string, duration: Duration | undefined, min: number, max: number) {
-  if (!duration || duration.isUnresolved()) {
-    return;
-  }
-  const seconds = duration.toSeconds({ integral: false });
-  if (seconds < min || seconds > max) {
-    throw errorAt(scope, `\`${prop}\` must be from ${min} to ${max} seconds, got ${seconds} seconds (${duration.toHumanString()})`);
   }
 }

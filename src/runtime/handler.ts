@@ -12,7 +12,7 @@ import { PipelineJob } from './job';
 import { failureDetails, successRequest } from './results';
 import { s3Module } from './s3';
 import type { ArtifactCredentials, JobEvent, JobResult, LambdaContext, Logger, PipelineJobHandlerOptions, PipelineJobLambdaHandler, StepFunction } from './types';
-import { DECLARED_OUTPUT_VARIABLES_ENV } from '../private/limits';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from '../shared/wire-format';
 
 export const DEFAULT_TIMEOUT_MARGIN_MILLIS = 10_000;
 

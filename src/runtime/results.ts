@@ -2,55 +2,57 @@ import { inspect } from 'util';
 import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline';
 import { JobFailure } from './errors';
 import type { CurrentRevision, ExecutionDetails, FailureType, JobContinuation, JobResult, JobSuccess } from './types';
-import { OUTPUT_VARIABLE_NAME_PATTERN } from '../private/limits';
+import { LIMITS, Range } from '../shared/limits';
 
 const FAILURE_TYPES: ReadonlySet<string> = new Set<FailureType>([
   'JobFailed', 'ConfigurationError', 'PermissionError', 'RevisionOutOfSync', 'RevisionUnavailable', 'SystemUnavailable',
 ]);
 
-/** Limits of the API model and CodePipeline quotas; the SDK checks none of them. */
+/** The most a result's fields may hold (characters; `outputVariablesBytes` in UTF-8 bytes), from the API model and CodePipeline's quotas. */
 export const RESULT_LIMITS = {
-  summary: 2048,
-  externalExecutionId: 1500,
-  continuationToken: 2048,
-  failureMessage: 5000,
-  outputVariablesBytes: 122_880,
-  revision: 1500,
-  changeIdentifier: 100,
-  revisionSummary: 2048,
+  summary: LIMITS.result.summary.max,
+  externalExecutionId: LIMITS.result.externalExecutionId.max,
+  continuationToken: LIMITS.result.continuationToken.max,
+  failureMessage: LIMITS.result.failureMessage.max,
+  outputVariablesBytes: LIMITS.result.outputVariablesBytes.max,
+  revision: LIMITS.result.revision.max,
+  changeIdentifier: LIMITS.result.changeIdentifier.max,
+  revisionSummary: LIMITS.result.revisionSummary.max,
 } as const;
 
 const byteLength = (text: string) => Buffer.byteLength(text, 'utf8');
 
-/** Undefined when `value` is a string of 1 to `max` characters; otherwise what was received, for the message. */
-function lengthProblem(value: unknown, max: number): string | undefined {
-  if (typeof value === 'string' && value.length >= 1 && value.length <= max) {
+/** Undefined when `value` is a string within `range`'s length; otherwise what was received, for the message. */
+function lengthProblem(value: unknown, range: Range): string | undefined {
+  if (typeof value === 'string' && value.length >= range.min && value.length <= range.max) {
     return undefined;
   }
   return typeof value === 'string' ? `${value.length} characters` : `a ${typeof value}`;
 }
 
-function checkLength(field: string, value: string | undefined, max: number) {
-  const received = value === undefined ? undefined : lengthProblem(value, max);
+function checkLength(field: string, value: string | undefined, range: Range) {
+  const received = value === undefined ? undefined : lengthProblem(value, range);
   if (received) {
-    throw new JobFailure(`${field} must be a string of 1 to ${max} characters, got ${received}`, 'ConfigurationError');
+    throw new JobFailure(`${field} must be a string of ${range.min} to ${range.max} characters, got ${received}`, 'ConfigurationError');
   }
 }
 
 /** Checks a continuation state before it becomes the continuation token. */
 export function checkContinuationToken(token: unknown): asserts token is string {
-  const received = lengthProblem(token, RESULT_LIMITS.continuationToken);
+  const range = LIMITS.result.continuationToken;
+  const received = lengthProblem(token, range);
   if (received) {
-    throw new JobFailure(`continueLater(): the state must be a string of 1 to ${RESULT_LIMITS.continuationToken} characters (it becomes the continuation token), got ${received}`, 'ConfigurationError');
+    throw new JobFailure(`continueLater(): the state must be a string of ${range.min} to ${range.max} characters (it becomes the continuation token), got ${received}`, 'ConfigurationError');
   }
 }
 
 function checkExecutionDetails(details: ExecutionDetails) {
-  checkLength('executionDetails.summary', details.summary, RESULT_LIMITS.summary);
-  checkLength('executionDetails.externalExecutionId', details.externalExecutionId, RESULT_LIMITS.externalExecutionId);
+  checkLength('executionDetails.summary', details.summary, LIMITS.result.summary);
+  checkLength('executionDetails.externalExecutionId', details.externalExecutionId, LIMITS.result.externalExecutionId);
   const percent = details.percentComplete;
-  if (percent !== undefined && !(Number.isInteger(percent) && percent >= 0 && percent <= 100)) {
-    throw new JobFailure(`executionDetails.percentComplete must be an integer from 0 to 100, got ${percent}`, 'ConfigurationError');
+  const { min, max } = LIMITS.result.percentComplete;
+  if (percent !== undefined && !(Number.isInteger(percent) && percent >= min && percent <= max)) {
+    throw new JobFailure(`executionDetails.percentComplete must be an integer from ${min} to ${max}, got ${percent}`, 'ConfigurationError');
   }
 }
 
@@ -59,17 +61,17 @@ function checkOutputVariables(variables: unknown, declared: readonly string[] | 
     throw new JobFailure(`outputVariables must be an object of name → string, got ${Array.isArray(variables) ? 'an array' : typeof variables}`, 'ConfigurationError');
   }
   const entries = Object.entries((variables ?? {}) as Record<string, unknown>);
-  const badNames = entries.map(([name]) => name).filter(name => !OUTPUT_VARIABLE_NAME_PATTERN.test(name));
+  const badNames = entries.map(([name]) => name).filter(name => !LIMITS.outputVariableName.pattern.test(name));
   if (badNames.length > 0) {
-    throw new JobFailure(`outputVariables names must match ${OUTPUT_VARIABLE_NAME_PATTERN.source}, got ${badNames.map(name => `'${name}'`).join(', ')}`, 'ConfigurationError');
+    throw new JobFailure(`outputVariables names must match ${LIMITS.outputVariableName.pattern.source}, got ${badNames.map(name => `'${name}'`).join(', ')}`, 'ConfigurationError');
   }
   const notStrings = entries.filter(([, value]) => typeof value !== 'string').map(([name, value]) => `${name} (${typeof value})`);
   if (notStrings.length > 0) {
     throw new JobFailure(`outputVariables values must be strings, got ${notStrings.join(', ')}`, 'ConfigurationError');
   }
   const bytes = entries.reduce((sum, [name, value]) => sum + byteLength(name) + byteLength(value as string), 0);
-  if (bytes > RESULT_LIMITS.outputVariablesBytes) {
-    throw new JobFailure(`outputVariables must total at most ${RESULT_LIMITS.outputVariablesBytes} bytes (names and values, UTF-8), got ${bytes}`, 'ConfigurationError');
+  if (bytes > LIMITS.result.outputVariablesBytes.max) {
+    throw new JobFailure(`outputVariables must total at most ${LIMITS.result.outputVariablesBytes.max} bytes (names and values, UTF-8), got ${bytes}`, 'ConfigurationError');
   }
   const missing = (declared ?? []).filter(name => !entries.some(([returned]) => returned === name));
   if (missing.length > 0) {
@@ -81,9 +83,9 @@ function checkCurrentRevision(revision: CurrentRevision | undefined) {
   if (revision === undefined) {
     return;
   }
-  checkLength('currentRevision.revision', revision.revision, RESULT_LIMITS.revision);
-  checkLength('currentRevision.changeIdentifier', revision.changeIdentifier, RESULT_LIMITS.changeIdentifier);
-  checkLength('currentRevision.revisionSummary', revision.revisionSummary, RESULT_LIMITS.revisionSummary);
+  checkLength('currentRevision.revision', revision.revision, LIMITS.result.revision);
+  checkLength('currentRevision.changeIdentifier', revision.changeIdentifier, LIMITS.result.changeIdentifier);
+  checkLength('currentRevision.revisionSummary', revision.revisionSummary, LIMITS.result.revisionSummary);
 }
 
 /**
@@ -130,7 +132,7 @@ export function failureDetails(error: unknown, requestId: string, redactText: (t
   const failureType = (error as { failureType?: unknown } | undefined)?.failureType;
   return {
     type: typeof failureType === 'string' && FAILURE_TYPES.has(failureType) ? failureType as FailureType : 'JobFailed',
-    message: truncate(message || 'The step failed without a message', RESULT_LIMITS.failureMessage),
+    message: truncate(message || 'The step failed without a message', LIMITS.result.failureMessage.max),
     externalExecutionId: requestId,
   };
 }

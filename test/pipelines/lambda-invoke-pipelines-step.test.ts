@@ -1,8 +1,10 @@
 import { CfnOutput, Stack, aws_codepipeline as codepipeline, aws_iam as iam, pipelines } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokePipelinesStep, LambdaInvokeStep } from '../../src';
+import { LIMITS } from '../../src/shared/limits';
+import { naming } from '../support/messages';
 import { AppStage, ENV, pipelinesApp } from '../support/pipelines-app';
-import { actionNamed, findAction, onlyLogicalId, pipelineActions, roleRunningAction, statementsOfRole } from '../support/template';
+import { HANDLER_ENTRY, actionNamed, findAction, onlyLogicalId, pipelineActions, roleRunningAction, statementsOfRole } from '../support/template';
 
 describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wave\'s post', selfMutation => {
   let template: Template;
@@ -107,9 +109,9 @@ describe('placement', () => {
   });
 
   test('takes the user parameters of the LambdaInvokeStep when it has none of its own, and its action role', () => {
-    const { pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const { pipeline, pipelineStack, prod } = pipelinesApp();
     const actionRole = new iam.Role(pipelineStack, 'InvokeRole', { assumedBy: new iam.AccountRootPrincipal() });
-    const construct = new LambdaInvokeStep(pipelineStack, 'WithRole', { entry: smokeTestFunction._props.entry, userParametersString: 'from-the-construct', actionRole });
+    const construct = new LambdaInvokeStep(pipelineStack, 'WithRole', { entry: HANDLER_ENTRY, userParametersString: 'from-the-construct', actionRole });
     pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('Inherits', { lambdaInvokeStep: construct })] });
     const template = Template.fromStack(pipelineStack);
     const { action } = actionNamed(template, /Inherits$/);
@@ -138,10 +140,11 @@ describe('bad input', () => {
     expect(synthesize(pipelineStack)).toThrow(/Action 'Orphaned' is using input Artifact 'Orphan', which is not being produced in this pipeline/);
   });
 
-  test('more than 5 inputs', () => {
+  test(`more than ${LIMITS.artifacts.max} inputs`, () => {
     const { synth } = pipelinesApp();
-    expect(() => pipelinesApp({ stepProps: { inputs: [synth, synth, synth, synth, synth, synth] } }))
-      .toThrow('`inputs` accepts at most 5 artifacts for a Lambda invoke action, got 6');
+    const count = LIMITS.artifacts.max + 1;
+    expect(() => pipelinesApp({ stepProps: { inputs: Array.from({ length: count }, () => synth) } }))
+      .toThrow(naming("LambdaInvokePipelinesStep 'SmokeTest'", '`inputs`', `at most ${LIMITS.artifacts.max}`, `got ${count}`));
   });
 
   test('a stack output from a stack the pipeline does not deploy (CDK\'s own message)', () => {
@@ -157,27 +160,27 @@ describe('bad input', () => {
   });
 
   test('a function in another account than a pipeline without crossAccountKeys (aws-cdk-lib\'s message names the prop)', () => {
-    const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const { app, pipeline, pipelineStack, prod } = pipelinesApp();
     const other = new LambdaInvokeStep(new Stack(app, 'FunctionStack', { env: { account: '222222222222', region: ENV.region } }), 'Remote', {
-      entry: smokeTestFunction._props.entry,
+      entry: HANDLER_ENTRY,
     });
     pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('Remote', { lambdaInvokeStep: other })] });
     expect(synthesize(pipelineStack)).toThrow(/cross-account action 'Remote'.*Create Pipeline with 'crossAccountKeys: true'/);
   });
 
   test('a function in another region beside the pipeline\'s stack runs in that region', () => {
-    const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const { app, pipeline, pipelineStack, prod } = pipelinesApp();
     const other = new LambdaInvokeStep(new Stack(app, 'FunctionStack', { env: { account: ENV.account, region: 'eu-west-1' } }), 'Remote', {
-      entry: smokeTestFunction._props.entry,
+      entry: HANDLER_ENTRY,
     });
     pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('Remote', { lambdaInvokeStep: other })] });
     expect(findAction(Template.fromStack(pipelineStack), 'Remote').Region).toBe('eu-west-1');
   });
 
   test('a function inside a stage the pipeline deploys, placed after another stage', () => {
-    const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp();
+    const { app, pipeline, pipelineStack, prod } = pipelinesApp();
     const beta = new AppStage(app, 'Beta', { env: ENV });
-    const inStage = new LambdaInvokeStep(beta.node.findChild('App') as Stack, 'InStage', { entry: smokeTestFunction._props.entry });
+    const inStage = new LambdaInvokeStep(beta.node.findChild('App') as Stack, 'InStage', { entry: HANDLER_ENTRY });
     pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('InStage', { lambdaInvokeStep: inStage })] });
     expect(synthesize(pipelineStack)).toThrow(/the function is in stack Beta\/App, inside a stage, so the step runs only in the `post` of the stage that deploys it.*placed in: post of stage Prod/);
   });

@@ -13,6 +13,8 @@ import {
 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
+import { LIMITS } from '../../src/shared/limits';
+import { naming } from '../support/messages';
 import { HANDLER_ENTRY, appWithoutBundling, findAction, pipelineStack } from '../support/template';
 
 const newStack = () => new Stack(appWithoutBundling(), 'Validation');
@@ -28,18 +30,18 @@ const synthesized = (step: LambdaInvokeStep) => () => Template.fromStack(Stack.o
 const artifacts = (count: number) => Array.from({ length: count }, (_, i) => new codepipeline.Artifact(`Artifact${i}`));
 
 describe('artifacts', () => {
-  test('more than 5 inputs', () => {
-    expect(() => construct({ inputs: artifacts(6) }))
-      .toThrow('`inputs` accepts at most 5 artifacts for a Lambda invoke action, got 6');
+  const { max } = LIMITS.artifacts;
+
+  test(`more than ${max} inputs`, () => {
+    expect(() => construct({ inputs: artifacts(max + 1) })).toThrow(naming('`inputs`', `at most ${max}`, `got ${max + 1}`));
   });
 
-  test('more than 5 outputs', () => {
-    expect(() => construct({ outputs: artifacts(7) }))
-      .toThrow('`outputs` accepts at most 5 artifacts for a Lambda invoke action, got 7');
+  test(`more than ${max} outputs`, () => {
+    expect(() => construct({ outputs: artifacts(max + 2) })).toThrow(naming('`outputs`', `at most ${max}`, `got ${max + 2}`));
   });
 
-  test('5 of each is the limit, not past it', () => {
-    expect(() => construct({ inputs: artifacts(5), outputs: artifacts(5) })).not.toThrow();
+  test(`${max} of each is the limit, not past it`, () => {
+    expect(() => construct({ inputs: artifacts(max), outputs: artifacts(max) })).not.toThrow();
   });
 });
 
@@ -117,22 +119,19 @@ describe('user parameters', () => {
 
 describe('names', () => {
   test('an action name outside the pattern', () => {
-    expect(() => construct({ actionName: 'smoke test' }))
-      .toThrow("`actionName` must match ^[A-Za-z0-9.@\\-_]{1,100}$, got 'smoke test'");
+    expect(() => construct({ actionName: 'smoke test' })).toThrow(naming('`actionName`', LIMITS.actionName.pattern.source, "got 'smoke test'"));
   });
 
   test('an action name over 100 characters', () => {
-    expect(() => construct({ actionName: 'a'.repeat(101) })).toThrow(/`actionName` must match .*\{1,100\}\$, got 'a{101}'/);
+    expect(() => construct({ actionName: 'a'.repeat(101) })).toThrow(naming('`actionName`', '{1,100}', `got '${'a'.repeat(101)}'`));
   });
 
   test('an action name defaulted from an invalid construct id says to set actionName', () => {
-    expect(() => construct({}, 'Smoke Test'))
-      .toThrow("`actionName` must match ^[A-Za-z0-9.@\\-_]{1,100}$ (defaulted from the construct id: set `actionName`), got 'Smoke Test'");
+    expect(() => construct({}, 'Smoke Test')).toThrow(naming('`actionName`', LIMITS.actionName.pattern.source, 'defaulted from the construct id', "got 'Smoke Test'"));
   });
 
   test('a namespace outside the pattern (no dots allowed)', () => {
-    expect(() => construct({ variablesNamespace: 'Smoke.Test' }))
-      .toThrow("`variablesNamespace` must match ^[A-Za-z0-9@\\-_]{1,100}$, got 'Smoke.Test'");
+    expect(() => construct({ variablesNamespace: 'Smoke.Test' })).toThrow(naming('`variablesNamespace`', LIMITS.variablesNamespace.pattern.source, "got 'Smoke.Test'"));
   });
 
   test('a namespace over 100 characters', () => {
@@ -146,19 +145,21 @@ describe('names', () => {
 
   test('a Lazy name is checked once it resolves', () => {
     expect(synthesized(construct({ variablesNamespace: Lazy.string({ produce: () => 'Not.Valid' }) })))
-      .toThrow("[Validation/Step] `variablesNamespace` must match ^[A-Za-z0-9@\\-_]{1,100}$, got 'Not.Valid'");
+      .toThrow(naming('[Validation/Step]', '`variablesNamespace`', LIMITS.variablesNamespace.pattern.source, "got 'Not.Valid'"));
   });
 
-  test('a run order outside 1 to 999', () => {
-    expect(() => construct({ runOrder: 0 })).toThrow('`runOrder` must be an integer from 1 to 999, got 0');
-    expect(() => construct({ runOrder: 1.5 })).toThrow('`runOrder` must be an integer from 1 to 999, got 1.5');
+  test(`a run order outside ${LIMITS.runOrder.min} to ${LIMITS.runOrder.max}`, () => {
+    const { min, max } = LIMITS.runOrder;
+    expect(() => construct({ runOrder: min - 1 })).toThrow(naming('`runOrder`', `integer from ${min} to ${max}`, `got ${min - 1}`));
+    expect(() => construct({ runOrder: max + 1 })).toThrow(naming('`runOrder`', `got ${max + 1}`));
+    expect(() => construct({ runOrder: 1.5 })).toThrow(naming('`runOrder`', 'integer', 'got 1.5'));
+    expect(() => construct({ runOrder: max })).not.toThrow();
   });
 });
 
 describe('output variables', () => {
   test('a declared name outside the pattern', () => {
-    expect(() => construct({ outputVariables: ['REPORT URL'] }))
-      .toThrow("`outputVariables` must match ^[A-Za-z0-9@\\-_]{1,128}$, got 'REPORT URL'");
+    expect(() => construct({ outputVariables: ['REPORT URL'] })).toThrow(naming('`outputVariables`', LIMITS.outputVariableName.pattern.source, "got 'REPORT URL'"));
   });
 
   test('a declared name over 128 characters', () => {
@@ -186,7 +187,7 @@ describe('output variables', () => {
 
   test('variable() for a name outside the pattern', () => {
     const step = construct({ variablesNamespace: 'NS' });
-    expect(() => step.variable('a.b')).toThrow("`variable()` must match ^[A-Za-z0-9@\\-_]{1,128}$, got 'a.b'");
+    expect(() => step.variable('a.b')).toThrow(naming('`variable()`', LIMITS.outputVariableName.pattern.source, "got 'a.b'"));
   });
 
   test('variable() accepts any valid name when none are declared', () => {
@@ -298,17 +299,24 @@ describe('contradicting settings', () => {
 });
 
 describe('asynchronous invocation limits', () => {
-  test('retry attempts outside 0 to 2', () => {
-    expect(() => construct({ retryAttempts: 3 })).toThrow('`retryAttempts` must be an integer from 0 to 2 (Lambda asynchronous invocation), got 3');
+  test(`retry attempts outside ${LIMITS.retryAttempts.min} to ${LIMITS.retryAttempts.max}`, () => {
+    const { min, max } = LIMITS.retryAttempts;
+    expect(() => construct({ retryAttempts: max + 1 })).toThrow(naming('`retryAttempts`', `from ${min} to ${max}`, `got ${max + 1}`));
+    expect(() => construct({ retryAttempts: min - 1 })).toThrow(naming('`retryAttempts`', `got ${min - 1}`));
+    expect(() => construct({ retryAttempts: max })).not.toThrow();
   });
 
-  test('a maximum event age under a minute or over 6 hours', () => {
-    expect(() => construct({ maxEventAge: Duration.seconds(30) })).toThrow('`maxEventAge` must be from 60 to 21600 seconds, got 30 seconds (30 seconds)');
-    expect(() => construct({ maxEventAge: Duration.hours(7) })).toThrow('`maxEventAge` must be from 60 to 21600 seconds, got 25200 seconds (7 hours)');
+  test('a maximum event age under its minimum or over its maximum', () => {
+    const { min, max } = LIMITS.maxEventAgeSeconds;
+    expect(() => construct({ maxEventAge: Duration.seconds(min - 30) })).toThrow(naming('`maxEventAge`', `from ${min} to ${max} seconds`, `got ${min - 30} seconds`));
+    expect(() => construct({ maxEventAge: Duration.seconds(max + 3600) })).toThrow(naming('`maxEventAge`', `got ${max + 3600} seconds (`));
+    expect(() => construct({ maxEventAge: Duration.seconds(max) })).not.toThrow();
   });
 
-  test('a failure queue retention outside 60 seconds to 14 days', () => {
-    expect(() => construct({ failureQueueRetentionPeriod: Duration.days(15) }))
-      .toThrow('`failureQueueRetentionPeriod` must be from 60 to 1209600 seconds, got 1296000 seconds (15 days)');
+  test('a failure queue retention under its minimum or over its maximum', () => {
+    const { min, max } = LIMITS.failureQueueRetentionSeconds;
+    expect(() => construct({ failureQueueRetentionPeriod: Duration.seconds(max + 86_400) }))
+      .toThrow(naming('`failureQueueRetentionPeriod`', `from ${min} to ${max} seconds`, `got ${max + 86_400} seconds`));
+    expect(() => construct({ failureQueueRetentionPeriod: Duration.seconds(min - 1) })).toThrow(naming('`failureQueueRetentionPeriod`', `got ${min - 1} seconds`));
   });
 });

@@ -25,14 +25,16 @@ test.each([
   ["import { aws_s3 } from 'aws-cdk-lib/aws-s3';"],
   ["import { Construct } from 'constructs';"],
   ["import { LambdaInvokeStep } from '../lambda-invoke-step';"],
-  ["import { checkUserParameters } from '../private/validation';"],
+  ["import { checkLambdaInvokeStepProps } from '../private/validation';"],
+  ["import { TrackedPolicy } from '../private/tracked-policy';"],
 ])('%s is refused under src/runtime/', async source => {
   expect(await importErrors(source)).toEqual([expect.stringContaining('src/runtime/ runs inside the Lambda function')]);
 });
 
-test('the limits both layers share, the SDK and the runtime\'s own files are allowed', async () => {
+test('the limits and wire format both layers share, the SDK and the runtime\'s own files are allowed', async () => {
   expect(await importErrors([
-    "import { MAX_ARTIFACTS } from '../private/limits';",
+    "import { LIMITS } from '../shared/limits';",
+    "import { DECLARED_OUTPUT_VARIABLES_ENV } from '../shared/wire-format';",
     "import { S3Client } from '@aws-sdk/client-s3';",
     "import { PipelineJob } from './job';",
   ].join('\n'))).toEqual([]);
@@ -40,7 +42,7 @@ test('the limits both layers share, the SDK and the runtime\'s own files are all
 
 // The testing harness stands for the services, so it must not share the limits it is there to check.
 test('src/testing/ may not import the library\'s own limits', async () => {
-  expect(await importErrors("import { MAX_ARTIFACTS } from '../private/limits';", 'testing'))
+  expect(await importErrors("import { LIMITS } from '../shared/limits';", 'testing'))
     .toEqual([expect.stringContaining('never against the library\'s own limits')]);
   expect(await importErrors("import { CODEPIPELINE_MODEL } from './endpoints/codepipeline-model.generated';", 'testing')).toEqual([]);
 });

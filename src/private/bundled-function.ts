@@ -1,0 +1,58 @@
+import { Aspects, Duration, PhysicalName, Stack, aws_lambda as lambda, aws_lambda_nodejs as nodejs } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { traceFunction } from './function-tracing';
+import { markNamedByStep } from './lambda-function';
+import { checkVpcReachability } from './vpc-reachability';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from '../shared/wire-format';
+
+const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
+const DEFAULT_TIMEOUT = Duration.minutes(5);
+
+export interface BundledFunctionOptions {
+  readonly entry: string;
+  readonly functionProps?: nodejs.NodejsFunctionProps;
+  readonly asyncInvokeConfig?: lambda.EventInvokeConfigOptions;
+  readonly outputVariables?: string[];
+  /** Whether an action of the step reads or writes artifacts, so the function needs S3; asked at synthesis. */
+  readonly usesArtifacts: () => boolean;
+}
+
+/** The step's `NodejsFunction`, bundled from `entry`, with the step's defaults and what the runtime reads. */
+export function bundleFunction(step: Construct, options: BundledFunctionOptions): nodejs.NodejsFunction {
+  const functionProps = options.functionProps ?? {};
+  // Tracing is turned on below, with its permission in a policy of the step's own (ADOT instrumentation
+  // turns it on itself, so then aws-cdk-lib does it all).
+  const ownTracing = functionProps.adotInstrumentation === undefined ? functionProps.tracing : undefined;
+  const fn = new nodejs.NodejsFunction(step, 'Function', {
+    runtime: DEFAULT_RUNTIME,
+    timeout: DEFAULT_TIMEOUT,
+    // A pipeline in another account or region names the function in its action: only then is a name generated.
+    functionName: PhysicalName.GENERATE_IF_NEEDED,
+    ...functionProps,
+    ...(ownTracing !== undefined && { tracing: undefined }),
+    entry: options.entry,
+    environment: {
+      ...functionProps.environment,
+      ...(options.outputVariables && { [DECLARED_OUTPUT_VARIABLES_ENV]: Stack.of(step).toJsonString(options.outputVariables) }),
+    },
+    ...options.asyncInvokeConfig,
+  });
+  if (functionProps.functionName === undefined) {
+    markNamedByStep(fn);
+  }
+  if (ownTracing !== undefined) {
+    traceFunction(step, fn, ownTracing);
+  }
+  const vpc = functionProps.vpc;
+  if (vpc) {
+    // At synthesis, so that endpoints and NAT routes added after the step count.
+    Aspects.of(step).add({
+      visit: node => {
+        if (node === step) {
+          checkVpcReachability(step, vpc, functionProps.vpcSubnets, options.usesArtifacts);
+        }
+      },
+    });
+  }
+  return fn;
+}
