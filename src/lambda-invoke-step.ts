@@ -259,8 +259,9 @@ export class LambdaInvokeStep extends Construct {
   public readonly nodejsFunction?: nodejs.NodejsFunction;
 
   /**
-   * The CodePipeline action (CodePipeline's Lambda invoke action) that invokes the function; add it
-   * to a stage. Read its output variables with `variable()`.
+   * The pipeline action that invokes the function (CodePipeline's Lambda invoke action).
+   *
+   * Add it to a stage, and read its output variables with `variable()`.
    */
   public readonly action: codepipeline.IAction;
 

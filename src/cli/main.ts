@@ -10,7 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { listSteps, runStepCommand, RunCommandOptions, UsageError } from './commands';
 
 /** Exit codes: what a pipeline would do with the step, and the CLI's own failures. */
-export const EXIT = { succeeded: 0, jobFailed: 1, noResult: 2 } as const;
+const EXIT = { succeeded: 0, jobFailed: 1, noResult: 2 } as const;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 

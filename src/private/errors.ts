@@ -11,7 +11,7 @@ const OWN_CODE = path.resolve(__dirname, '..') + path.sep;
  * reads (global symbols of aws-cdk-lib's `core/lib/errors.ts`, whose class is internal), so tools
  * that tell construct errors from crashes tell ours too.
  */
-export class StepValidationError extends Error {
+class StepValidationError extends Error {
   public readonly constructPath: string;
 
   constructor(message: string, scope: IConstruct) {

@@ -27,7 +27,7 @@ export function suppressNagFindings(resource: IConstruct | undefined, suppressio
  * How cdk-nag names an IAM resource in a finding (`Resource::<name>`): the resolved value, with
  * `Fn::Join` parts joined, `Ref`s as `<Id>` and `Fn::GetAtt`s as `<Id.Attribute>`.
  */
-export function nagResourceName(scope: IConstruct, value: string): string {
+function nagResourceName(scope: IConstruct, value: string): string {
   const render = (node: any): string => {
     if (typeof node === 'string') {
       return node;

@@ -42,10 +42,10 @@ const PROP_RULES: readonly PropRule[] = [
 ];
 
 /** The props that configure the default failure queue. */
-export const FAILURE_QUEUE_PROPS = ['failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'failureQueueDeadLetterQueue'] as const;
+const FAILURE_QUEUE_PROPS = ['failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'failureQueueDeadLetterQueue'] as const;
 
 /** The props that configure the function's asynchronous invocation. */
-export const ASYNC_INVOKE_PROPS = ['failureDestination', 'failureDestinationEnabled', ...FAILURE_QUEUE_PROPS, 'retryAttempts', 'maxEventAge'] as const;
+const ASYNC_INVOKE_PROPS = ['failureDestination', 'failureDestinationEnabled', ...FAILURE_QUEUE_PROPS, 'retryAttempts', 'maxEventAge'] as const;
 
 /** NodejsFunctionProps the step sets itself, with the prop to use instead. */
 const OWNED_FUNCTION_PROPS = {

@@ -11,6 +11,7 @@ import { ArtifactError } from './errors';
 import { Transfer, downloadToFile, uploadFile } from './s3-transfer';
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
 import { ZipArchive, describeEntryProblem, entryPath, isDirectoryEntry, normalizeEntryPath } from './zip-reader';
+import { LIMITS } from '../shared/limits';
 
 /** What artifacts need from the job they belong to. */
 export interface ArtifactContext {
@@ -26,7 +27,7 @@ export interface ArtifactContext {
 /** The runtime's limits on artifacts (README, "Limits"). */
 export const ARTIFACT_LIMITS = {
   /** S3's limit for one PutObject request. */
-  maxOutputArtifactBytes: 5 * 1024 ** 3,
+  maxOutputArtifactBytes: LIMITS.putObjectBytes.max,
   /**
    * The largest entry `readBytes`/`readText` inflate into memory unless given `maxBytes`: a zip
    * of 1 MB can hold an entry of 1 GB, which would end a 128 MB function. `extractTo` streams to disk.

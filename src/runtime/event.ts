@@ -72,11 +72,11 @@ function parseArtifacts(value: unknown, field: string, fail: (problem: string) =
   });
 }
 
-/** Replaces every credential value found in `text`, so no log line or reported message can carry them. */
-export function redact(text: string, credentials: ArtifactCredentials | undefined): string {
-  if (!credentials) {
-    return text;
-  }
-  return [credentials.secretAccessKey, credentials.sessionToken, credentials.accessKeyId]
-    .reduce((result, secret) => result.split(secret).join('[REDACTED]'), text);
+/** The job's secrets by name, for `redact`: the longer ones first, so that one holding a shorter one is still found whole. */
+export function credentialSecrets(credentials: ArtifactCredentials | undefined): Record<string, string | undefined> {
+  return {
+    secretAccessKey: credentials?.secretAccessKey,
+    sessionToken: credentials?.sessionToken,
+    accessKeyId: credentials?.accessKeyId,
+  };
 }

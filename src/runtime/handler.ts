@@ -7,11 +7,12 @@ import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-c
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import type { S3Client } from '@aws-sdk/client-s3';
 import { JobFailure, MalformedJobEventError } from './errors';
-import { parseJobEvent, redact } from './event';
+import { credentialSecrets, parseJobEvent } from './event';
 import { PipelineJob } from './job';
+import { redact } from './redact';
 import { failureDetails, successRequest } from './results';
 import { s3Module } from './s3';
-import type { ArtifactCredentials, JobEvent, JobResult, LambdaContext, Logger, PipelineJobHandlerOptions, PipelineJobLambdaHandler, StepFunction } from './types';
+import type { ArtifactCredentials, JobEvent, JobResult, LambdaContext, Logger, PipelineJobHandlerOptions, PipelineJobLambdaHandler, PipelineJobStep } from './types';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from '../shared/wire-format';
 
 export const DEFAULT_TIMEOUT_MARGIN_MILLIS = 10_000;
@@ -32,7 +33,7 @@ type Outcome =
  * The handler reports exactly one result per invocation, never logs the event or its credentials,
  * and fails the job itself before the function times out.
  */
-export function pipelineJobHandler(step: StepFunction, options: PipelineJobHandlerOptions = {}): PipelineJobLambdaHandler {
+export function pipelineJobHandler(step: PipelineJobStep, options: PipelineJobHandlerOptions = {}): PipelineJobLambdaHandler {
   const logger = options.logger ?? console;
   // Reused across invocations (warm starts keep the connection), but rebuilt when the endpoint
   // configuration changes, as it does between local runs against endpoints on random ports.
@@ -70,12 +71,13 @@ export function pipelineJobHandler(step: StepFunction, options: PipelineJobHandl
 async function runJob(
   jobEvent: JobEvent,
   context: LambdaContext,
-  step: StepFunction,
+  step: PipelineJobStep,
   options: PipelineJobHandlerOptions,
   codePipeline: CodePipelineClient,
   logger: Logger,
 ) {
-  const scrub = (text: string) => redact(text, jobEvent.credentials);
+  const secrets = credentialSecrets(jobEvent.credentials);
+  const scrub = (text: string) => redact(text, secrets, () => '[REDACTED]');
   const log: Logger = {
     info: message => logger.info(scrub(`[job ${jobEvent.id}] ${message}`)),
     warn: message => logger.warn(scrub(`[job ${jobEvent.id}] ${message}`)),
@@ -121,7 +123,7 @@ async function runJob(
   }
 }
 
-async function runWithDeadline(step: StepFunction, job: PipelineJob, context: LambdaContext, marginMillis: number): Promise<Outcome> {
+async function runWithDeadline(step: PipelineJobStep, job: PipelineJob, context: LambdaContext, marginMillis: number): Promise<Outcome> {
   const budgetMillis = context.getRemainingTimeInMillis() - marginMillis;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<Outcome>(resolve => {

@@ -22,6 +22,7 @@ export type {
   Logger,
   PipelineJobHandlerOptions,
   PipelineJobLambdaHandler,
+  PipelineJobStep,
   ReadOptions,
   StepFunction,
 } from './types';

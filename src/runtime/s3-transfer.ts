@@ -90,7 +90,7 @@ async function withRetries(transfer: Transfer, attempt: () => Promise<void>): Pr
 }
 
 /** Errors a later attempt may not meet: throttling, a server error, a dropped connection. */
-export function isTransient(error: unknown): boolean {
+function isTransient(error: unknown): boolean {
   const { name, code, $metadata } = (error ?? {}) as SdkError;
   const status = $metadata?.httpStatusCode;
   return THROTTLED_OR_UNAVAILABLE.has(name ?? '') || CONNECTION_ERRORS.has(code ?? '') || CONNECTION_ERRORS.has(name ?? '')
@@ -98,7 +98,7 @@ export function isTransient(error: unknown): boolean {
 }
 
 /** README's mapping: access and KMS errors are the role's or the key's, transient ones the service's, the rest the job's. */
-export function failureTypeOf(error: unknown): FailureType {
+function failureTypeOf(error: unknown): FailureType {
   const name = (error as { name?: string } | undefined)?.name ?? '';
   if (ACCESS_ERRORS.has(name) || name.startsWith('KMS')) {
     return 'PermissionError';

@@ -130,7 +130,13 @@ export interface PipelineJobHandlerOptions {
 }
 
 /** The step's own code: it does the job's work and returns its result. */
-export type StepFunction = (job: PipelineJob) => Promise<JobResult | void> | JobResult | void;
+export type PipelineJobStep = (job: PipelineJob) => Promise<JobResult | void> | JobResult | void;
+
+/**
+ * The former name of `PipelineJobStep`, which read as AWS Step Functions.
+ * @deprecated use `PipelineJobStep`
+ */
+export type StepFunction = PipelineJobStep;
 
 /** The Lambda handler `pipelineJobHandler` returns. */
 export type PipelineJobLambdaHandler = (event: unknown, context: LambdaContext) => Promise<void>;

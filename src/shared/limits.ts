@@ -36,6 +36,9 @@ export const LIMITS = {
   maxEventAgeSeconds: { min: 60, max: 6 * 60 * 60, source: LAMBDA_ASYNC },
   failureQueueRetentionSeconds: { min: 60, max: 14 * 24 * 60 * 60, source: 'SQS MessageRetentionPeriod' },
 
+  /** One PutObject request: the most an output artifact's zip may be. */
+  putObjectBytes: { min: 0, max: 5 * 1024 ** 3, source: 'S3 PutObject' },
+
   /** What a job result may carry (PutJobSuccessResult, PutJobFailureResult). */
   result: {
     summary: { min: 1, max: 2048, source: 'CodePipeline API model ExecutionSummary' },

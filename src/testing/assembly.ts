@@ -54,7 +54,7 @@ export function runsLocally(runtime: string | undefined): boolean {
 }
 
 /** Every stack of the assembly and of the stages nested in it. */
-export function stacksOf(assembly: cx_api.CloudAssembly): cx_api.CloudFormationStackArtifact[] {
+function stacksOf(assembly: cx_api.CloudAssembly): cx_api.CloudFormationStackArtifact[] {
   return [...assembly.stacks, ...assembly.nestedAssemblies.flatMap(nested => stacksOf(nested.nestedAssembly))];
 }
 

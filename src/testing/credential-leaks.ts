@@ -23,10 +23,6 @@ export function findCredentialLeaks(
   ];
 }
 
-/** The text with every secret replaced by its name, so a result or an error can be printed safely. */
-export function redact(text: string, secrets: Readonly<Record<string, string | undefined>>): string {
-  return Object.entries(secrets).reduce((redacted, [name, value]) => value ? redacted.split(value).join(`<${name}>`) : redacted, text);
-}
 
 export function describeLeaks(leaks: readonly CredentialLeak[]): string {
   return leaks.map(leak => `${leak.secret} in ${leak.where === 'log' ? `log line ${leak.line}` : `the ${leak.where} request`}`).join(', ');

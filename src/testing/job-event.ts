@@ -37,7 +37,7 @@ export function madeUpRevision(): string {
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** An artifact's object key as CodePipeline makes it: `<pipeline>/<artifact prefix>/<random>`, no extension. */
-export function artifactObjectKey(pipelineName: string, artifactName: string): string {
+function artifactObjectKey(pipelineName: string, artifactName: string): string {
   const random = [...randomBytes(7)].map(byte => ALPHANUMERIC[byte % ALPHANUMERIC.length]).join('');
   return `${pipelineName.slice(0, 20)}/${artifactName.slice(0, 10)}/${random}`;
 }

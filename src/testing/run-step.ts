@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { describeLeaks, findCredentialLeaks, redact } from './credential-leaks';
+import { describeLeaks, findCredentialLeaks } from './credential-leaks';
 import type { CredentialLeak } from './credential-leaks';
 import { LoopbackCodePipeline, RecordedCall } from './endpoints/codepipeline';
 import { loopbackFunctionEnvironment } from './endpoints/function-environment';
@@ -21,6 +21,7 @@ import { inPythonProcess, pythonInterpreter, pythonVersionWarning } from './runn
 import { inCustomRuntime } from './runners/runtime-api';
 import { StepRunError } from './step-run-error';
 import { readZip, writeZip } from '../runtime/artifacts';
+import { redact } from '../runtime/redact';
 import type { ArtifactFiles, PipelineJobLambdaHandler } from '../runtime/types';
 
 export { StepRunError };

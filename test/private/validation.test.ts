@@ -46,44 +46,46 @@ describe('artifacts', () => {
 });
 
 describe('user parameters', () => {
+  const MAX = LIMITS.configurationValue.max;
+
   test('both props', () => {
     expect(() => construct({ userParameters: { a: 1 }, userParametersString: 'a' }))
-      .toThrow(/`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both/);
+      .toThrow(naming('`userParameters`', '`userParametersString`', 'mutually exclusive', 'got both'));
   });
 
-  test('literal userParameters over 1000 characters, refused when the step is made', () => {
-    expect(() => construct({ userParameters: { text: 'x'.repeat(990) } }))
-      .toThrow(/`userParameters` must be at most 1000 characters .*, got 1001/);
+  test(`literal userParameters over ${MAX} characters, refused when the step is made`, () => {
+    expect(() => construct({ userParameters: { text: 'x'.repeat(MAX - 10) } }))
+      .toThrow(naming('`userParameters`', `at most ${MAX} characters`, `got ${MAX + 1}`));
   });
 
-  test('literal userParameters of exactly 1000 characters are allowed, and counted as the action gets them', () => {
-    const userParameters = { text: 'x'.repeat(949), list: [1, true, null], nested: { a: 'b' }, skipped: undefined };
+  test(`literal userParameters of exactly ${MAX} characters are allowed, and counted as the action gets them`, () => {
+    const userParameters = { text: 'x'.repeat(MAX - 51), list: [1, true, null], nested: { a: 'b' }, skipped: undefined };
     const { stack, pipeline } = pipelineStack('Validation');
     const step = new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParameters });
     pipeline.addStage({ stageName: 'Test', actions: [step.action] });
-    expect(findAction(Template.fromStack(stack), 'Step').Configuration.UserParameters).toHaveLength(1000);
+    expect(findAction(Template.fromStack(stack), 'Step').Configuration.UserParameters).toHaveLength(MAX);
   });
 
-  test('userParameters holding a token over 1000 characters, checked when the app is synthesized', () => {
+  test(`userParameters holding a token over ${MAX} characters, checked when the app is synthesized`, () => {
     const stack = newStack();
-    const text = Lazy.string({ produce: () => 'x'.repeat(990) });
+    const text = Lazy.string({ produce: () => 'x'.repeat(MAX - 10) });
     const step = new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParameters: { text } });
     expect(synthesized(step))
-      .toThrow('`userParameters` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1001');
+      .toThrow(naming('`userParameters`', `at most ${MAX} characters`, `got ${MAX + 1}`));
   });
 
-  test('userParametersString over 1000 characters', () => {
-    expect(() => construct({ userParametersString: 'y'.repeat(1001) }))
-      .toThrow('`userParametersString` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1001');
+  test(`userParametersString over ${MAX} characters`, () => {
+    expect(() => construct({ userParametersString: 'y'.repeat(MAX + 1) }))
+      .toThrow(naming('`userParametersString`', `at most ${MAX} characters`, `got ${MAX + 1}`));
   });
 
-  test('exactly 1000 characters is allowed', () => {
-    expect(() => construct({ userParametersString: 'y'.repeat(1000) })).not.toThrow();
+  test(`exactly ${MAX} characters is allowed`, () => {
+    expect(() => construct({ userParametersString: 'y'.repeat(MAX) })).not.toThrow();
   });
 
   test('an empty userParametersString', () => {
     expect(() => construct({ userParametersString: '' }))
-      .toThrow('`userParametersString` must be at least 1 character (CodePipeline action configuration value), got an empty string');
+      .toThrow(naming('`userParametersString`', `at least ${LIMITS.configurationValue.min} character`, 'got an empty string'));
   });
 
   test('a token is not rejected for being a token', () => {
@@ -96,8 +98,8 @@ describe('user parameters', () => {
   test('the literal part around a token is still counted', () => {
     const stack = newStack();
     const queue = new sqs.Queue(stack, 'Queue');
-    const step = new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParameters: { url: queue.queueUrl, pad: 'p'.repeat(990) } });
-    expect(synthesized(step)).toThrow(/\[Validation\/Step\] `userParameters` must be at most 1000 characters once resolved .*, got 1009/);
+    const step = new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, userParameters: { url: queue.queueUrl, pad: 'p'.repeat(MAX - 10) } });
+    expect(synthesized(step)).toThrow(naming('[Validation/Step]', '`userParameters`', `at most ${MAX} characters`, `got ${MAX + 9}`));
   });
 
   test('a Lazy value is read when the app is synthesized, not when the step is made', () => {
@@ -108,12 +110,12 @@ describe('user parameters', () => {
           if (!ready) {
             throw new Error('read before it was ready');
           }
-          return 'z'.repeat(1001);
+          return 'z'.repeat(MAX + 1);
         },
       }),
     });
     ready = true;
-    expect(synthesized(step)).toThrow('[Validation/Step] `userParametersString` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1001');
+    expect(synthesized(step)).toThrow(naming('[Validation/Step]', '`userParametersString`', `at most ${MAX} characters`, `got ${MAX + 1}`));
   });
 });
 
@@ -135,7 +137,7 @@ describe('names', () => {
   });
 
   test('a namespace over 100 characters', () => {
-    expect(() => construct({ variablesNamespace: 'n'.repeat(101) })).toThrow(/`variablesNamespace` must match .*, got 'n{101}'/);
+    expect(() => construct({ variablesNamespace: 'n'.repeat(101) })).toThrow(naming('`variablesNamespace`', LIMITS.variablesNamespace.pattern.source, `got '${'n'.repeat(101)}'`));
   });
 
   test('tokens are not rejected as names', () => {
@@ -163,7 +165,7 @@ describe('output variables', () => {
   });
 
   test('a declared name over 128 characters', () => {
-    expect(() => construct({ outputVariables: ['v'.repeat(129)] })).toThrow(/`outputVariables` must match .*, got 'v{129}'/);
+    expect(() => construct({ outputVariables: ['v'.repeat(129)] })).toThrow(naming('`outputVariables`', LIMITS.outputVariableName.pattern.source, `got '${'v'.repeat(129)}'`));
   });
 
   test('a name of 128 characters is allowed', () => {
@@ -172,17 +174,17 @@ describe('output variables', () => {
 
   test('duplicate declared names', () => {
     expect(() => construct({ outputVariables: ['A', 'B', 'A'] }))
-      .toThrow("`outputVariables` must not repeat a name, got 'A' twice");
+      .toThrow(naming('`outputVariables`', 'must not repeat a name', "got 'A' twice"));
   });
 
   test('variable() for an undeclared name when names are declared', () => {
     const step = construct({ variablesNamespace: 'NS', outputVariables: ['REPORT_URL', 'COMMIT'] });
-    expect(() => step.variable('REPORT')).toThrow("variable() accepts only the names declared in `outputVariables` (REPORT_URL, COMMIT), got 'REPORT'");
+    expect(() => step.variable('REPORT')).toThrow(naming('variable()', 'declared in `outputVariables`', '(REPORT_URL, COMMIT)', "got 'REPORT'"));
   });
 
   test('variable() when an empty list was declared', () => {
     const step = construct({ outputVariables: [] });
-    expect(() => step.variable('ANY')).toThrow("variable() accepts only the names declared in `outputVariables` (none), got 'ANY'");
+    expect(() => step.variable('ANY')).toThrow(naming('variable()', 'declared in `outputVariables`', '(none)', "got 'ANY'"));
   });
 
   test('variable() for a name outside the pattern', () => {
@@ -235,15 +237,15 @@ describe('every error names the step it is about', () => {
   test('a thrown error starts with the construct path, so one step of many can be found', () => {
     const stack = newStack();
     new LambdaInvokeStep(stack, 'First', { entry: HANDLER_ENTRY });
-    expect(() => new LambdaInvokeStep(stack, 'Second', { entry: HANDLER_ENTRY, inputs: artifacts(6) }))
-      .toThrow(/^\[Validation\/Second\] `inputs` accepts at most 5/);
+    expect(() => new LambdaInvokeStep(stack, 'Second', { entry: HANDLER_ENTRY, inputs: artifacts(LIMITS.artifacts.max + 1) }))
+      .toThrow(/^\[Validation\/Second\] `inputs`/);
   });
 
   test('an error found at synthesis names the construct path too', () => {
     const stack = newStack();
     new LambdaInvokeStep(stack, 'First', { entry: HANDLER_ENTRY, userParameters: { ok: true } });
-    const second = new LambdaInvokeStep(stack, 'Second', { entry: HANDLER_ENTRY, userParameters: { text: Lazy.string({ produce: () => 'x'.repeat(1000) }) } });
-    expect(synthesized(second)).toThrow(/\[Validation\/Second\] `userParameters` must be at most 1000 characters/);
+    const second = new LambdaInvokeStep(stack, 'Second', { entry: HANDLER_ENTRY, userParameters: { text: Lazy.string({ produce: () => 'x'.repeat(LIMITS.configurationValue.max) }) } });
+    expect(synthesized(second)).toThrow(/\[Validation\/Second\] `userParameters`/);
   });
 });
 
@@ -252,7 +254,7 @@ describe('contradicting settings', () => {
     const stack = newStack();
     const failureDestination = new destinations.SqsDestination(new sqs.Queue(stack, 'Mine'));
     expect(() => new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, failureDestination, failureDestinationEnabled: false }))
-      .toThrow('`failureDestination` cannot be set when `failureDestinationEnabled` is false: remove one of them, got both');
+      .toThrow(naming('`failureDestination`', '`failureDestinationEnabled` is false', 'got both'));
   });
 
   test('a destination given and the default queue options set', () => {
@@ -261,19 +263,19 @@ describe('contradicting settings', () => {
     const failureQueueEncryptionKey = new kms.Key(stack, 'Key');
     expect(() => new LambdaInvokeStep(stack, 'Step', {
       entry: HANDLER_ENTRY, failureDestination, failureQueueRetentionPeriod: Duration.days(1), failureQueueEncryptionKey,
-    })).toThrow('`failureQueueRetentionPeriod`, `failureQueueEncryptionKey` configure the default failure queue, which is not created because `failureDestination` is given: remove them');
+    })).toThrow(naming('`failureQueueRetentionPeriod`, `failureQueueEncryptionKey`', 'default failure queue', 'not created', '`failureDestination` is given'));
   });
 
   test('the destination turned off and the default queue options set', () => {
     expect(() => construct({ failureDestinationEnabled: false, failureQueueRetentionPeriod: Duration.days(1) }))
-      .toThrow('`failureQueueRetentionPeriod` configure the default failure queue, which is not created because `failureDestinationEnabled` is false: remove them');
+      .toThrow(naming('`failureQueueRetentionPeriod`', 'default failure queue', 'not created', '`failureDestinationEnabled` is false'));
   });
 
   test('a dead-letter queue for a failure queue that is not created', () => {
     const stack = newStack();
     const failureQueueDeadLetterQueue = { queue: new sqs.Queue(stack, 'Dlq'), maxReceiveCount: 3 };
     expect(() => new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, failureDestinationEnabled: false, failureQueueDeadLetterQueue }))
-      .toThrow(/`failureQueueDeadLetterQueue` configure the default failure queue, which is not created because `failureDestinationEnabled` is false/);
+      .toThrow(naming('`failureQueueDeadLetterQueue`', 'default failure queue', 'not created', '`failureDestinationEnabled` is false'));
   });
 
   test.each([
@@ -283,18 +285,18 @@ describe('contradicting settings', () => {
     ['maxEventAge', { maxEventAge: Duration.hours(1) }, '`maxEventAge`'],
   ])('functionProps.%s, which the construct owns', (key, functionProps, replacement) => {
     expect(() => construct({ functionProps }))
-      .toThrow(`\`functionProps.${key}\` is owned by LambdaInvokeStep: use ${replacement} instead, got a value for \`functionProps.${key}\``);
+      .toThrow(naming(`\`functionProps.${key}\``, 'owned by LambdaInvokeStep', `use ${replacement}`));
   });
 
   test('functionProps.code, which replaces the bundled entry', () => {
     const stack = newStack();
     expect(() => new LambdaInvokeStep(stack, 'Step', { entry: HANDLER_ENTRY, functionProps: { code: lambda.Code.fromInline('x') } }))
-      .toThrow('`functionProps.code` is owned by LambdaInvokeStep: use `entry` instead, got a value for `functionProps.code`');
+      .toThrow(naming('`functionProps.code`', 'owned by LambdaInvokeStep', 'use `entry`'));
   });
 
   test('the declared output variables environment variable set by hand', () => {
     expect(() => construct({ functionProps: { environment: { CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES: 'A' } } }))
-      .toThrow("`functionProps.environment` must not set CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES: it is set from `outputVariables`, got 'A'");
+      .toThrow(naming('`functionProps.environment`', 'must not set CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES', '`outputVariables`', "got 'A'"));
   });
 });
 

@@ -1,4 +1,4 @@
-import { pipelineJobHandler } from '../../src/runtime';
+import { PipelineJobStep, StepFunction, pipelineJobHandler } from '../../src/runtime';
 import { fixtureEvent, fixtureSecrets } from '../support/fixtures';
 import { invoke, lambdaContext } from '../support/invoke';
 import {
@@ -112,5 +112,15 @@ describe('7. secrets', () => {
     for (const secret of fixtureSecrets()) {
       expect(lines.join('\n')).not.toContain(secret);
     }
+  });
+});
+
+describe('names', () => {
+  test('a step typed with the deprecated StepFunction is a PipelineJobStep: code written against the old name still runs', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated
+    const legacy: StepFunction = job => ({ outputVariables: { JOB: job.id } });
+    const step: PipelineJobStep = legacy;
+    await run(step, fixtureEvent('continued-job'));
+    expect(onlyCall().input.outputVariables).toEqual({ JOB: jobOf(fixtureEvent('continued-job')).id });
   });
 });

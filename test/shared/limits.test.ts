@@ -39,7 +39,7 @@ describe.each([
     `(${LIMITS.retryAttempts.min} to ${LIMITS.retryAttempts.max})`,
     `(${LIMITS.maxEventAgeSeconds.min} seconds to ${LIMITS.maxEventAgeSeconds.max / 3600} hours)`,
     `(${LIMITS.failureQueueRetentionSeconds.min} seconds to ${LIMITS.failureQueueRetentionSeconds.max / 86_400} days)`,
-    `[A-Za-z0-9.@-_]{1,100}`,
+    '[A-Za-z0-9.@-_]{1,100}',
   ]],
   ['src/pipelines/lambda-invoke-pipelines-step.ts', [`0 to ${LIMITS.artifacts.max}`]],
 ])('%s quotes the limits of src/shared/limits.ts', (file, phrases) => {

@@ -2,7 +2,7 @@ import { fixtureEvent, fixtureSecrets } from './fixtures';
 import { CapturingLogger, invoke, lambdaContext } from './invoke';
 import { LoopbackS3 } from './s3';
 import { zipFiles } from './zip';
-import { ArtifactCredentials, PipelineJobHandlerOptions, StepFunction, pipelineJobHandler } from '../../src/runtime';
+import { ArtifactCredentials, PipelineJobHandlerOptions, PipelineJobStep, pipelineJobHandler } from '../../src/runtime';
 import { LoopbackCodePipeline } from '../../src/testing/endpoints/codepipeline';
 
 // The runtime's tests share this: s3rver (a third-party S3 implementation) and the loopback
@@ -53,7 +53,7 @@ export function useRuntimeEndpoints() {
   });
 }
 
-export function handler(step: StepFunction, options: PipelineJobHandlerOptions = {}) {
+export function handler(step: PipelineJobStep, options: PipelineJobHandlerOptions = {}) {
   return pipelineJobHandler(step, {
     codePipelineClient: codePipeline.client(),
     createS3Client: credentials => {
@@ -65,7 +65,7 @@ export function handler(step: StepFunction, options: PipelineJobHandlerOptions =
   });
 }
 
-export async function run(step: StepFunction, event: unknown, options: PipelineJobHandlerOptions = {}, context = lambdaContext(60_000)) {
+export async function run(step: PipelineJobStep, event: unknown, options: PipelineJobHandlerOptions = {}, context = lambdaContext(60_000)) {
   const jobId = (event as any)?.['CodePipeline.job']?.id;
   if (typeof jobId === 'string') {
     codePipeline.startJob(jobId);

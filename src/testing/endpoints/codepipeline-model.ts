@@ -21,9 +21,6 @@ export const OPERATIONS: Readonly<Record<string, { readonly input: string; reado
 /** The JSON protocol's X-Amz-Target is `<prefix>.<operation>`. */
 export const TARGET_PREFIX = `${CODEPIPELINE_MODEL.metadata.targetPrefix}.`;
 
-/** Where the model came from, for error messages and README. */
-export const MODEL_SOURCE = CODEPIPELINE_MODEL.source;
-
 /** A request the service would refuse before looking at it, as the JSON protocol reports it. */
 export interface ModelViolation {
   readonly code: 'ValidationException' | 'SerializationException';

@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-codepipeline';
 import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';
 import { LoopbackCodePipeline } from '../../../src/testing';
-import { MODEL_SOURCE } from '../../../src/testing/endpoints/codepipeline-model';
+import { CODEPIPELINE_MODEL } from '../../../src/testing/endpoints/codepipeline-model.generated';
 import type { KnownCredentials } from '../../../src/testing/endpoints/sigv4';
 
 // The loopback CodePipeline endpoint checks what the service checks, driven by the real SDK client.
@@ -74,7 +74,7 @@ describe('signatures and credentials', () => {
   });
 });
 
-describe(`the API model (${MODEL_SOURCE})`, () => {
+describe(`the API model (${CODEPIPELINE_MODEL.source})`, () => {
   const failure = (failureDetails: any) => client().send(new PutJobFailureResultCommand({ jobId, failureDetails }));
 
   test.each([
