@@ -38,13 +38,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'bench', 'projenrc', '.projenrc.ts'], projectService: false, tsconfigPath: './tsconfig.dev.json' },
 
   // esbuild bundles the function code in NodejsFunction without Docker; users need it too (README).
-  // The runtime's zip handling; not jsii modules, so bundled into the package (see the commit for the choice).
+  // yauzl reads the runtime's zips; not a jsii module, so bundled into the package. The runtime writes
+  // its zips itself (src/runtime/zip-writer.ts says why).
   // commander: the CLI's argument parser (see the commit for the choice); 14 is the last line for Node.js 20.
-  bundledDeps: ['yauzl@^3.4.0', 'yazl@^3.3.1', 'commander@^14'],
+  bundledDeps: ['yauzl@^3.4.0', 'commander@^14'],
   devDeps: [
     'esbuild',
     '@types/yauzl',
-    '@types/yazl',
     's3rver',
     // 2.37: the newest line whose peer ranges accept the aws-cdk-lib and constructs floors.
     'cdk-nag@~2.37.55',

@@ -4,29 +4,44 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
 import { LoopbackCodePipeline } from '../src/testing/endpoints/codepipeline';
-import { measureArtifactCopy } from '../test/support/measure';
+import { Measurement, measureArtifactCopy } from '../test/support/measure';
 import { LoopbackS3 } from '../test/support/s3';
 import { temporaryDirectory } from '../test/support/zip';
 
-// Artifact throughput and peak memory of the runtime beside Info-ZIP's unzip and zip on the
-// same files, and beside the copy step a user writes without it (the SDK and adm-zip), through
-// the same S3 endpoint, measured side by side in one run.
+// Artifact throughput and peak memory of the runtime beside the steps users write instead, on the
+// artifacts they have: a source tree of thousands of small files, and incompressible data. Each
+// handler is bundled and run in a process of its own against the same S3 stand-in; the variants
+// alternate and each figure is the median of BENCH_ARTIFACT_REPEATS runs (default 3).
 
 const MB = 1024 * 1024;
+const ROOT = path.join(__dirname, '..');
 const run = promisify(execFile);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export interface Workload {
+  readonly name: string;
+  readonly files: number;
+  readonly megabytes: number;
+  readonly zippedMegabytes: number;
+  readonly rows: Row[];
+}
 
 export interface Row {
   readonly what: string;
   readonly seconds: number;
-  readonly peakRssMb: number;
-  readonly throughputMbPerSecond: number;
+  readonly peakMemoryMb: number;
+}
+
+interface Variant {
+  readonly what: string;
+  readonly measure: () => Promise<{ seconds: number; peakMemoryMb: number }>;
 }
 
 /** Runs a command under GNU time: wall seconds and peak RSS. */
-async function timed(command: string, args: string[], cwd: string): Promise<{ seconds: number; peakRssMb: number }> {
+async function timed(command: string, args: string[], cwd: string): Promise<{ seconds: number; peakMemoryMb: number }> {
   const { stderr } = await run('/usr/bin/time', ['-f', 'BENCH %e %M', command, ...args], { cwd, maxBuffer: 16 * MB });
   const [, seconds, kilobytes] = /BENCH ([\d.]+) (\d+)/.exec(stderr)!;
-  return { seconds: Number(seconds), peakRssMb: Number(kilobytes) / 1024 };
+  return { seconds: Number(seconds), peakMemoryMb: Number(kilobytes) / 1024 };
 }
 
 async function writeRandomFile(file: string, bytes: number) {
@@ -39,45 +54,108 @@ async function writeRandomFile(file: string, bytes: number) {
   await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => error ? reject(error) : resolve()));
 }
 
-/** Copies an artifact of `megabytes` through the runtime and through unzip + zip; prints and returns the table. */
-export async function artifactThroughput(megabytes: number): Promise<{ megabytes: number; rows: Row[] }> {
-  const work = temporaryDirectory('bench-artifact-');
+const fromHandler = (measured: Measurement) => ({ seconds: measured.seconds, peakMemoryMb: measured.growth / MB });
+
+/**
+ * Info-ZIP on the same files: unzip to a directory, zip the directory, and remove the directory
+ * (the handlers remove theirs too); the peak is the largest of the three.
+ */
+async function infoZipCopy(zipPath: string, work: string) {
+  const target = fs.mkdtempSync(path.join(work, 'unzip-'));
+  try {
+    const steps = [
+      await timed('unzip', ['-q', zipPath, '-d', target], work),
+      await timed('zip', ['-q', '-r', '-X', path.join(work, 'rezipped.zip'), '.'], target),
+      await timed('rm', ['-rf', target], work),
+    ];
+    return { seconds: steps.reduce((sum, step) => sum + step.seconds, 0), peakMemoryMb: Math.max(...steps.map(step => step.peakMemoryMb)) };
+  } finally {
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.rmSync(path.join(work, 'rezipped.zip'), { force: true });
+  }
+}
+
+async function measureWorkload(name: string, filesDirectory: string, readFiles: string[], work: string, repeats: number): Promise<Workload> {
+  const zipPath = path.join(work, `${name.replace(/\W+/g, '-')}.zip`);
+  await run('zip', ['-q', '-r', '-X', zipPath, '.'], { cwd: filesDirectory, maxBuffer: 64 * MB });
+  const { stdout } = await run('du', ['-sb', filesDirectory]);
+  const { stdout: count } = await run('sh', ['-c', 'find . -type f | wc -l'], { cwd: filesDirectory });
   const s3 = await LoopbackS3.start(['artifacts']);
   const codePipeline = await LoopbackCodePipeline.start();
+  const handler = (file: string) => path.join(ROOT, 'bench', 'fixtures', file);
+  const read = { withOutput: false, userParameters: JSON.stringify({ files: readFiles }) };
+  const variants: Variant[] = [
+    { what: 'runtime: extractTo + write(dir)', measure: async () => fromHandler(await measureArtifactCopy(zipPath, s3, codePipeline)) },
+    { what: 'SDK + adm-zip: extractAllTo + addLocalFolder', measure: async () => fromHandler(await measureArtifactCopy(zipPath, s3, codePipeline, handler('adm-zip-disk-copy-handler.ts'))) },
+    { what: 'Info-ZIP: unzip + zip + rm (no S3)', measure: () => infoZipCopy(zipPath, work) },
+    { what: 'runtime: entries() + readText of 3 files', measure: async () => fromHandler(await measureArtifactCopy(zipPath, s3, codePipeline, handler('runtime-read-handler.ts'), read)) },
+    { what: 'SDK + adm-zip: getEntries + readAsText of 3 files', measure: async () => fromHandler(await measureArtifactCopy(zipPath, s3, codePipeline, handler('adm-zip-read-handler.ts'), read)) },
+  ];
   try {
-    const files = path.join(work, 'files');
-    fs.mkdirSync(path.join(files, 'nested'), { recursive: true });
-    await writeRandomFile(path.join(files, 'nested', 'data.bin'), megabytes * MB);
-    fs.writeFileSync(path.join(files, 'manifest.json'), JSON.stringify({ megabytes }));
-    const zipPath = path.join(work, 'artifact.zip');
-
-    const zipCli = await timed('zip', ['-q', '-r', '-D', '-X', zipPath, '.'], files);
-    fs.mkdirSync(path.join(work, 'unzipped'));
-    const unzipCli = await timed('unzip', ['-q', zipPath, '-d', path.join(work, 'unzipped')], work);
-    const runtime = await measureArtifactCopy(zipPath, s3, codePipeline);
-    const admZip = await measureArtifactCopy(zipPath, s3, codePipeline, path.join(__dirname, '..', 'test', 'fixtures', 'adm-zip-copy-handler.ts'));
-
-    const rows: Row[] = [
-      { what: 'unzip (CLI): extract', ...unzipCli },
-      { what: 'zip (CLI): compress', ...zipCli },
-      { what: 'unzip + zip (CLI)', seconds: unzipCli.seconds + zipCli.seconds, peakRssMb: Math.max(unzipCli.peakRssMb, zipCli.peakRssMb) },
-      { what: 'runtime: S3 get + extract + zip + S3 put', seconds: runtime.seconds, peakRssMb: runtime.growth / MB },
-      { what: 'hand-written, SDK + adm-zip: S3 get + unzip + zip in memory + S3 put', seconds: admZip.seconds, peakRssMb: admZip.growth / MB },
-    ].map(row => ({ ...row, throughputMbPerSecond: megabytes / row.seconds }));
-
-    console.log(`\nArtifact of ${megabytes} MB (incompressible data), one run, this machine:\n`);
-    console.log('| what | seconds | MB/s | peak memory (MB) |');
-    console.log('|---|---:|---:|---:|');
-    for (const row of rows) {
-      console.log(`| ${row.what} | ${row.seconds.toFixed(2)} | ${row.throughputMbPerSecond.toFixed(1)} | ${row.peakRssMb.toFixed(1)} |`);
+    const samples = variants.map(() => ({ seconds: [] as number[], peakMemoryMb: [] as number[] }));
+    for (let i = 0; i < repeats; i++) {
+      // Alternated, so drift in the machine's speed reaches every variant alike.
+      const order = variants.map((_, index) => index);
+      for (const index of i % 2 === 0 ? order : order.reverse()) {
+        const measured = await variants[index].measure();
+        samples[index].seconds.push(measured.seconds);
+        samples[index].peakMemoryMb.push(measured.peakMemoryMb);
+      }
     }
-    console.log(`\nruntime / (unzip + zip) time ratio: ${(runtime.seconds / rows[2].seconds).toFixed(2)}`);
-    console.log(`runtime / adm-zip handler: time ratio ${(runtime.seconds / admZip.seconds).toFixed(2)}, peak memory ratio ${(runtime.growth / admZip.growth).toFixed(2)}`);
-    console.log('Peak memory: whole-process peak RSS for the CLIs; peak RSS growth during the invocation for the handlers.');
-    return { megabytes, rows };
+    return {
+      name,
+      files: Number(count.trim()),
+      megabytes: Number(stdout.split('\t')[0]) / MB,
+      zippedMegabytes: fs.statSync(zipPath).size / MB,
+      rows: variants.map((variant, index) => ({
+        what: variant.what,
+        seconds: median(samples[index].seconds),
+        peakMemoryMb: median(samples[index].peakMemoryMb),
+      })),
+    };
   } finally {
     await s3.stop();
     await codePipeline.stop();
+    fs.rmSync(zipPath, { force: true });
+  }
+}
+
+function print(workload: Workload, repeats: number) {
+  const [runtime, admZip, infoZip, runtimeRead, admZipRead] = workload.rows;
+  console.log(`\n${workload.name}: ${workload.files} files, ${workload.megabytes.toFixed(0)} MB, ${workload.zippedMegabytes.toFixed(0)} MB zipped (median of ${repeats}):\n`);
+  console.log('| what | seconds | peak memory (MB) |');
+  console.log('|---|---:|---:|');
+  workload.rows.forEach(row => console.log(`| ${row.what} | ${row.seconds.toFixed(2)} | ${row.peakMemoryMb.toFixed(0)} |`));
+  console.log(`\ncopy: adm-zip / runtime time ${(admZip.seconds / runtime.seconds).toFixed(2)} (target >= 1.5), `
+    + `Info-ZIP / runtime ${(infoZip.seconds / runtime.seconds).toFixed(2)} (target >= 1), `
+    + `runtime / adm-zip memory ${(runtime.peakMemoryMb / admZip.peakMemoryMb).toFixed(2)} (target <= 0.5)`);
+  console.log(`read: adm-zip / runtime time ${(admZipRead.seconds / runtimeRead.seconds).toFixed(2)} (target >= 1.5), `
+    + `runtime / adm-zip memory ${(runtimeRead.peakMemoryMb / admZipRead.peakMemoryMb).toFixed(2)} (target <= 0.5)`);
+}
+
+/**
+ * The copy (extract to disk, zip the directory) and the read-only step on two artifacts: the files
+ * of the aws-cdk-lib package installed here (a source tree of thousands of small files) and
+ * `incompressibleMb` of random data.
+ */
+export async function artifactThroughput(incompressibleMb: number): Promise<Workload[]> {
+  const repeats = Number(process.env.BENCH_ARTIFACT_REPEATS ?? 3);
+  const work = temporaryDirectory('bench-artifact-');
+  try {
+    const tree = path.join(ROOT, 'node_modules', 'aws-cdk-lib');
+    const sourceTree = await measureWorkload('Source tree (the aws-cdk-lib package\'s files)', tree,
+      ['package.json', 'README.md', 'aws-lambda/lib/function.js'], work, repeats);
+    print(sourceTree, repeats);
+
+    const random = path.join(work, 'random');
+    fs.mkdirSync(path.join(random, 'nested'), { recursive: true });
+    await writeRandomFile(path.join(random, 'nested', 'data.bin'), incompressibleMb * MB);
+    fs.writeFileSync(path.join(random, 'manifest.json'), JSON.stringify({ megabytes: incompressibleMb }));
+    const incompressible = await measureWorkload(`Incompressible data (${incompressibleMb} MB)`, random, ['manifest.json', 'manifest.json', 'manifest.json'], work, repeats);
+    print(incompressible, repeats);
+    console.log('\nPeak memory: peak RSS growth during the invocation for the handlers; whole-process peak RSS for Info-ZIP.');
+    return [sourceTree, incompressible];
+  } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }

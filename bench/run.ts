@@ -8,7 +8,9 @@ import { artifactThroughput } from './artifact-throughput';
 
 // npm run bench: every figure is measured side by side with its comparison in this one run, on
 // this machine, and printed as a table; all of them are written to .bench/results.json.
-// BENCH_ARTIFACT_MB sets the artifact size (default 500); BENCH_REPEATS the synth repeats (default 3).
+// BENCH_ARTIFACT_MB sets the incompressible artifact's size (default 200); BENCH_REPEATS the synth
+// repeats (default 3), BENCH_ARTIFACT_REPEATS the artifact repeats (default 3); BENCH_ONLY=artifact,handler
+// runs the sections named (synth, sharedBundle, snapshot, handler, artifact).
 
 const ROOT = path.join(__dirname, '..');
 const run = promisify(execFile);
@@ -96,20 +98,30 @@ async function handlerFootprint() {
   }
 }
 
+/** Every section of the benchmark; BENCH_ONLY=artifact,handler runs the ones named. */
+const SECTIONS = {
+  synth: () => synthTimes(Number(process.env.BENCH_REPEATS ?? 3)),
+  sharedBundle,
+  snapshot: () => snapshotTimes(Number(process.env.BENCH_REPEATS ?? 3)),
+  handler: handlerFootprint,
+  artifact: () => artifactThroughput(Number(process.env.BENCH_ARTIFACT_MB ?? 200)),
+};
+
 async function main() {
-  const results = {
-    machine: `${os.cpus().length} cores, ${os.platform()} ${os.release()}, Node.js ${process.version}`,
-    synth: await synthTimes(Number(process.env.BENCH_REPEATS ?? 3)),
-    sharedBundle: await sharedBundle(),
-    snapshot: await snapshotTimes(Number(process.env.BENCH_REPEATS ?? 3)),
-    handler: await handlerFootprint(),
-    artifact: await artifactThroughput(Number(process.env.BENCH_ARTIFACT_MB ?? 500)),
-  };
+  const only = process.env.BENCH_ONLY?.split(',');
+  const results: Record<string, unknown> = { machine: machine() };
+  for (const [name, section] of Object.entries(SECTIONS)) {
+    if (!only || only.includes(name)) {
+      results[name] = await section();
+    }
+  }
   const out = path.join(ROOT, '.bench');
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'results.json'), JSON.stringify(results, undefined, 2));
   console.log(`\nWritten: ${path.relative(process.cwd(), path.join(out, 'results.json'))}`);
 }
+
+const machine = () => `${os.availableParallelism()} cores, ${os.platform()} ${os.release()}, Node.js ${process.version}`;
 
 main().catch(error => {
   console.error(error);

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Readable } from 'stream';
 import { buffer } from 'stream/consumers';
@@ -6,11 +7,11 @@ import { pipeline } from 'stream/promises';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as yauzl from 'yauzl';
-import * as yazl from 'yazl';
 import { ArtifactError } from './errors';
-import { Transfer, downloadToFile, uploadFile } from './s3-transfer';
+import { Transfer, downloadToFile, inParallel, uploadFile } from './s3-transfer';
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
-import { ZipArchive, describeEntryProblem, entryPath, isDirectoryEntry, normalizeEntryPath } from './zip-reader';
+import { ZipArchive, describeEntryProblem, entryPath, isDirectoryEntry } from './zip-reader';
+import { writeZip } from './zip-writer';
 import { LIMITS } from '../shared/limits';
 
 /** What artifacts need from the job they belong to. */
@@ -26,17 +27,14 @@ export interface ArtifactContext {
 
 /** The runtime's limits on artifacts (README, "Limits"). */
 export const ARTIFACT_LIMITS = {
-  /** S3's limit for one PutObject request. */
-  maxOutputArtifactBytes: LIMITS.putObjectBytes.max,
+  /** The largest object S3 stores (uploaded in parts). */
+  maxOutputArtifactBytes: LIMITS.objectBytes.max,
   /**
    * The largest entry `readBytes`/`readText` inflate into memory unless given `maxBytes`: a zip
    * of 1 MB can hold an entry of 1 GB, which would end a 128 MB function. `extractTo` streams to disk.
    */
   maxInMemoryEntryBytes: 64 * 1024 ** 2,
 } as const;
-
-/** Entries written from memory get a fixed time, so the same files give the same zip. */
-const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 
 const temporaryZip = (context: ArtifactContext, kind: string) =>
   path.join(context.tempDirectory, `${kind}-${Math.random().toString(36).slice(2)}.zip`);
@@ -101,30 +99,44 @@ export class InputArtifact {
   /**
    * Extracts every entry under `directory` (created if needed), streaming each to disk and
    * verifying its CRC-32; an entry that fails the check is removed and the extraction fails.
-   * An entry whose path would land outside `directory` stops the extraction before anything is written.
+   * An entry whose path would land outside `directory` stops the extraction before anything is
+   * written, and so does an artifact whose entries declare more bytes than the target's file
+   * system has free. Entries are written several at a time, as many as the function has cores
+   * to inflate them, and more while they wait for the disk.
    *
-   * @returns the paths written, relative to `directory`
+   * @returns the paths written, relative to `directory`, in the zip's order
    */
   public async extractTo(directory: string): Promise<string[]> {
     const archive = await this.open();
     const root = path.resolve(directory);
     await fs.promises.mkdir(root, { recursive: true });
-    const written: string[] = [];
-    for (const entry of archive.entries) {
+    const files = archive.entries.filter(entry => !isDirectoryEntry(entry));
+    await this.checkFreeSpace(root, files);
+    // Before any file: one recursive mkdir per deepest directory, which makes its parents too.
+    const directories = new Set(archive.entries.map(entry => path.dirname(path.resolve(root, entryPath(entry)) + (isDirectoryEntry(entry) ? '/.' : ''))));
+    for (const target of [...directories].sort().filter((candidate, index, sorted) => !sorted[index + 1]?.startsWith(candidate + path.sep))) {
+      await fs.promises.mkdir(target, { recursive: true });
+    }
+    await inParallel(files, extractionConcurrency(), async entry => {
       const target = path.resolve(root, entryPath(entry));
-      if (isDirectoryEntry(entry)) {
-        await fs.promises.mkdir(target, { recursive: true });
-        continue;
-      }
-      await fs.promises.mkdir(path.dirname(target), { recursive: true });
       await this.readEntry(archive, entry, stream => pipeline(stream, fs.createWriteStream(target), { signal: this.context.signal }))
         .catch(async error => {
           await fs.promises.rm(target, { force: true });
           throw error;
         });
-      written.push(entry.fileName);
+    });
+    return files.map(entry => entry.fileName);
+  }
+
+  /** Refuses an extraction whose declared sizes exceed the free space, before it fills the disk halfway. */
+  private async checkFreeSpace(root: string, files: readonly yauzl.Entry[]) {
+    const declared = files.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
+    const { bavail, bsize } = await fs.promises.statfs(root);
+    const free = bavail * bsize;
+    if (declared > free) {
+      throw new ArtifactError(`Input artifact '${this.name}' declares ${declared} bytes in ${files.length} files, more than the ${free} bytes free under ${root}: `
+        + 'extract it to a larger file system (Lambda\'s ephemeralStorageSize gives /tmp up to 10 GB), or read only the entries the step needs');
     }
-    return written;
   }
 
   /** Closes the downloaded zip. The runtime calls it when the invocation ends. */
@@ -201,7 +213,7 @@ export class OutputArtifact {
       await writeZip(files, file);
       const size = (await fs.promises.stat(file)).size;
       if (size > ARTIFACT_LIMITS.maxOutputArtifactBytes) {
-        throw new ArtifactError(`Output artifact '${this.name}' is ${size} bytes zipped, over the ${ARTIFACT_LIMITS.maxOutputArtifactBytes} bytes one upload accepts`);
+        throw new ArtifactError(`Output artifact '${this.name}' is ${size} bytes zipped, over the ${ARTIFACT_LIMITS.maxOutputArtifactBytes} bytes S3 stores in one object`);
       }
       await uploadFile(await transferOf(this.context, this.location, `Could not write output artifact '${this.name}' to`), file, size, {
         ContentType: 'application/zip',
@@ -214,21 +226,9 @@ export class OutputArtifact {
   }
 }
 
-/** Zips `files` (path → content, or every file of a directory) into `zipPath`, streaming. */
-export async function writeZip(files: ArtifactFiles | string, zipPath: string): Promise<void> {
-  const zip = new yazl.ZipFile();
-  if (typeof files === 'string') {
-    for (const [name, absolutePath] of await listDirectory(files)) {
-      zip.addFile(absolutePath, name);
-    }
-  } else {
-    for (const [requested, content] of Object.entries(files)) {
-      const name = checkOutputPath(requested);
-      zip.addBuffer(Buffer.from(typeof content === 'string' ? Buffer.from(content, 'utf8') : content), name, { mtime: FIXED_MTIME });
-    }
-  }
-  zip.end();
-  await pipeline(zip.outputStream, fs.createWriteStream(zipPath));
+/** Entries inflated and written at once: zlib inflates on libuv's threads, and small files mostly wait on the file system. */
+function extractionConcurrency(): number {
+  return Math.max(4, os.availableParallelism() * 2);
 }
 
 /** Every file of the zip at `zipPath`, in memory and verified: for tests and small artifacts. */
@@ -247,35 +247,4 @@ export async function readZip(zipPath: string): Promise<Record<string, Buffer>> 
 
 function describeEntry(entry: yauzl.Entry): ArtifactEntry {
   return { path: entryPath(entry), size: entry.uncompressedSize, isDirectory: isDirectoryEntry(entry) };
-}
-
-function checkOutputPath(requested: string): string {
-  const name = normalizeEntryPath(requested);
-  if (!name || name === '.' || /[/\\]$/.test(requested) || path.posix.isAbsolute(name) || name.split('/').includes('..')) {
-    throw new Error(`Output artifact file paths must be relative paths inside the artifact, got '${requested}'`);
-  }
-  return name;
-}
-
-/** Every file under `directory`, sorted, as [path inside the artifact, absolute path]. */
-async function listDirectory(directory: string): Promise<Array<[string, string]>> {
-  const root = path.resolve(directory);
-  const stat = await fs.promises.stat(root).catch(() => undefined);
-  if (!stat?.isDirectory()) {
-    throw new Error(`Output artifact directory '${directory}' does not exist or is not a directory`);
-  }
-  const files: Array<[string, string]> = [];
-  const walk = async (relative: string): Promise<void> => {
-    const children = await fs.promises.readdir(path.join(root, relative), { withFileTypes: true });
-    for (const child of children.sort((a, b) => a.name.localeCompare(b.name))) {
-      const childRelative = relative ? `${relative}/${child.name}` : child.name;
-      if (child.isDirectory()) {
-        await walk(childRelative);
-      } else if (child.isFile()) {
-        files.push([childRelative, path.join(root, childRelative)]);
-      }
-    }
-  };
-  await walk('');
-  return files;
 }

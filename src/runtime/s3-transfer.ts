@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import { Readable } from 'stream';
-import { pipeline } from 'stream/promises';
 import { setTimeout as sleep } from 'timers/promises';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
-import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { ArtifactError } from './errors';
 import { s3Module } from './s3';
 import type { FailureType } from './types';
+import { LIMITS } from '../shared/limits';
 
 /** Attempts per transfer, the first included: S3 asks clients to retry 500 and 503 SlowDown with backoff. */
 export const MAX_TRANSFER_ATTEMPTS = 5;
@@ -28,45 +28,144 @@ export interface Transfer {
   readonly action: string;
 }
 
+/** Objects at least this large are downloaded in ranges and uploaded in parts, several at once. */
+const PARALLEL_THRESHOLD_BYTES = 64 * 1024 * 1024;
+const PART_BYTES = 16 * 1024 * 1024;
+/** Ranges or parts in flight: S3 serves each connection at a fraction of what an instance can take. */
+const PARALLEL_REQUESTS = 4;
+
 /**
- * Downloads the object to `file`. A connection that drops mid-body resumes with a ranged GET of
- * the same version (If-Match on the ETag); 5xx answers are retried with backoff.
+ * Downloads the object to `file`. A large object is read in ranges of the same version (If-Match
+ * on the ETag), several at once, each written at its place in the file. A connection that drops
+ * mid-body resumes where it stopped; 5xx answers are retried with backoff.
  */
 export async function downloadToFile(transfer: Transfer, file: string): Promise<void> {
   const { GetObjectCommand } = await s3Module();
-  let etag: string | undefined;
-  let total: number | undefined;
-  await withRetries(transfer, async () => {
-    const have = etag === undefined ? 0 : (await fs.promises.stat(file)).size;
-    const response = await transfer.s3.send(new GetObjectCommand({
-      Bucket: transfer.bucket,
-      Key: transfer.key,
-      ...(have > 0 && { Range: `bytes=${have}-`, IfMatch: etag }),
-    }), { abortSignal: transfer.signal });
-    if (etag === undefined) {
-      etag = response.ETag;
-      total = response.ContentLength;
+  const handle = await fs.promises.open(file, 'w');
+  try {
+    let version: { etag?: string; total: number } | undefined;
+    // The first range is asked for as the whole object: one request says the size, and a small object is read at once.
+    await fetchRange(transfer, handle, 0, undefined, response => {
+      version = { etag: response.ETag, total: response.ContentLength ?? 0 };
+      return version.total >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : version.total;
+    }, () => version?.etag);
+    const { total, etag } = version!;
+    const ranges: Array<[number, number]> = [];
+    for (let start = total >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : total; start < total; start += PART_BYTES) {
+      ranges.push([start, Math.min(start + PART_BYTES, total)]);
     }
-    await pipeline(response.Body as Readable, fs.createWriteStream(file, { flags: have > 0 ? 'a' : 'w' }), { signal: transfer.signal });
-    const size = (await fs.promises.stat(file)).size;
-    if (total !== undefined && size !== total) {
-      throw Object.assign(new Error(`the connection closed after ${size} of ${total} bytes`), { name: 'ShortDownload' });
-    }
-  });
+    await inParallel(ranges, PARALLEL_REQUESTS, ([start, end]) => fetchRange(transfer, handle, start, end, () => end - start, () => etag));
+  } finally {
+    await handle.close();
+  }
+
+  /**
+   * Writes bytes [start, end) of the object at their place in the file; `end` undefined asks for
+   * the rest. `wanted` says how many bytes of the first response to keep (the first request learns
+   * the size from it), `etag` the version every later request must match.
+   */
+  async function fetchRange(
+    range: Transfer, fileHandle: fs.promises.FileHandle, start: number, end: number | undefined,
+    wanted: (response: GetObjectCommandOutput) => number, etag: () => string | undefined,
+  ): Promise<void> {
+    let written = 0;
+    let length: number | undefined;
+    await withRetries(range, async () => {
+      const from = start + written;
+      const response = await range.s3.send(new GetObjectCommand({
+        Bucket: range.bucket,
+        Key: range.key,
+        ...((from > 0 || end !== undefined) && { Range: `bytes=${from}-${end === undefined ? '' : end - 1}`, IfMatch: etag() }),
+      }), { abortSignal: range.signal });
+      length ??= wanted(response);
+      for await (const chunk of response.Body as Readable) {
+        const keep = Math.min((chunk as Buffer).length, length - written);
+        await fileHandle.write(chunk as Buffer, 0, keep, start + written);
+        written += keep;
+        if (written >= length) {
+          // The rest of a first response is read by the ranges that follow.
+          (response.Body as Readable).destroy();
+          break;
+        }
+      }
+      if (written < length) {
+        throw Object.assign(new Error(`the connection closed after ${start + written} of ${start + length} bytes`), { name: 'ShortDownload' });
+      }
+    });
+  }
 }
 
-/** Uploads `file` with PutObject, opening the file again for every attempt so that a 503 or 500 can be retried. */
+/**
+ * Uploads `file`: with PutObject, opening the file again for every attempt so that a 503 or 500
+ * can be retried; a large file in parts, several at once, each retried on its own.
+ */
 export async function uploadFile(transfer: Transfer, file: string, size: number, extra: Partial<PutObjectCommandInput>): Promise<void> {
-  const { PutObjectCommand } = await s3Module();
+  const sdk = await s3Module();
+  if (size < PARALLEL_THRESHOLD_BYTES) {
+    await withRetries(transfer, async () => {
+      await transfer.s3.send(new sdk.PutObjectCommand({
+        ...extra,
+        Bucket: transfer.bucket,
+        Key: transfer.key,
+        Body: fs.createReadStream(file),
+        ContentLength: size,
+      }), { abortSignal: transfer.signal });
+    });
+    return;
+  }
+  const target = { Bucket: transfer.bucket, Key: transfer.key };
+  let uploadId: string | undefined;
   await withRetries(transfer, async () => {
-    await transfer.s3.send(new PutObjectCommand({
-      ...extra,
-      Bucket: transfer.bucket,
-      Key: transfer.key,
-      Body: fs.createReadStream(file),
-      ContentLength: size,
-    }), { abortSignal: transfer.signal });
+    uploadId = (await transfer.s3.send(new sdk.CreateMultipartUploadCommand({ ...extra, ...target }), { abortSignal: transfer.signal })).UploadId;
   });
+  try {
+    const partBytes = Math.max(PART_BYTES, Math.ceil(size / LIMITS.multipartParts.max));
+    const parts: Array<{ PartNumber: number; ETag?: string }> = [];
+    const ranges = Array.from({ length: Math.ceil(size / partBytes) }, (_, index) => index);
+    await inParallel(ranges, PARALLEL_REQUESTS, async index => {
+      const start = index * partBytes;
+      const end = Math.min(start + partBytes, size);
+      await withRetries(transfer, async () => {
+        const { ETag } = await transfer.s3.send(new sdk.UploadPartCommand({
+          ...target,
+          UploadId: uploadId,
+          PartNumber: index + 1,
+          Body: fs.createReadStream(file, { start, end: end - 1 }),
+          ContentLength: end - start,
+        }), { abortSignal: transfer.signal });
+        parts[index] = { PartNumber: index + 1, ETag };
+      });
+    });
+    await withRetries(transfer, async () => {
+      const complete = new sdk.CompleteMultipartUploadCommand({ ...target, UploadId: uploadId, MultipartUpload: { Parts: parts } });
+      await transfer.s3.send(complete, { abortSignal: transfer.signal });
+    });
+  } catch (error) {
+    // Parts of an upload never completed are stored and billed until aborted.
+    await transfer.s3.send(new sdk.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Runs `work` on every item, at most `concurrency` at a time. On the first failure no further item
+ * starts; the ones running finish (so none is left writing), then the failure is thrown.
+ */
+export async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++];
+      await work(item).catch(error => {
+        failure ??= { error };
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure) {
+    throw failure.error;
+  }
 }
 
 async function withRetries(transfer: Transfer, attempt: () => Promise<void>): Promise<void> {

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { Readable, Transform, TransformCallback } from 'stream';
 import * as zlib from 'zlib';
@@ -7,11 +8,16 @@ import * as yauzl from 'yauzl';
 export class ZipArchive {
   /** Opens `zipPath` and reads every entry header. Refuses duplicate names and names that escape the archive. */
   public static async open(zipPath: string): Promise<ZipArchive> {
+    const handle = await fs.promises.open(zipPath, 'r');
+    const { size } = await handle.stat();
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
       // validateEntrySizes (the default, stated because the checks below rely on it): an entry that
       // inflates to more or fewer bytes than its header declares fails its stream.
       const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true };
-      yauzl.open(zipPath, options, (error, opened) => error ? reject(error) : resolve(opened));
+      yauzl.fromRandomAccessReader(new BlockReader(handle, size), size, options, (error, opened) => error ? reject(error) : resolve(opened));
+    }).catch(async error => {
+      await handle.close();
+      throw error;
     });
     try {
       const entries = await new Promise<yauzl.Entry[]>((resolve, reject) => {
@@ -58,6 +64,95 @@ export class ZipArchive {
 
   public close(): void {
     this.zip.close();
+  }
+}
+
+/**
+ * The zip file as yauzl reads it, in blocks: yauzl reads the central directory one header at a
+ * time and each entry's local header and data apart, which for thousands of small entries costs a
+ * system call and a trip to libuv's threads each. Reads are served from the few blocks last read
+ * (entries are read mostly in the order stored); data larger than a block streams from the file.
+ */
+class BlockReader extends yauzl.RandomAccessReader {
+  private static readonly BLOCK_BYTES = 1024 * 1024;
+  private static readonly BLOCKS_KEPT = 16;
+  private static readonly STREAM_CHUNK_BYTES = 256 * 1024;
+  /** Block index → its bytes, least recently used first. */
+  private readonly blocks = new Map<number, Promise<Buffer>>();
+
+  constructor(private readonly handle: fs.promises.FileHandle, private readonly size: number) {
+    super();
+  }
+
+  public read(buffer: Buffer, offset: number, length: number, position: number, callback: (error: Error | null) => void): void {
+    this.copy(buffer, offset, length, position).then(() => callback(null), callback);
+  }
+
+  public _readStreamForRange(start: number, end: number): Readable {
+    const reader = this;
+    if (end - start > BlockReader.BLOCK_BYTES) {
+      // Positional reads of its own: an fs read stream closes the file it reads when destroyed.
+      let position = start;
+      return new Readable({
+        read() {
+          const bytes = Buffer.allocUnsafe(Math.min(BlockReader.STREAM_CHUNK_BYTES, end - position));
+          reader.handle.read(bytes, 0, bytes.length, position).then(({ bytesRead }) => {
+            position += bytesRead;
+            this.push(bytesRead > 0 ? bytes.subarray(0, bytesRead) : null);
+            if (position >= end) {
+              this.push(null);
+            }
+          }, error => this.destroy(error));
+        },
+      });
+    }
+    return new Readable({
+      read() {
+        const bytes = Buffer.allocUnsafe(end - start);
+        reader.copy(bytes, 0, bytes.length, start).then(() => {
+          this.push(bytes);
+          this.push(null);
+        }, error => this.destroy(error));
+      },
+    });
+  }
+
+  public close(callback: (error: Error | null) => void): void {
+    this.blocks.clear();
+    this.handle.close().then(() => callback(null), callback);
+  }
+
+  private async copy(target: Buffer, offset: number, length: number, position: number): Promise<void> {
+    for (let copied = 0; copied < length;) {
+      const at = position + copied;
+      const index = Math.floor(at / BlockReader.BLOCK_BYTES);
+      const block = await this.block(index);
+      const from = at - index * BlockReader.BLOCK_BYTES;
+      const count = Math.min(length - copied, block.length - from);
+      if (count <= 0) {
+        throw new Error(`the zip file ends at ${this.size} bytes, before byte ${at}`);
+      }
+      block.copy(target, offset + copied, from, from + count);
+      copied += count;
+    }
+  }
+
+  private block(index: number): Promise<Buffer> {
+    let block = this.blocks.get(index);
+    if (block) {
+      this.blocks.delete(index);
+    } else {
+      const start = index * BlockReader.BLOCK_BYTES;
+      const bytes = Buffer.allocUnsafe(Math.min(BlockReader.BLOCK_BYTES, this.size - start));
+      block = this.handle.read(bytes, 0, bytes.length, start).then(({ bytesRead }) => bytes.subarray(0, bytesRead));
+      // A failed read is not kept: the next one tries again.
+      block.catch(() => this.blocks.delete(index));
+    }
+    this.blocks.set(index, block);
+    if (this.blocks.size > BlockReader.BLOCKS_KEPT) {
+      this.blocks.delete(this.blocks.keys().next().value!);
+    }
+    return block;
   }
 }
 

@@ -36,8 +36,9 @@ export const LIMITS = {
   maxEventAgeSeconds: { min: 60, max: 6 * 60 * 60, source: LAMBDA_ASYNC },
   failureQueueRetentionSeconds: { min: 60, max: 14 * 24 * 60 * 60, source: 'SQS MessageRetentionPeriod' },
 
-  /** One PutObject request: the most an output artifact's zip may be. */
-  putObjectBytes: { min: 0, max: 5 * 1024 ** 3, source: 'S3 PutObject' },
+  /** An object, which past 5 GiB must be uploaded in parts: the most an output artifact's zip may be. */
+  objectBytes: { min: 0, max: 5 * 1024 ** 4, source: 'S3 multipart upload limits' },
+  multipartParts: { min: 1, max: 10_000, source: 'S3 multipart upload limits' },
 
   /** What a job result may carry (PutJobSuccessResult, PutJobFailureResult). */
   result: {

@@ -20,9 +20,10 @@ import { inNodeProcess } from './runners/node-process';
 import { inPythonProcess, pythonInterpreter, pythonVersionWarning } from './runners/python';
 import { inCustomRuntime } from './runners/runtime-api';
 import { StepRunError } from './step-run-error';
-import { readZip, writeZip } from '../runtime/artifacts';
+import { readZip } from '../runtime/artifacts';
 import { redact } from '../runtime/redact';
 import type { ArtifactFiles, PipelineJobLambdaHandler } from '../runtime/types';
+import { writeZip } from '../runtime/zip-writer';
 
 export { StepRunError };
 

@@ -2,11 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 // The module object itself (not a namespace copy), so that its open() can be counted.
 import yauzl from 'yauzl';
+import { naming } from '../support/messages';
 import {
   FIXTURE_BUCKET, FIXTURE_INPUT_KEY, FIXTURE_OUTPUT_KEY, KMS_KEY, codePipeline, expectFailure, jobOf, jobWithArtifacts,
   onlyCall, putFixtureInput, run, s3, s3Credentials, useRuntimeEndpoints,
 } from '../support/runtime-harness';
-import { listFiles, temporaryDirectory, unzipFiles, writeFiles, zipFiles, zipSlipArchive } from '../support/zip';
+import { listFiles, patchEntryHeaders, temporaryDirectory, unzipFiles, writeFiles, zipFiles, zipSlipArchive } from '../support/zip';
 
 useRuntimeEndpoints();
 
@@ -71,6 +72,41 @@ describe('3. artifacts', () => {
     expectFailure('JobFailed', /Input artifact 'SourceArtifact' has an entry that escapes the target directory, refused: .*\.\.\/escaped\.txt/);
     expect(fs.existsSync(path.join(target, 'escaped.txt'))).toBe(false);
     expect(fs.existsSync(path.join(target, 'out'))).toBe(false);
+    fs.rmSync(target, { recursive: true, force: true });
+  });
+
+  test('input: entries declaring more bytes than the target has free are refused before anything is written, naming both', async () => {
+    const target = temporaryDirectory();
+    const { bavail, bsize } = fs.statfsSync(target);
+    const declaredEach = 0xfffffffe;
+    const count = Math.ceil((bavail * bsize) / declaredEach) + 1;
+    const names = Array.from({ length: count }, (_, index) => `part-${index}.bin`);
+    const zip = names.reduce((patched, name) => patchEntryHeaders(patched, name, { uncompressedSize: declaredEach }),
+      zipFiles(Object.fromEntries(names.map(name => [name, 'x'.repeat(1000)]))));
+    await s3.put(FIXTURE_BUCKET, FIXTURE_INPUT_KEY, zip);
+    await run(async job => {
+      await job.inputArtifact('SourceArtifact').extractTo(path.join(target, 'out'));
+    }, jobWithArtifacts());
+    expectFailure('JobFailed', naming(`declares ${count * declaredEach} bytes in ${count} files`, 'bytes free under', path.join(target, 'out')));
+    expect(listFiles(path.join(target, 'out'))).toEqual([]);
+    fs.rmSync(target, { recursive: true, force: true });
+  });
+
+  test('input: many files in many directories are all extracted, each intact, in the zip\'s order', async () => {
+    const files = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`dir-${index % 7}/sub-${index % 3}/file-${index}.txt`, `content ${index} `.repeat(index)]));
+    await putFixtureInput(files);
+    const target = temporaryDirectory();
+    let written: string[] = [];
+    let stored: string[] = [];
+    await run(async job => {
+      written = await job.inputArtifact('SourceArtifact').extractTo(path.join(target, 'out'));
+      stored = (await job.inputArtifact('SourceArtifact').entries()).filter(entry => !entry.isDirectory).map(entry => entry.path);
+    }, jobWithArtifacts());
+    expect(written).toEqual(stored);
+    expect([...written].sort()).toEqual(Object.keys(files).sort());
+    for (const [name, content] of Object.entries(files)) {
+      expect(fs.readFileSync(path.join(target, 'out', name), 'utf8')).toBe(content);
+    }
     fs.rmSync(target, { recursive: true, force: true });
   });
 
@@ -181,7 +217,7 @@ describe('3. artifacts', () => {
   test('input: the zip is downloaded and indexed once per invocation, however many files are read', async () => {
     const files = Object.fromEntries(Array.from({ length: 400 }, (_, i) => [`src/file-${i}.txt`, `content ${i}`]));
     await putFixtureInput(files);
-    const opened = jest.spyOn(yauzl, 'open');
+    const opened = jest.spyOn(yauzl, 'fromRandomAccessReader');
     const read: string[] = [];
     try {
       await run(async job => {

@@ -172,6 +172,64 @@ describe('S3 under load', () => {
   });
 });
 
+describe('large artifacts: ranges and parts in parallel', () => {
+  const MiB = 1024 ** 2;
+  const PART = 16 * MiB;
+  // Past the 64 MiB from which the runtime reads in ranges and writes in parts. Random bytes are stored, not deflated.
+  const big = randomBytes(70 * MiB);
+  const onSource = (method: string) => s3.requests.filter(request => request.method === method && /\/Source\//.test(request.url));
+  const onCopy = (method: string) => s3.requests.filter(request => request.method === method && /\/Copy\//.test(request.url));
+
+  test('a large input is read as its first part, then in ranges of the same version, each written at its place', async () => {
+    const run = await probeFiles({ 'big.bin': big }, { extract: true });
+    expect(run.failureDetails).toBeUndefined();
+    const [first, ...ranges] = onSource('GET');
+    expect(first.headers.range).toBeUndefined();
+    const starts = ranges.map(request => Number(/^bytes=(\d+)-(\d+)$/.exec(String(request.headers.range))![1])).sort((a, b) => a - b);
+    expect(starts).toEqual([PART, 2 * PART, 3 * PART, 4 * PART]);
+    expect(new Set(ranges.map(request => request.headers['if-match']))).toEqual(new Set([expect.stringMatching(/.+/)]));
+  });
+
+  test('a large input whose first connection drops resumes within its range', async () => {
+    s3.faults.push({ method: 'GET', path: /\/Source\//, dropAfterBytes: 4 * MiB, times: 1 });
+    const run = await probeFiles({ 'big.bin': big }, { extract: true });
+    expect(run.failureDetails).toBeUndefined();
+    const resumed = onSource('GET').find(request => /^bytes=\d+-$/.test(String(request.headers.range)));
+    expect(resumed?.headers['if-match']).toBeDefined();
+  });
+
+  test('a large output is uploaded in parts, and the object S3 assembles is the artifact', async () => {
+    const run = await probeFiles({ 'big.bin': big }, { copy: true });
+    expect(run.failureDetails).toBeUndefined();
+    expect(Buffer.compare(run.outputArtifacts.Copy['big.bin'], big)).toBe(0);
+    const parts = onCopy('PUT').map(request => Number(/[?&]partNumber=(\d+)/.exec(request.url)![1])).sort((a, b) => a - b);
+    expect(parts).toEqual([1, 2, 3, 4, 5]);
+    expect(onCopy('POST').map(request => /[?&](uploads|uploadId)/.exec(request.url)![1])).toEqual(['uploads', 'uploadId']);
+  });
+
+  test('the harness\'s own S3 endpoint serves the ranges and takes the parts, as S3 does', async () => {
+    const run = await runBundledStep(bundle, 'index.handler', { userParameters: { copy: true }, inputArtifacts: { Source: { 'big.bin': big } }, outputArtifacts: ['Copy'] });
+    expect(run.outcome).toBe('succeeded');
+    expect(Buffer.compare(run.outputArtifacts.Copy['big.bin'], big)).toBe(0);
+  });
+
+  test('a part that gets 503 SlowDown is retried on its own', async () => {
+    s3.faults.push({ method: 'PUT', path: /\/Copy\/.*[?&]partNumber=2&/, error: { status: 503, code: 'SlowDown' }, times: 1 });
+    const run = await probeFiles({ 'big.bin': big }, { copy: true });
+    expect(run.failureDetails).toBeUndefined();
+    const parts = onCopy('PUT').map(request => Number(/[?&]partNumber=(\d+)/.exec(request.url)![1])).sort((a, b) => a - b);
+    expect(parts).toEqual([1, 2, 2, 3, 4, 5]);
+  });
+
+  test('a part refused with AccessDenied fails the job as a PermissionError, and the upload is aborted', async () => {
+    s3.faults.push({ method: 'PUT', path: /\/Copy\/.*[?&]partNumber=3&/, error: { status: 403, code: 'AccessDenied', message: 'no' }, times: 100 });
+    const failure = failureOf(await probeFiles({ 'big.bin': big }, { copy: true }));
+    expect(failure.type).toBe('PermissionError');
+    expect(failure.message).toMatch(/^Could not write output artifact 'Copy' to s3:\/\/artifacts\/\S+: AccessDenied \(HTTP 403\): no$/);
+    expect(onCopy('DELETE').map(request => /[?&]uploadId=/.test(request.url))).toEqual([true]);
+  });
+});
+
 describe('running out of time', () => {
   test('when the deadline guard fails the job, job.signal aborts and the download in flight is cut', async () => {
     s3.faults.push({ method: 'GET', path: /\/Source\//, stallMillis: 30_000, times: 1 });

@@ -25,6 +25,12 @@ export function bundleHandler(entry: string, outdir: string): string {
   return outfile;
 }
 
+export interface MeasureOptions {
+  /** Whether the job has an output artifact for the handler to write (default true). */
+  readonly withOutput?: boolean;
+  readonly userParameters?: string;
+}
+
 /**
  * Copies the zip at `zipPath` from an input artifact to an output artifact with a bundled copy
  * handler (the runtime's copy-artifact fixture unless given another), in a process of its own,
@@ -32,6 +38,7 @@ export function bundleHandler(entry: string, outdir: string): string {
  */
 export async function measureArtifactCopy(
   zipPath: string, s3: LoopbackS3, codePipeline: LoopbackCodePipeline, handlerEntry = path.join(REPOSITORY, 'test', 'fixtures', 'copy-artifact-handler.ts'),
+  options: MeasureOptions = {},
 ): Promise<Measurement> {
   const work = temporaryDirectory('measure-');
   try {
@@ -44,9 +51,10 @@ export async function measureArtifactCopy(
         id: '00000000-0000-4000-8000-000000000001',
         accountId: '123456789012',
         data: {
-          actionConfiguration: { configuration: { FunctionName: 'measure' } },
+          actionConfiguration: { configuration: { FunctionName: 'measure', ...(options.userParameters !== undefined && { UserParameters: options.userParameters }) } },
           inputArtifacts: [{ name: 'In', revision: null, location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'in.zip' } } }],
-          outputArtifacts: [{ name: 'Out', revision: null, location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'out.zip' } } }],
+          outputArtifacts: options.withOutput === false ? []
+            : [{ name: 'Out', revision: null, location: { type: 'S3', s3Location: { bucketName: 'artifacts', objectKey: 'out.zip' } } }],
           artifactCredentials: credentials,
         },
       },

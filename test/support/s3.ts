@@ -76,6 +76,8 @@ export class LoopbackS3 {
         }
       }
       const forwarded = http.request({ host: '127.0.0.1', port: s3rverPort, method: request.method, path: request.url, headers }, answer => {
+        // A client that stops reading (the runtime, once it has the part it asked for) ends the upstream answer too.
+        response.on('close', () => answer.destroy());
         response.writeHead(answer.statusCode!, answer.headers);
         if (fault?.dropAfterBytes !== undefined) {
           let sent = 0;

@@ -1,0 +1,342 @@
+/* eslint-disable no-bitwise -- the zip format packs its version, attributes and DOS times into bit fields */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Transform, Writable } from 'stream';
+import { pipeline } from 'stream/promises';
+import * as zlib from 'zlib';
+import type { ArtifactFiles } from './types';
+import { normalizeEntryPath } from './zip-reader';
+
+/** Entries written from memory get a fixed time, so the same files give the same zip. */
+const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
+
+/** Files up to this size are read whole and deflated in one call; larger ones stream. */
+const SMALL_FILE_BYTES = 4 * 1024 * 1024;
+/** The start of a file that tells whether deflating it pays (small, as every file is sampled), and the share it must shrink to. */
+const SAMPLE_BYTES = 4 * 1024;
+const WORTH_DEFLATING = 0.9;
+
+/**
+ * Zips `files` (path → content, or every file of a directory) into `zipPath`. Entries are in
+ * path order, so the same files give the same zip. An entry that deflating would not shrink (by
+ * a sample of its start, as zip tools judge it) is stored.
+ *
+ * The zip is written here rather than by a zip library: the one the runtime used (yazl) deflates
+ * each entry with a zlib stream of its own on libuv's threads, which for thousands of small files
+ * took more than twice as long as deflating them in one call each, and takes no entry deflated
+ * ahead. Small files are read ahead and deflated in one call; large ones stream, and their sizes
+ * and CRC-32 are written into their local header once known (the output is a file, not a pipe).
+ * ZIP64 records are written where sizes, offsets or the entry count need them.
+ */
+export async function writeZip(files: ArtifactFiles | string, zipPath: string): Promise<void> {
+  const zip = await ZipOutput.create(zipPath);
+  try {
+    if (typeof files === 'string') {
+      const listed = await listDirectory(files);
+      const reads = new ReadAhead(listed.map(([, absolutePath]) => absolutePath), Math.max(8, os.availableParallelism() * 4));
+      for (const [index, [name]] of listed.entries()) {
+        const file = await reads.take(index);
+        const entry = { name, mtime: file.stats.mtime, mode: file.stats.mode };
+        if (file.content) {
+          await zip.addBuffer(entry, file.content);
+        } else {
+          await zip.addFile(entry, file.absolutePath, file.stats.size);
+        }
+      }
+    } else {
+      for (const [requested, content] of Object.entries(files)) {
+        const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
+        await zip.addBuffer({ name: checkOutputPath(requested), mtime: FIXED_MTIME, mode: 0o100644 }, buffer);
+      }
+    }
+    await zip.finish();
+  } finally {
+    await zip.close();
+  }
+}
+
+interface EntryMetadata {
+  readonly name: string;
+  readonly mtime: Date;
+  /** The file's mode as `stat` gives it (type and permission bits). */
+  readonly mode: number;
+}
+
+interface CentralRecord extends EntryMetadata {
+  readonly method: number;
+  readonly crc32: number;
+  readonly compressedSize: number;
+  readonly uncompressedSize: number;
+  readonly offset: number;
+}
+
+const MAX_32 = 0xffffffff;
+const MAX_16 = 0xffff;
+const UTF8_NAMES = 0x0800;
+const STORED = 0;
+const DEFLATED = 8;
+const VERSION_DEFAULT = 20;
+const VERSION_ZIP64 = 45;
+/** "Made by" Unix, so that readers take the mode from the external attributes. */
+const MADE_BY_UNIX = 3 << 8;
+
+/** A zip file being written: local headers and data as entries come, the central directory at the end. */
+class ZipOutput {
+  public static async create(zipPath: string): Promise<ZipOutput> {
+    return new ZipOutput(await fs.promises.open(zipPath, 'w'));
+  }
+
+  private position = 0;
+  private readonly records: CentralRecord[] = [];
+
+  private constructor(private readonly handle: fs.promises.FileHandle) {}
+
+  public async addBuffer(entry: EntryMetadata, data: Buffer): Promise<void> {
+    const deflated = worthDeflating(data) ? zlib.deflateRawSync(data) : undefined;
+    const body = deflated && deflated.length < data.length ? deflated : data;
+    const record = {
+      ...entry,
+      method: body === data ? STORED : DEFLATED,
+      crc32: zlib.crc32(data),
+      compressedSize: body.length,
+      uncompressedSize: data.length,
+      offset: this.position,
+    };
+    await this.write(Buffer.concat([localHeader(record, needsZip64(record)), body]));
+    this.records.push(record);
+  }
+
+  /** Streams a large file; its CRC-32 and sizes go into its local header once the data is written. */
+  public async addFile(entry: EntryMetadata, absolutePath: string, size: number): Promise<void> {
+    const deflate = await startWorthDeflating(absolutePath);
+    // Sized for the largest the entry can become, so the header's room does not depend on the outcome.
+    const zip64 = size >= MAX_32 - 1024 * 1024;
+    const offset = this.position;
+    const placeholder = { ...entry, method: deflate ? DEFLATED : STORED, crc32: 0, compressedSize: 0, uncompressedSize: 0, offset };
+    const header = localHeader(placeholder, zip64);
+    await this.write(header);
+    let crc32 = 0;
+    let uncompressedSize = 0;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        crc32 = zlib.crc32(chunk, crc32);
+        uncompressedSize += chunk.length;
+        done(null, chunk);
+      },
+    });
+    const output = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.write(chunk).then(() => done(), done);
+      },
+    });
+    const compressedStart = this.position;
+    await pipeline(fs.createReadStream(absolutePath), counted, ...(deflate ? [zlib.createDeflateRaw()] : []), output);
+    const record = { ...placeholder, crc32, uncompressedSize, compressedSize: this.position - compressedStart };
+    if (!zip64 && needsZip64(record)) {
+      throw new Error(`${entry.name} grew past 4 GiB while it was zipped`);
+    }
+    await this.handle.write(localHeader(record, zip64), 0, header.length, offset);
+    this.records.push(record);
+  }
+
+  /** The central directory, and the ZIP64 end records where its count, size or offset need them. */
+  public async finish(): Promise<void> {
+    const start = this.position;
+    const central = Buffer.concat(this.records.map(centralHeader));
+    await this.write(central);
+    const zip64 = this.records.length >= MAX_16 || start >= MAX_32 || central.length >= MAX_32;
+    if (zip64) {
+      const record = Buffer.alloc(56);
+      record.writeUInt32LE(0x06064b50, 0);
+      record.writeBigUInt64LE(44n, 4);
+      record.writeUInt16LE(MADE_BY_UNIX | VERSION_ZIP64, 12);
+      record.writeUInt16LE(VERSION_ZIP64, 14);
+      record.writeBigUInt64LE(BigInt(this.records.length), 24);
+      record.writeBigUInt64LE(BigInt(this.records.length), 32);
+      record.writeBigUInt64LE(BigInt(central.length), 40);
+      record.writeBigUInt64LE(BigInt(start), 48);
+      const locator = Buffer.alloc(20);
+      locator.writeUInt32LE(0x07064b50, 0);
+      locator.writeBigUInt64LE(BigInt(this.position), 8);
+      locator.writeUInt32LE(1, 16);
+      await this.write(Buffer.concat([record, locator]));
+    }
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(Math.min(this.records.length, MAX_16), 8);
+    end.writeUInt16LE(Math.min(this.records.length, MAX_16), 10);
+    end.writeUInt32LE(Math.min(central.length, MAX_32), 12);
+    end.writeUInt32LE(Math.min(start, MAX_32), 16);
+    await this.write(end);
+  }
+
+  public async close(): Promise<void> {
+    await this.handle.close();
+  }
+
+  private async write(bytes: Buffer): Promise<void> {
+    for (let written = 0; written < bytes.length;) {
+      const { bytesWritten } = await this.handle.write(bytes, written, bytes.length - written, this.position);
+      written += bytesWritten;
+      this.position += bytesWritten;
+    }
+  }
+
+}
+
+function needsZip64(record: CentralRecord): boolean {
+  return record.compressedSize >= MAX_32 || record.uncompressedSize >= MAX_32 || record.offset >= MAX_32;
+}
+
+function localHeader(record: CentralRecord, zip64: boolean): Buffer {
+  const name = Buffer.from(record.name, 'utf8');
+  const extra = zip64 ? zip64Extra([record.uncompressedSize, record.compressedSize]) : Buffer.alloc(0);
+  const header = Buffer.alloc(30);
+  header.writeUInt32LE(0x04034b50, 0);
+  header.writeUInt16LE(zip64 ? VERSION_ZIP64 : VERSION_DEFAULT, 4);
+  header.writeUInt16LE(UTF8_NAMES, 6);
+  header.writeUInt16LE(record.method, 8);
+  writeDosTime(header, 10, record.mtime);
+  header.writeUInt32LE(record.crc32, 14);
+  header.writeUInt32LE(zip64 ? MAX_32 : record.compressedSize, 18);
+  header.writeUInt32LE(zip64 ? MAX_32 : record.uncompressedSize, 22);
+  header.writeUInt16LE(name.length, 26);
+  header.writeUInt16LE(extra.length, 28);
+  return Buffer.concat([header, name, extra]);
+}
+
+function centralHeader(record: CentralRecord): Buffer {
+  const name = Buffer.from(record.name, 'utf8');
+  const large = [record.uncompressedSize, record.compressedSize, record.offset].filter(value => value >= MAX_32);
+  const extra = large.length > 0 ? zip64Extra(large) : Buffer.alloc(0);
+  const version = large.length > 0 ? VERSION_ZIP64 : VERSION_DEFAULT;
+  const header = Buffer.alloc(46);
+  header.writeUInt32LE(0x02014b50, 0);
+  header.writeUInt16LE(MADE_BY_UNIX | version, 4);
+  header.writeUInt16LE(version, 6);
+  header.writeUInt16LE(UTF8_NAMES, 8);
+  header.writeUInt16LE(record.method, 10);
+  writeDosTime(header, 12, record.mtime);
+  header.writeUInt32LE(record.crc32, 16);
+  header.writeUInt32LE(Math.min(record.compressedSize, MAX_32), 20);
+  header.writeUInt32LE(Math.min(record.uncompressedSize, MAX_32), 24);
+  header.writeUInt16LE(name.length, 28);
+  header.writeUInt16LE(extra.length, 30);
+  header.writeUInt32LE(((record.mode & 0xffff) << 16) >>> 0, 38);
+  header.writeUInt32LE(Math.min(record.offset, MAX_32), 42);
+  return Buffer.concat([header, name, extra]);
+}
+
+/** The ZIP64 extended information field: the 64-bit values whose 32-bit fields hold 0xFFFFFFFF, in the order the format gives. */
+function zip64Extra(values: number[]): Buffer {
+  const extra = Buffer.alloc(4 + 8 * values.length);
+  extra.writeUInt16LE(0x0001, 0);
+  extra.writeUInt16LE(8 * values.length, 2);
+  values.forEach((value, index) => extra.writeBigUInt64LE(BigInt(value), 4 + 8 * index));
+  return extra;
+}
+
+/** MS-DOS date and time, in UTC so that the same files give the same zip on any machine (two-second resolution). */
+function writeDosTime(header: Buffer, at: number, date: Date) {
+  const year = Math.max(date.getUTCFullYear(), 1980);
+  header.writeUInt16LE((date.getUTCHours() << 11) | (date.getUTCMinutes() << 5) | Math.floor(date.getUTCSeconds() / 2), at);
+  header.writeUInt16LE(((year - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate(), at + 2);
+}
+
+interface ReadFile {
+  readonly absolutePath: string;
+  readonly stats: fs.Stats;
+  /** The whole content of a small file; undefined for one that streams. */
+  readonly content?: Buffer;
+}
+
+/** Reads files ahead of the one being added, at most `concurrency` at a time, and hands them out in order. */
+class ReadAhead {
+  private readonly started = new Map<number, Promise<ReadFile>>();
+  private next = 0;
+
+  constructor(private readonly paths: readonly string[], private readonly concurrency: number) {}
+
+  public take(index: number): Promise<ReadFile> {
+    while (this.next < this.paths.length && this.next < index + this.concurrency) {
+      const reading = readSmallFile(this.paths[this.next]);
+      // Observed when taken; one never taken (the zip stopped before it) must not be an unhandled rejection.
+      reading.catch(() => undefined);
+      this.started.set(this.next, reading);
+      this.next++;
+    }
+    const taken = this.started.get(index)!;
+    this.started.delete(index);
+    return taken;
+  }
+}
+
+async function readSmallFile(absolutePath: string): Promise<ReadFile> {
+  const handle = await fs.promises.open(absolutePath, 'r');
+  try {
+    const stats = await handle.stat();
+    if (stats.size > SMALL_FILE_BYTES) {
+      return { absolutePath, stats };
+    }
+    const content = Buffer.allocUnsafe(stats.size);
+    for (let read = 0; read < content.length;) {
+      const { bytesRead } = await handle.read(content, read, content.length - read, read);
+      if (bytesRead === 0) {
+        throw new Error(`${absolutePath} shrank while it was read: ${read} of the ${stats.size} bytes it had`);
+      }
+      read += bytesRead;
+    }
+    return { absolutePath, stats, content };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether deflating shrinks the start of `data` enough to be worth it. */
+function worthDeflating(data: Buffer): boolean {
+  const sample = data.subarray(0, SAMPLE_BYTES);
+  return zlib.deflateRawSync(sample, { level: 1 }).length < sample.length * WORTH_DEFLATING;
+}
+
+async function startWorthDeflating(absolutePath: string): Promise<boolean> {
+  const handle = await fs.promises.open(absolutePath, 'r');
+  try {
+    const sample = Buffer.alloc(SAMPLE_BYTES);
+    const { bytesRead } = await handle.read(sample, 0, SAMPLE_BYTES, 0);
+    return worthDeflating(sample.subarray(0, bytesRead));
+  } finally {
+    await handle.close();
+  }
+}
+
+function checkOutputPath(requested: string): string {
+  const name = normalizeEntryPath(requested);
+  if (!name || name === '.' || /[/\\]$/.test(requested) || path.posix.isAbsolute(name) || name.split('/').includes('..')) {
+    throw new Error(`Output artifact file paths must be relative paths inside the artifact, got '${requested}'`);
+  }
+  return name;
+}
+
+/** Every file under `directory`, sorted, as [path inside the artifact, absolute path]. */
+async function listDirectory(directory: string): Promise<Array<[string, string]>> {
+  const root = path.resolve(directory);
+  const stat = await fs.promises.stat(root).catch(() => undefined);
+  if (!stat?.isDirectory()) {
+    throw new Error(`Output artifact directory '${directory}' does not exist or is not a directory`);
+  }
+  const files: Array<[string, string]> = [];
+  const walk = async (relative: string): Promise<void> => {
+    const children = await fs.promises.readdir(path.join(root, relative), { withFileTypes: true });
+    for (const child of children.sort((a, b) => a.name.localeCompare(b.name))) {
+      const childRelative = relative ? `${relative}/${child.name}` : child.name;
+      if (child.isDirectory()) {
+        await walk(childRelative);
+      } else if (child.isFile()) {
+        files.push([childRelative, path.join(root, childRelative)]);
+      }
+    }
+  };
+  await walk('');
+  return files;
+}
