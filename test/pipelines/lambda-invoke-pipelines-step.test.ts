@@ -126,7 +126,7 @@ describe('placement', () => {
 
   test('variable() refuses names the LambdaInvokeStep does not declare', () => {
     const { smokeTest } = pipelinesApp();
-    expect(() => smokeTest.variable('OTHER')).toThrow("variable() accepts only the names declared in `outputVariables` (REPORT_URL), got 'OTHER'");
+    expect(() => smokeTest.variable('OTHER')).toThrow(naming('variable()', 'declared in `outputVariables`', '(REPORT_URL)', "got 'OTHER'"));
   });
 });
 
@@ -189,7 +189,7 @@ describe('bad input', () => {
     const { app, pipeline, pipelineStack, prod, smokeTest } = pipelinesApp();
     pipeline.addStage(new AppStage(app, 'Beta', { env: ENV }), { post: [smokeTest] });
     pipeline.addStage(prod, { post: [smokeTest] });
-    expect(synthesize(pipelineStack)).toThrow("LambdaInvokePipelinesStep 'SmokeTest' is placed in the pipeline 2 times (post of stage Beta, post of stage Prod): a step runs once");
+    expect(synthesize(pipelineStack)).toThrow(naming("LambdaInvokePipelinesStep 'SmokeTest'", 'placed in the pipeline 2 times', '(post of stage Beta, post of stage Prod)', 'runs once'));
   });
 
   test('the same step twice in one wave, which CDK would merge into one action', () => {
@@ -197,15 +197,15 @@ describe('bad input', () => {
     const wave = pipeline.addWave('Wave');
     wave.addStage(new AppStage(app, 'Beta', { env: ENV }), { post: [smokeTest] });
     wave.addStage(prod, { post: [smokeTest] });
-    expect(synthesize(pipelineStack)).toThrow("LambdaInvokePipelinesStep 'SmokeTest' is placed in the pipeline 2 times (post of stage Beta, post of stage Prod)");
+    expect(synthesize(pipelineStack)).toThrow(naming("LambdaInvokePipelinesStep 'SmokeTest'", 'placed in the pipeline 2 times', '(post of stage Beta, post of stage Prod)'));
   });
 
   test('one LambdaInvokeStep with a variablesNamespace behind two steps of one pipeline, which CodePipeline would reject', () => {
     const { app, pipeline, pipelineStack, prod, smokeTestFunction } = pipelinesApp({ constructProps: { variablesNamespace: 'SmokeTest' } });
     pipeline.addStage(new AppStage(app, 'Beta', { env: ENV }), { post: [new LambdaInvokePipelinesStep('BetaTest', { lambdaInvokeStep: smokeTestFunction })] });
     pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('ProdTest', { lambdaInvokeStep: smokeTestFunction })] });
-    expect(synthesize(pipelineStack)).toThrow("[PipelineStack/SmokeTestFunction] `variablesNamespace` 'SmokeTest' would name the variables of two actions of pipeline "
-      + 'PipelineStack/Pipeline/Pipeline (PipelineStack/Pipeline/Pipeline/Beta/BetaTest and PipelineStack/Pipeline/Pipeline/Prod/ProdTest), which CodePipeline rejects');
+    expect(synthesize(pipelineStack)).toThrow(naming('[PipelineStack/SmokeTestFunction]', "`variablesNamespace` 'SmokeTest'", 'two actions', 'PipelineStack/Pipeline/Pipeline',
+      'PipelineStack/Pipeline/Pipeline/Beta/BetaTest', 'PipelineStack/Pipeline/Pipeline/Prod/ProdTest', 'unique in a pipeline'));
   });
 
   test('a variablesNamespace on the LambdaInvokeStep names the action when no later step reads its variables', () => {
@@ -246,9 +246,9 @@ describe('bad input', () => {
 
   test('user parameters both on the step and on the LambdaInvokeStep, or both kinds on the step', () => {
     expect(() => pipelinesApp({ constructProps: { userParametersString: 'x' } }))
-      .toThrow("LambdaInvokePipelinesStep 'SmokeTest': user parameters are set both here and on the LambdaInvokeStep; set them in one place");
+      .toThrow(naming("LambdaInvokePipelinesStep 'SmokeTest'", 'user parameters', 'both here and on the LambdaInvokeStep'));
     expect(() => pipelinesApp({ stepProps: { userParametersString: 'x' } }))
-      .toThrow('`userParameters` and `userParametersString` are mutually exclusive: set one of them, got both');
+      .toThrow(naming('`userParameters`', '`userParametersString`', 'mutually exclusive', 'got both'));
   });
 
   test('user parameters over 1000 characters once the stack outputs are filled in', () => {
@@ -260,6 +260,6 @@ describe('bad input', () => {
       })],
     });
     // {"pad":"<975>","url":"#{ProdAppB2A2DCC5.Url}"}: 8 + 975 + 9 + 22 + 2 characters
-    expect(synthesize(pipelineStack)).toThrow('`userParameters` must be at most 1000 characters once resolved (CodePipeline action configuration value), got 1016');
+    expect(synthesize(pipelineStack)).toThrow(naming("LambdaInvokePipelinesStep 'Long'", '`userParameters`', `at most ${LIMITS.configurationValue.max} characters`, 'got 1016'));
   });
 });

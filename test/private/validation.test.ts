@@ -208,12 +208,12 @@ describe('entry', () => {
   test('an absolute path into a directory that does not exist names the nearest one that does', () => {
     const missing = path.join(__dirname, 'no-such-folder', 'deeper', 'handler.ts');
     expect(() => construct({ entry: missing }))
-      .toThrow(`got '${missing}' (there is no directory ${path.dirname(missing)}; the nearest that exists is ${__dirname})`);
+      .toThrow(naming('`entry`', `got '${missing}'`, `no directory ${path.dirname(missing)}`, `nearest that exists is ${__dirname}`));
   });
 
   test('a relative path is resolved from the working directory, and the error says where it looked', () => {
     expect(() => construct({ entry: 'lambda/smoke-test.ts' }))
-      .toThrow(`\`entry\` must be an existing file, got 'lambda/smoke-test.ts' (resolved from the working directory to '${path.resolve('lambda/smoke-test.ts')}'`);
+      .toThrow(naming('`entry`', 'existing file', "got 'lambda/smoke-test.ts'", `'${path.resolve('lambda/smoke-test.ts')}'`));
   });
 
   test('a directory, even one named like a source file', () => {
@@ -221,7 +221,7 @@ describe('entry', () => {
     const namedLikeAFile = path.join(directory, 'handler.ts');
     fs.mkdirSync(namedLikeAFile);
     try {
-      expect(() => construct({ entry: namedLikeAFile })).toThrow(`\`entry\` must be an existing file, got '${namedLikeAFile}'`);
+      expect(() => construct({ entry: namedLikeAFile })).toThrow(naming('`entry`', 'existing file', `got '${namedLikeAFile}'`));
     } finally {
       fs.rmSync(directory, { recursive: true, force: true });
     }

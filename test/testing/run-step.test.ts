@@ -4,6 +4,7 @@ import { CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultComm
 import { handler as exampleHandler } from '../../example/smoke-test';
 import { LoopbackCodePipeline, LoopbackS3Endpoint, runStep, StepRunError } from '../../src/testing';
 import { handler as continuingHandler } from '../fixtures/continuing-handler';
+import { naming } from '../support/messages';
 import { temporaryDirectory, writeFiles } from '../support/zip';
 
 const SOURCE = { 'index.html': '<h1>hi</h1>', 'src/app.js': 'console.log(1)' };
@@ -159,9 +160,9 @@ test('a second result for the job is refused with InvalidJobStateException, as C
 test('more than 5 artifacts are refused', async () => {
   const six = Object.fromEntries(['A', 'B', 'C', 'D', 'E', 'F'].map(name => [name, {}]));
   await expect(runStep(exampleHandler, { inputArtifacts: six }))
-    .rejects.toThrow('inputArtifacts names 6 artifacts (A, B, C, D, E, F); a Lambda invoke action takes at most 5');
+    .rejects.toThrow(naming('inputArtifacts', '6 artifacts (A, B, C, D, E, F)', 'at most 5'));
   await expect(runStep(exampleHandler, { outputArtifacts: ['1', '2', '3', '4', '5', '6'] }))
-    .rejects.toThrow('outputArtifacts names 6 artifacts (1, 2, 3, 4, 5, 6); a Lambda invoke action takes at most 5');
+    .rejects.toThrow(naming('outputArtifacts', '6 artifacts (1, 2, 3, 4, 5, 6)', 'at most 5'));
 });
 
 test('the process environment and console are restored after a run', async () => {

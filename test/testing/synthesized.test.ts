@@ -5,6 +5,7 @@ import { ExamplePipelineStack } from '../../example/pipeline-stack';
 import { LambdaInvokeStep } from '../../src';
 import { StepRun, StepRunError, runSynthesizedStep } from '../../src/testing';
 import { fixtureEvent, fixtureSecrets } from '../support/fixtures';
+import { naming } from '../support/messages';
 import { LoopbackS3 } from '../support/s3';
 import { temporaryDirectory } from '../support/zip';
 
@@ -146,7 +147,7 @@ test('a bundled handler that never reports is timed out with a clear error and i
   new LambdaInvokeStep(stack, 'Hangs', { entry: path.join(__dirname, '..', 'fixtures', 'hanging-handler.ts') });
   const pidFile = path.join(temporaryDirectory('hanging-'), 'pid');
   await expect(runSynthesizedStep(stack, { s3: s3rverAs(), timeoutMillis: 500, environment: { HANGING_HANDLER_PID_FILE: pidFile } }))
-    .rejects.toThrow('The handler did not finish within its 500 ms timeout in invocation 1 without reporting a result');
+    .rejects.toThrow(naming('did not finish', '500 ms timeout', 'invocation 1', 'without reporting a result'));
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));
   fs.rmSync(path.dirname(pidFile), { recursive: true, force: true });
   // Signal 0 only asks whether the process exists.
@@ -159,12 +160,12 @@ test('a stack without a LambdaInvokeStep, or with two, is a clear error', async 
   const entry = path.join(__dirname, '..', 'fixtures', 'handler.ts');
   new LambdaInvokeStep(two, 'First', { entry });
   new LambdaInvokeStep(two, 'Second', { entry });
-  await expect(runSynthesizedStep(two)).rejects.toThrow('Stack Two holds 2 LambdaInvokeSteps (Two/First, Two/Second): pass the one to run');
+  await expect(runSynthesizedStep(two)).rejects.toThrow(naming('Stack Two', '2 LambdaInvokeSteps (Two/First, Two/Second)', 'pass the one to run'));
 });
 
 test('input artifact names the action does not have are refused', async () => {
   await expect(runSynthesizedStep(example.smokeTest, { inputArtifacts: { Build: {} } }))
-    .rejects.toThrow("The action has no input artifact 'Build'; its input artifacts are: Source");
+    .rejects.toThrow(naming("no input artifact 'Build'", 'Source'));
 });
 
 describe('a function the construct did not bundle', () => {
