@@ -95,8 +95,8 @@ project.eslint?.addOverride({
   rules: {
     'no-restricted-imports': ['error', {
       patterns: [{
-        group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'constructs/*', '../*', '!../shared', '../shared/*', '!../shared/limits', '!../shared/wire-format'],
-        message: 'src/runtime/ runs inside the Lambda function: it imports nothing from aws-cdk-lib, constructs or the construct layer (only ../shared/limits and ../shared/wire-format).',
+        group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'constructs/*', '../*', '!../common', '../common/*', '!../common/limits', '!../common/wire-format'],
+        message: 'src/runtime/ runs inside the Lambda function: it imports nothing from aws-cdk-lib, constructs or the construct layer (only ../common/limits and ../common/wire-format).',
       }],
     }],
   },
@@ -109,7 +109,7 @@ project.eslint?.addOverride({
   rules: {
     'no-restricted-imports': ['error', {
       patterns: [{
-        group: ['../shared/limits', '../../shared/limits', '**/shared/limits'],
+        group: ['../common/limits', '../../common/limits', '**/common/limits'],
         message: 'src/testing/ checks steps against the services\' published model (endpoints/codepipeline-model.generated.ts), never against the library\'s own limits.',
       }],
     }],

@@ -9,6 +9,7 @@ import {
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from './common/wire-format';
 import { recordStepInAssembly } from './private/assembly-metadata';
 import { bundleFunction } from './private/bundled-function';
 import { FailureHandling, configureExistingFunction, planFailureHandling, restrictFailureQueue } from './private/failure-destination';
@@ -18,7 +19,6 @@ import { explainStepFindings } from './private/nag';
 import { StepAction, StepActionDescription } from './private/step-action';
 import { freeTextToken, noteUserParameters, renderUserParameters } from './private/user-parameters';
 import { checkLambdaInvokeStepProps, checkUserParametersLength, checkVariableName } from './private/validation';
-import { DECLARED_OUTPUT_VARIABLES_ENV } from './shared/wire-format';
 
 /**
  * Properties of a `LambdaInvokeStep`.

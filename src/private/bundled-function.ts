@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { traceFunction } from './function-tracing';
 import { markNamedByStep } from './lambda-function';
 import { checkVpcReachability } from './vpc-reachability';
-import { DECLARED_OUTPUT_VARIABLES_ENV } from '../shared/wire-format';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from '../common/wire-format';
 
 const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
 const DEFAULT_TIMEOUT = Duration.minutes(5);

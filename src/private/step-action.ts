@@ -11,7 +11,7 @@ import { errorAt } from './errors';
 import { explainActionRolePolicy } from './nag';
 import { TrackedPolicy } from './tracked-policy';
 import type { UserParametersProps } from './user-parameters';
-import { LIMITS } from '../shared/limits';
+import { LIMITS } from '../common/limits';
 
 /**
  * An action of a LambdaInvokeStep, resolved: what a plain pipeline and CDK Pipelines both build

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { IResolvable, IResolveContext, Lazy, Stack, Token, Tokenization, aws_lambda as lambda } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { setStepEnvironment } from './lambda-function';
-import { FREE_TEXT_HEADER, FREE_TEXT_PLACEHOLDER_KEY, PARAMETER_VARIABLES_ENV } from '../shared/wire-format';
+import { FREE_TEXT_HEADER, FREE_TEXT_PLACEHOLDER_KEY, PARAMETER_VARIABLES_ENV } from '../common/wire-format';
 
 /** A CodePipeline variable expression placed as free text: it only has a meaning inside a step's `userParameters`. */
 class FreeTextToken implements IResolvable {

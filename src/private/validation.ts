@@ -5,9 +5,9 @@ import { IConstruct } from 'constructs';
 import { errorAt } from './errors';
 import { isDefinedInApp } from './lambda-function';
 import type { RenderedUserParameters, UserParametersProps } from './user-parameters';
+import { LIMITS, NamePattern, Range } from '../common/limits';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from '../common/wire-format';
 import type { LambdaInvokeStepProps } from '../lambda-invoke-step';
-import { LIMITS, NamePattern, Range } from '../shared/limits';
-import { DECLARED_OUTPUT_VARIABLES_ENV } from '../shared/wire-format';
 
 /**
  * Every check of the construct layer. A prop limited by CodePipeline or Lambda is checked by one

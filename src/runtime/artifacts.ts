@@ -12,7 +12,7 @@ import { Transfer, downloadToFile, inParallel, uploadFile } from './s3-transfer'
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
 import { ZipArchive, describeEntryProblem, entryPath, isDirectoryEntry } from './zip-reader';
 import { writeZip } from './zip-writer';
-import { LIMITS } from '../shared/limits';
+import { LIMITS } from '../common/limits';
 
 /** What artifacts need from the job they belong to. */
 export interface ArtifactContext {

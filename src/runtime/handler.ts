@@ -13,7 +13,7 @@ import { redact } from './redact';
 import { failureDetails, successRequest } from './results';
 import { s3Module } from './s3';
 import type { ArtifactCredentials, JobEvent, JobResult, LambdaContext, Logger, PipelineJobHandlerOptions, PipelineJobLambdaHandler, PipelineJobStep } from './types';
-import { DECLARED_OUTPUT_VARIABLES_ENV } from '../shared/wire-format';
+import { DECLARED_OUTPUT_VARIABLES_ENV } from '../common/wire-format';
 
 export const DEFAULT_TIMEOUT_MARGIN_MILLIS = 10_000;
 

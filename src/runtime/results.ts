@@ -2,7 +2,7 @@ import { inspect } from 'util';
 import type { FailureDetails, PutJobSuccessResultInput } from '@aws-sdk/client-codepipeline';
 import { JobFailure } from './errors';
 import type { CurrentRevision, ExecutionDetails, FailureType, JobContinuation, JobResult, JobSuccess } from './types';
-import { LIMITS, Range } from '../shared/limits';
+import { LIMITS, Range } from '../common/limits';
 
 const FAILURE_TYPES: ReadonlySet<string> = new Set<FailureType>([
   'JobFailed', 'ConfigurationError', 'PermissionError', 'RevisionOutOfSync', 'RevisionUnavailable', 'SystemUnavailable',

@@ -6,7 +6,7 @@ import type { GetObjectCommandOutput, PutObjectCommandInput, S3Client } from '@a
 import { ArtifactError } from './errors';
 import { s3Module } from './s3';
 import type { FailureType } from './types';
-import { LIMITS } from '../shared/limits';
+import { LIMITS } from '../common/limits';
 
 /** Attempts per transfer, the first included: S3 asks clients to retry 500 and 503 SlowDown with backoff. */
 export const MAX_TRANSFER_ATTEMPTS = 5;

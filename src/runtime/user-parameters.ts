@@ -1,5 +1,5 @@
 import { JobFailure } from './errors';
-import { FREE_TEXT_HEADER, FREE_TEXT_PLACEHOLDER_KEY, PARAMETER_VARIABLES_ENV } from '../shared/wire-format';
+import { FREE_TEXT_HEADER, FREE_TEXT_PLACEHOLDER_KEY, PARAMETER_VARIABLES_ENV } from '../common/wire-format';
 
 /**
  * The JSON value of an action's UserParameters, with free text placed by LambdaInvokeStep.freeText()

@@ -1,7 +1,7 @@
 import { CfnOutput, Stack, aws_codepipeline as codepipeline, aws_iam as iam, pipelines } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokePipelinesStep, LambdaInvokeStep } from '../../src';
-import { LIMITS } from '../../src/shared/limits';
+import { LIMITS } from '../../src/common/limits';
 import { naming } from '../support/messages';
 import { AppStage, ENV, pipelinesApp } from '../support/pipelines-app';
 import { HANDLER_ENTRY, actionNamed, findAction, onlyLogicalId, pipelineActions, roleRunningAction, statementsOfRole } from '../support/template';

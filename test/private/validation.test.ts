@@ -13,7 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
-import { LIMITS } from '../../src/shared/limits';
+import { LIMITS } from '../../src/common/limits';
 import { naming } from '../support/messages';
 import { HANDLER_ENTRY, appWithoutBundling, findAction, pipelineStack } from '../support/template';
 

@@ -33,8 +33,8 @@ test.each([
 
 test('the limits and wire format both layers share, the SDK and the runtime\'s own files are allowed', async () => {
   expect(await importErrors([
-    "import { LIMITS } from '../shared/limits';",
-    "import { DECLARED_OUTPUT_VARIABLES_ENV } from '../shared/wire-format';",
+    "import { LIMITS } from '../common/limits';",
+    "import { DECLARED_OUTPUT_VARIABLES_ENV } from '../common/wire-format';",
     "import { S3Client } from '@aws-sdk/client-s3';",
     "import { PipelineJob } from './job';",
   ].join('\n'))).toEqual([]);
@@ -42,7 +42,7 @@ test('the limits and wire format both layers share, the SDK and the runtime\'s o
 
 // The testing harness stands for the services, so it must not share the limits it is there to check.
 test('src/testing/ may not import the library\'s own limits', async () => {
-  expect(await importErrors("import { LIMITS } from '../shared/limits';", 'testing'))
+  expect(await importErrors("import { LIMITS } from '../common/limits';", 'testing'))
     .toEqual([expect.stringContaining('never against the library\'s own limits')]);
   expect(await importErrors("import { CODEPIPELINE_MODEL } from './endpoints/codepipeline-model.generated';", 'testing')).toEqual([]);
 });

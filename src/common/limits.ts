@@ -1,7 +1,7 @@
 /**
  * CodePipeline's and Lambda's limits that no SDK checks on the client: the one table the construct
  * (at synthesis) and the function's runtime (before it reports a result) read. Change a limit here;
- * test/shared/limits.test.ts then names the docs that quote it. The local harness keeps its own
+ * test/common/limits.test.ts then names the docs that quote it. The local harness keeps its own
  * limits, from the services' published model, so that a wrong value here is caught, not mirrored.
  */
 

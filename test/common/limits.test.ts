@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { LIMITS, Range } from '../../src/shared/limits';
+import { LIMITS, Range } from '../../src/common/limits';
 import { CODEPIPELINE_MODEL } from '../../src/testing/endpoints/codepipeline-model.generated';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -10,7 +10,7 @@ type Shape = { min?: number; max?: number; pattern?: string };
 const modelShape = (source: string): Shape | undefined =>
   source.startsWith(MODEL_SOURCE) ? (CODEPIPELINE_MODEL.shapes as Record<string, Shape>)[source.slice(MODEL_SOURCE.length)] : undefined;
 
-// The limits the construct and the runtime enforce are written once, in src/shared/limits.ts. Where
+// The limits the construct and the runtime enforce are written once, in src/common/limits.ts. Where
 // the service's published model (the harness's copy) holds the same shape, both must agree.
 test('every limit the CodePipeline API model defines agrees with the model', () => {
   const ranges = Object.entries(LIMITS.result).map(([name, range]: [string, Range]) => ({ name, range, shape: modelShape(range.source) }));
@@ -42,7 +42,7 @@ describe.each([
     '[A-Za-z0-9.@-_]{1,100}',
   ]],
   ['src/pipelines/lambda-invoke-pipelines-step.ts', [`0 to ${LIMITS.artifacts.max}`]],
-])('%s quotes the limits of src/shared/limits.ts', (file, phrases) => {
+])('%s quotes the limits of src/common/limits.ts', (file, phrases) => {
   const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
   test.each(phrases)('%s', phrase => {
     expect(text.includes(phrase) ? phrase : `${file} no longer says '${phrase}': update it to the limit`).toBe(phrase);
