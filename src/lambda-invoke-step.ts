@@ -359,7 +359,7 @@ export class LambdaInvokeStep extends Construct {
       functionProps: props.functionProps,
       asyncInvokeConfig: failures.asyncInvokeConfig,
       outputVariables: this.outputVariables,
-      usesArtifacts: () => !!(this.action.actionProperties.inputs?.length || this.action.actionProperties.outputs?.length),
+      usesArtifacts: () => this.stepAction.usesArtifacts,
     });
   }
 

@@ -74,6 +74,11 @@ export class StepAction extends codepipeline.Action {
     };
   }
 
+  /** Whether the action reads or writes artifacts, so that its role needs the artifact bucket and its function S3. */
+  public get usesArtifacts(): boolean {
+    return !!(this.actionProperties.inputs?.length || this.actionProperties.outputs?.length);
+  }
+
   /** The expression that reads one of the action's output variables, such as `#{SmokeTest.REPORT_URL}`. */
   public variable(name: string): string {
     return this.variableExpression(name);
@@ -94,14 +99,13 @@ export class StepAction extends codepipeline.Action {
     policy.addStatements(new iam.PolicyStatement({ actions: ['lambda:ListFunctions'], resources: ['*'] }));
     // Through the function's own grant: for a role in another account it also adds the function's resource policy.
     this.description.lambdaFunction.grantInvoke(policy);
-    const usesArtifacts = this.actionProperties.inputs?.length || this.actionProperties.outputs?.length;
     if (this.actionProperties.inputs?.length) {
       options.bucket.grantRead(policy);
     }
     if (this.actionProperties.outputs?.length) {
       options.bucket.grantWrite(policy);
     }
-    explainActionRolePolicy(policy, `${this.description.lambdaFunction.functionArn}:*`, usesArtifacts ? options.bucket.arnForObjects('*') : undefined);
+    explainActionRolePolicy(policy, `${this.description.lambdaFunction.functionArn}:*`, this.usesArtifacts ? options.bucket.arnForObjects('*') : undefined);
 
     return {
       configuration: {

@@ -42,48 +42,46 @@ const PARALLEL_REQUESTS = 4;
 export async function downloadToFile(transfer: Transfer, file: string): Promise<void> {
   const { GetObjectCommand } = await s3Module();
   const handle = await fs.promises.open(file, 'w');
+  let etag: string | undefined;
+  let total = 0;
   try {
-    let version: { etag?: string; total: number } | undefined;
-    // The first range is asked for as the whole object: one request says the size, and a small object is read at once.
-    await fetchRange(transfer, handle, 0, undefined, response => {
-      version = { etag: response.ETag, total: response.ContentLength ?? 0 };
-      return version.total >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : version.total;
-    }, () => version?.etag);
-    const { total, etag } = version!;
+    // The first request asks for the whole object: its answer gives the size, and a small object is read at once.
+    await fetchRange(0, undefined, response => {
+      etag = response.ETag;
+      total = response.ContentLength ?? 0;
+      return total >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : total;
+    });
     const ranges: Array<[number, number]> = [];
     for (let start = total >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : total; start < total; start += PART_BYTES) {
       ranges.push([start, Math.min(start + PART_BYTES, total)]);
     }
-    await inParallel(ranges, PARALLEL_REQUESTS, ([start, end]) => fetchRange(transfer, handle, start, end, () => end - start, () => etag));
+    await inParallel(ranges, PARALLEL_REQUESTS, ([start, end]) => fetchRange(start, end, () => end - start));
   } finally {
     await handle.close();
   }
 
   /**
    * Writes bytes [start, end) of the object at their place in the file; `end` undefined asks for
-   * the rest. `wanted` says how many bytes of the first response to keep (the first request learns
-   * the size from it), `etag` the version every later request must match.
+   * the rest. `wanted` says how many bytes of the first answer to keep; every request after the
+   * first must match the version (ETag) the first answer gave.
    */
-  async function fetchRange(
-    range: Transfer, fileHandle: fs.promises.FileHandle, start: number, end: number | undefined,
-    wanted: (response: GetObjectCommandOutput) => number, etag: () => string | undefined,
-  ): Promise<void> {
+  async function fetchRange(start: number, end: number | undefined, wanted: (response: GetObjectCommandOutput) => number): Promise<void> {
     let written = 0;
     let length: number | undefined;
-    await withRetries(range, async () => {
+    await withRetries(transfer, async () => {
       const from = start + written;
-      const response = await range.s3.send(new GetObjectCommand({
-        Bucket: range.bucket,
-        Key: range.key,
-        ...((from > 0 || end !== undefined) && { Range: `bytes=${from}-${end === undefined ? '' : end - 1}`, IfMatch: etag() }),
-      }), { abortSignal: range.signal });
+      const response = await transfer.s3.send(new GetObjectCommand({
+        Bucket: transfer.bucket,
+        Key: transfer.key,
+        ...((from > 0 || end !== undefined) && { Range: `bytes=${from}-${end === undefined ? '' : end - 1}`, IfMatch: etag }),
+      }), { abortSignal: transfer.signal });
       length ??= wanted(response);
       for await (const chunk of response.Body as Readable) {
         const keep = Math.min((chunk as Buffer).length, length - written);
-        await fileHandle.write(chunk as Buffer, 0, keep, start + written);
+        await handle.write(chunk as Buffer, 0, keep, start + written);
         written += keep;
         if (written >= length) {
-          // The rest of a first response is read by the ranges that follow.
+          // The rest of a first answer is read by the ranges that follow.
           (response.Body as Readable).destroy();
           break;
         }

@@ -41,7 +41,7 @@ export async function writeZip(files: ArtifactFiles | string, zipPath: string): 
         if (file.content) {
           await zip.addBuffer(entry, file.content);
         } else {
-          await zip.addFile(entry, file.absolutePath, file.stats.size);
+          await zip.addFile(entry, file.absolutePath, file.stats.size, worthDeflating(file.sample!));
         }
       }
     } else {
@@ -108,8 +108,7 @@ class ZipOutput {
   }
 
   /** Streams a large file; its CRC-32 and sizes go into its local header once the data is written. */
-  public async addFile(entry: EntryMetadata, absolutePath: string, size: number): Promise<void> {
-    const deflate = await startWorthDeflating(absolutePath);
+  public async addFile(entry: EntryMetadata, absolutePath: string, size: number, deflate: boolean): Promise<void> {
     // Sized for the largest the entry can become, so the header's room does not depend on the outcome.
     const zip64 = size >= MAX_32 - 1024 * 1024;
     const offset = this.position;
@@ -249,6 +248,8 @@ interface ReadFile {
   readonly stats: fs.Stats;
   /** The whole content of a small file; undefined for one that streams. */
   readonly content?: Buffer;
+  /** The start of a file that streams, which tells whether to deflate it. */
+  readonly sample?: Buffer;
 }
 
 /** Reads files ahead of the one being added, at most `concurrency` at a time, and hands them out in order. */
@@ -276,18 +277,16 @@ async function readSmallFile(absolutePath: string): Promise<ReadFile> {
   const handle = await fs.promises.open(absolutePath, 'r');
   try {
     const stats = await handle.stat();
-    if (stats.size > SMALL_FILE_BYTES) {
-      return { absolutePath, stats };
-    }
-    const content = Buffer.allocUnsafe(stats.size);
-    for (let read = 0; read < content.length;) {
-      const { bytesRead } = await handle.read(content, read, content.length - read, read);
+    const large = stats.size > SMALL_FILE_BYTES;
+    const bytes = Buffer.allocUnsafe(large ? SAMPLE_BYTES : stats.size);
+    for (let read = 0; read < bytes.length;) {
+      const { bytesRead } = await handle.read(bytes, read, bytes.length - read, read);
       if (bytesRead === 0) {
         throw new Error(`${absolutePath} shrank while it was read: ${read} of the ${stats.size} bytes it had`);
       }
       read += bytesRead;
     }
-    return { absolutePath, stats, content };
+    return large ? { absolutePath, stats, sample: bytes } : { absolutePath, stats, content: bytes };
   } finally {
     await handle.close();
   }
@@ -297,17 +296,6 @@ async function readSmallFile(absolutePath: string): Promise<ReadFile> {
 function worthDeflating(data: Buffer): boolean {
   const sample = data.subarray(0, SAMPLE_BYTES);
   return zlib.deflateRawSync(sample, { level: 1 }).length < sample.length * WORTH_DEFLATING;
-}
-
-async function startWorthDeflating(absolutePath: string): Promise<boolean> {
-  const handle = await fs.promises.open(absolutePath, 'r');
-  try {
-    const sample = Buffer.alloc(SAMPLE_BYTES);
-    const { bytesRead } = await handle.read(sample, 0, SAMPLE_BYTES, 0);
-    return worthDeflating(sample.subarray(0, bytesRead));
-  } finally {
-    await handle.close();
-  }
 }
 
 function checkOutputPath(requested: string): string {
