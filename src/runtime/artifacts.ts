@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Readable } from 'stream';
 import { buffer } from 'stream/consumers';
@@ -10,7 +9,8 @@ import type * as yauzl from 'yauzl';
 import { ArtifactError } from './errors';
 import { Transfer, downloadToFile, inParallel, uploadFile } from './s3-transfer';
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
-import { ZipArchive, describeEntryProblem, entryPath, isDirectoryEntry } from './zip-reader';
+import { ZipArchive, describeEntryProblem, describeFoundProblem, entryPath, isDirectoryEntry } from './zip-reader';
+import { ExtractResult, ExtractTask, ZipThreads } from './zip-threads';
 import { writeZip } from './zip-writer';
 import { LIMITS } from '../common/limits';
 
@@ -97,12 +97,12 @@ export class InputArtifact {
   }
 
   /**
-   * Extracts every entry under `directory` (created if needed), streaming each to disk and
-   * verifying its CRC-32; an entry that fails the check is removed and the extraction fails.
-   * An entry whose path would land outside `directory` stops the extraction before anything is
-   * written, and so does an artifact whose entries declare more bytes than the target's file
-   * system has free. Entries are written several at a time, as many as the function has cores
-   * to inflate them, and more while they wait for the disk.
+   * Extracts every entry under `directory` (created if needed), verifying each one's size and
+   * CRC-32; an entry that fails the check is removed and the extraction fails. An entry whose path
+   * would land outside `directory` stops the extraction before anything is written, and so does
+   * an artifact whose entries declare more bytes than the target's file system has free. Small
+   * entries are inflated and written in batches, on as many threads as the function has cores; large
+   * ones stream to disk, so memory stays flat whatever the artifact's size.
    *
    * @returns the paths written, relative to `directory`, in the zip's order
    */
@@ -115,17 +115,56 @@ export class InputArtifact {
     // Before any file: one recursive mkdir per deepest directory, which makes its parents too.
     const directories = new Set(archive.entries.map(entry => path.dirname(path.resolve(root, entryPath(entry)) + (isDirectoryEntry(entry) ? '/.' : ''))));
     for (const target of [...directories].sort().filter((candidate, index, sorted) => !sorted[index + 1]?.startsWith(candidate + path.sep))) {
-      await fs.promises.mkdir(target, { recursive: true });
+      // Synchronously: a few microseconds each, where a trip through libuv's threads costs more.
+      fs.mkdirSync(target, { recursive: true });
     }
-    await inParallel(files, extractionConcurrency(), async entry => {
-      const target = path.resolve(root, entryPath(entry));
-      await this.readEntry(archive, entry, stream => pipeline(stream, fs.createWriteStream(target), { signal: this.context.signal }))
-        .catch(async error => {
-          await fs.promises.rm(target, { force: true });
-          throw error;
-        });
-    });
+    // Large entries stream, a few at a time; the rest go in batches to threads, which inflate,
+    // verify and write them synchronously.
+    const large = files.filter(entry => entry.uncompressedSize > EXTRACT_BATCH.bytes);
+    const batches = inBatches(files.filter(entry => entry.uncompressedSize <= EXTRACT_BATCH.bytes), EXTRACT_BATCH);
+    const threads = ZipThreads.start(batches.length);
+    const stop = () => threads.close();
+    this.context.signal.addEventListener('abort', stop);
+    try {
+      const work: Array<() => Promise<void>> = [
+        ...large.map(entry => () => this.streamEntryTo(archive, entry, path.resolve(root, entryPath(entry)))),
+        ...batches.map(batch => () => this.extractBatch(archive, batch, root, threads)),
+      ];
+      await inParallel(work, threads.size + LARGE_ENTRY_STREAMS, async extract => extract());
+    } finally {
+      this.context.signal.removeEventListener('abort', stop);
+      await threads.close();
+    }
     return files.map(entry => entry.fileName);
+  }
+
+  private async streamEntryTo(archive: ZipArchive, entry: yauzl.Entry, target: string): Promise<void> {
+    await this.readEntry(archive, entry, stream => pipeline(stream, fs.createWriteStream(target), { signal: this.context.signal }))
+      .catch(async error => {
+        await fs.promises.rm(target, { force: true });
+        throw error;
+      });
+  }
+
+  private async extractBatch(archive: ZipArchive, batch: readonly yauzl.Entry[], root: string, threads: ZipThreads): Promise<void> {
+    let result: ExtractResult;
+    try {
+      const task: ExtractTask = {
+        kind: 'extract',
+        zipPath: archive.zipPath,
+        entries: await Promise.all(batch.map(entry => archive.locate(entry, path.resolve(root, entryPath(entry))))),
+      };
+      result = await threads.run(task);
+    } catch (error) {
+      this.context.assertOpen();
+      const stopped = this.context.signal.aborted ? `stopped because the job's signal was aborted (${String(this.context.signal.reason?.message ?? this.context.signal.reason)})`
+        : describeEntryProblem(error as Error);
+      throw new ArtifactError(`Input artifact '${this.name}', extracting entries from '${batch[0].fileName}': ${stopped}`, 'JobFailed', { cause: error });
+    }
+    if (result.failure) {
+      const entry = batch[result.failure.index];
+      throw new ArtifactError(`Input artifact '${this.name}', entry '${entry.fileName}': ${describeFoundProblem(result.failure.problem, entry)}`);
+    }
   }
 
   /** Refuses an extraction whose declared sizes exceed the free space, before it fills the disk halfway. */
@@ -226,9 +265,28 @@ export class OutputArtifact {
   }
 }
 
-/** Entries inflated and written at once: zlib inflates on libuv's threads, and small files mostly wait on the file system. */
-function extractionConcurrency(): number {
-  return Math.max(4, os.availableParallelism() * 2);
+/**
+ * Entries up to `bytes` are inflated in memory and written whole, in batches of at most `count`
+ * entries and `bytes` uncompressed: each a worker thread's task, large enough to make its message
+ * worth sending and small enough to keep memory flat.
+ */
+const EXTRACT_BATCH = { count: 64, bytes: 1024 * 1024 } as const;
+/** Large entries stream to disk while the batches go on, this many at once. */
+const LARGE_ENTRY_STREAMS = 2;
+
+/** `entries` in order, cut into batches of at most `limit.count` entries and `limit.bytes` uncompressed. */
+function inBatches(entries: readonly yauzl.Entry[], limit: { readonly count: number; readonly bytes: number }): yauzl.Entry[][] {
+  const batches: yauzl.Entry[][] = [];
+  let bytes = Infinity;
+  for (const entry of entries) {
+    if (batches[batches.length - 1]?.length >= limit.count || bytes + entry.uncompressedSize > limit.bytes) {
+      batches.push([]);
+      bytes = 0;
+    }
+    batches[batches.length - 1].push(entry);
+    bytes += entry.uncompressedSize;
+  }
+  return batches;
 }
 
 /** Every file of the zip at `zipPath`, in memory and verified: for tests and small artifacts. */

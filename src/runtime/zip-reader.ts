@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Readable, Transform, TransformCallback } from 'stream';
 import * as zlib from 'zlib';
 import * as yauzl from 'yauzl';
+import type { EntryProblem, ExtractEntry } from './zip-threads';
 
 /** A zip file's central directory, read once; its entries are then opened as often as needed. */
 export class ZipArchive {
@@ -30,7 +31,7 @@ export class ZipArchive {
         zip.on('error', reject);
         zip.readEntry();
       });
-      return new ZipArchive(zip, entries, indexByPath(entries));
+      return new ZipArchive(zipPath, zip, entries, indexByPath(entries));
     } catch (error) {
       zip.close();
       throw error;
@@ -38,6 +39,8 @@ export class ZipArchive {
   }
 
   private constructor(
+    /** The zip file, for readers of their own. */
+    public readonly zipPath: string,
     private readonly zip: yauzl.ZipFile,
     public readonly entries: readonly yauzl.Entry[],
     private readonly byPath: ReadonlyMap<string, yauzl.Entry>,
@@ -54,6 +57,7 @@ export class ZipArchive {
    * differs from the one the zip records.
    */
   public async openEntry(entry: yauzl.Entry): Promise<Readable> {
+    assertReadable(entry);
     const stream = await new Promise<Readable>((resolve, reject) => {
       this.zip.openReadStream(entry, (error, opened) => error ? reject(error) : resolve(opened));
     });
@@ -62,8 +66,38 @@ export class ZipArchive {
     return stream.pipe(checked);
   }
 
+  /**
+   * Where the entry's data lies, for a reader of its own: its local header is read and checked as
+   * `openEntry` checks it. That reader must check the sizes and CRC-32 as `openEntry` does.
+   */
+  public async locate(entry: yauzl.Entry, target: string): Promise<ExtractEntry> {
+    assertReadable(entry);
+    const { fileDataStart } = await this.zip.readLocalFileHeaderPromise(entry, { minimal: true });
+    return {
+      target,
+      dataStart: fileDataStart,
+      compressedSize: entry.compressedSize,
+      uncompressedSize: entry.uncompressedSize,
+      deflated: entry.compressionMethod === DEFLATED,
+      crc32: entry.crc32,
+    };
+  }
+
   public close(): void {
     this.zip.close();
+  }
+}
+
+const STORED = 0;
+const DEFLATED = 8;
+
+/** What the runtime reads: entries stored or deflated, unencrypted. */
+function assertReadable(entry: yauzl.Entry) {
+  if (entry.isEncrypted()) {
+    throw new Error('it is encrypted, and the runtime reads only unencrypted entries');
+  }
+  if (entry.compressionMethod !== STORED && entry.compressionMethod !== DEFLATED) {
+    throw new Error(`its compression method is ${entry.compressionMethod}; the runtime reads 0 (stored) and 8 (deflated)`);
   }
 }
 
@@ -75,7 +109,7 @@ export class ZipArchive {
  */
 class BlockReader extends yauzl.RandomAccessReader {
   private static readonly BLOCK_BYTES = 1024 * 1024;
-  private static readonly BLOCKS_KEPT = 16;
+  private static readonly BLOCKS_KEPT = 4;
   private static readonly STREAM_CHUNK_BYTES = 256 * 1024;
   /** Block index → its bytes, least recently used first. */
   private readonly blocks = new Map<number, Promise<Buffer>>();
@@ -189,16 +223,31 @@ export function normalizeEntryPath(entry: string): string {
   return path.posix.normalize(entry.replace(/\\/g, '/')).replace(/^\.\//, '').replace(/\/$/, '');
 }
 
+/** What went wrong with an entry's data, in words, from what a reader of its own found. */
+export function describeFoundProblem(problem: EntryProblem, entry: { readonly uncompressedSize: number; readonly crc32: number }): string {
+  switch (problem.kind) {
+    case 'too-many': return inflatesPast(entry.uncompressedSize);
+    case 'too-few': return inflatesShort(problem.actual, entry.uncompressedSize);
+    case 'crc': return crcMismatch(entry.crc32, problem.actual);
+    case 'error': return describeEntryProblem(Object.assign(new Error(problem.message), { code: problem.code }));
+  }
+}
+
+const inflatesPast = (declared: number) => `it inflates past the ${declared} bytes its header declares; reading stopped there`;
+const inflatesShort = (actual: number, declared: number) => `it inflates to ${actual} bytes, fewer than the ${declared} its header declares`;
+const crcMismatch = (expected: number, actual: number) =>
+  `its content does not match its CRC-32 (the zip records ${hex(expected)}, the content has ${hex(actual)}): the entry is damaged or was changed`;
+
 /** What went wrong with an entry's data, in words, from the zip library's or zlib's error. */
 export function describeEntryProblem(error: Error): string {
   const { code, message } = error as NodeJS.ErrnoException;
   const tooMany = /^too many bytes in the stream\. expected (\d+)/.exec(message);
   if (tooMany) {
-    return `it inflates past the ${tooMany[1]} bytes its header declares; reading stopped there`;
+    return inflatesPast(Number(tooMany[1]));
   }
   const tooFew = /^not enough bytes in the stream\. expected (\d+)\. got only (\d+)/.exec(message);
   if (tooFew) {
-    return `it inflates to ${tooFew[2]} bytes, fewer than the ${tooFew[1]} its header declares`;
+    return inflatesShort(Number(tooFew[2]), Number(tooFew[1]));
   }
   if (code?.startsWith('Z_')) {
     return `its compressed data is corrupt (zlib ${code}: ${message})`;
@@ -220,8 +269,7 @@ class Crc32Check extends Transform {
   }
 
   public _flush(callback: TransformCallback): void {
-    callback(this.crc === this.expected ? null
-      : new Error(`its content does not match its CRC-32 (the zip records ${hex(this.expected)}, the content has ${hex(this.crc)}): the entry is damaged or was changed`));
+    callback(this.crc === this.expected ? null : new Error(crcMismatch(this.expected, this.crc)));
   }
 }
 

@@ -1,18 +1,19 @@
 /* eslint-disable no-bitwise -- the zip format packs its version, attributes and DOS times into bit fields */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Transform, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import type { ArtifactFiles } from './types';
 import { normalizeEntryPath } from './zip-reader';
+import { CompressedEntry, MAIN_THREAD, ZipThreads, compressEntry, deflatingPays } from './zip-threads';
 
 /** Entries written from memory get a fixed time, so the same files give the same zip. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 
-/** Files up to this size are read whole and deflated in one call; larger ones stream. */
+/** Files up to this size are read whole and deflated in one call, in batches of at most BATCH_FILES files and this many bytes; larger ones stream. */
 const SMALL_FILE_BYTES = 4 * 1024 * 1024;
+const BATCH_FILES = 64;
 /** The start of a file that tells whether deflating it pays (small, as every file is sampled), and the share it must shrink to. */
 const SAMPLE_BYTES = 4 * 1024;
 const WORTH_DEFLATING = 0.9;
@@ -24,36 +25,80 @@ const WORTH_DEFLATING = 0.9;
  *
  * The zip is written here rather than by a zip library: the one the runtime used (yazl) deflates
  * each entry with a zlib stream of its own on libuv's threads, which for thousands of small files
- * took more than twice as long as deflating them in one call each, and takes no entry deflated
- * ahead. Small files are read ahead and deflated in one call; large ones stream, and their sizes
- * and CRC-32 are written into their local header once known (the output is a file, not a pipe).
- * ZIP64 records are written where sizes, offsets or the entry count need them.
+ * took more than twice as long as deflating them in one call each, and deflates nothing ahead.
+ * Small files are read and deflated in one call each, on worker threads ahead of the writing; large
+ * ones stream, and their sizes and CRC-32 are written into their local header once known (the
+ * output is a file, not a pipe). ZIP64 records are written where sizes, offsets or the entry count
+ * need them.
  */
 export async function writeZip(files: ArtifactFiles | string, zipPath: string): Promise<void> {
   const zip = await ZipOutput.create(zipPath);
   try {
     if (typeof files === 'string') {
-      const listed = await listDirectory(files);
-      const reads = new ReadAhead(listed.map(([, absolutePath]) => absolutePath), Math.max(8, os.availableParallelism() * 4));
-      for (const [index, [name]] of listed.entries()) {
-        const file = await reads.take(index);
-        const entry = { name, mtime: file.stats.mtime, mode: file.stats.mode };
-        if (file.content) {
-          await zip.addBuffer(entry, file.content);
-        } else {
-          await zip.addFile(entry, file.absolutePath, file.stats.size, worthDeflating(file.sample!));
-        }
-      }
+      await addDirectory(zip, listDirectory(files));
     } else {
       for (const [requested, content] of Object.entries(files)) {
         const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
-        await zip.addBuffer({ name: checkOutputPath(requested), mtime: FIXED_MTIME, mode: 0o100644 }, buffer);
+        const entry = { name: checkOutputPath(requested), mtime: FIXED_MTIME, mode: 0o100644 };
+        await zip.addCompressed([entry], [compressEntry(MAIN_THREAD, buffer, SAMPLE_BYTES, WORTH_DEFLATING)]);
       }
     }
     await zip.finish();
   } finally {
     await zip.close();
   }
+}
+
+/**
+ * Small files are read and compressed in batches, on as many threads as the function has cores,
+ * a few batches ahead of the one being written; large files stream, in their place.
+ */
+async function addDirectory(zip: ZipOutput, listed: readonly ListedFile[]) {
+  const parts = inBatches(listed);
+  const batches = parts.filter(part => part.length > 0 && part[0].stats.size <= SMALL_FILE_BYTES).length;
+  const threads = ZipThreads.start(batches);
+  try {
+    const ahead = new Lookahead(parts.length, 2 * threads.size, index => {
+      const part = parts[index];
+      return part[0].stats.size > SMALL_FILE_BYTES ? Promise.resolve(undefined)
+        : threads.run({ kind: 'compress', paths: part.map(file => file.absolutePath), sampleBytes: SAMPLE_BYTES, worthDeflating: WORTH_DEFLATING });
+    });
+    for (const [index, part] of parts.entries()) {
+      const compressed = await ahead.take(index);
+      const entries = part.map(file => ({ name: file.name, mtime: file.stats.mtime, mode: file.stats.mode }));
+      if (compressed) {
+        await zip.addCompressed(entries, compressed);
+      } else {
+        const [{ absolutePath, stats }] = part;
+        await zip.addFile(entries[0], absolutePath, stats.size, deflatingPays(MAIN_THREAD, sampleOf(absolutePath), WORTH_DEFLATING));
+      }
+    }
+  } finally {
+    await threads.close();
+  }
+}
+
+/** Small files in batches of at most BATCH_FILES files and SMALL_FILE_BYTES bytes; each large file on its own. */
+function inBatches(listed: readonly ListedFile[]): ListedFile[][] {
+  const parts: ListedFile[][] = [];
+  let current: ListedFile[] = [];
+  let bytes = 0;
+  for (const file of listed) {
+    const large = file.stats.size > SMALL_FILE_BYTES;
+    if (large || current.length >= BATCH_FILES || bytes + file.stats.size > 1024 * 1024) {
+      parts.push(current);
+      current = [];
+      bytes = 0;
+    }
+    if (large) {
+      parts.push([file]);
+    } else {
+      current.push(file);
+      bytes += file.stats.size;
+    }
+  }
+  parts.push(current);
+  return parts.filter(part => part.length > 0);
 }
 
 interface EntryMetadata {
@@ -92,19 +137,20 @@ class ZipOutput {
 
   private constructor(private readonly handle: fs.promises.FileHandle) {}
 
-  public async addBuffer(entry: EntryMetadata, data: Buffer): Promise<void> {
-    const deflated = worthDeflating(data) ? zlib.deflateRawSync(data) : undefined;
-    const body = deflated && deflated.length < data.length ? deflated : data;
-    const record = {
-      ...entry,
-      method: body === data ? STORED : DEFLATED,
-      crc32: zlib.crc32(data),
-      compressedSize: body.length,
-      uncompressedSize: data.length,
-      offset: this.position,
-    };
-    await this.write(Buffer.concat([localHeader(record, needsZip64(record)), body]));
-    this.records.push(record);
+  /** Entries already compressed, written in one go. */
+  public async addCompressed(entries: readonly EntryMetadata[], compressed: readonly CompressedEntry[]): Promise<void> {
+    const pieces: Uint8Array[] = [];
+    let offset = this.position;
+    const records = entries.map((entry, index) => {
+      const { method, crc32, uncompressedSize, body } = compressed[index];
+      const record = { ...entry, method, crc32, compressedSize: body.length, uncompressedSize, offset };
+      const header = localHeader(record, needsZip64(record));
+      pieces.push(header, body);
+      offset += header.length + body.length;
+      return record;
+    });
+    await this.write(Buffer.concat(pieces));
+    this.records.push(...records);
   }
 
   /** Streams a large file; its CRC-32 and sizes go into its local header once the data is written. */
@@ -243,28 +289,19 @@ function writeDosTime(header: Buffer, at: number, date: Date) {
   header.writeUInt16LE(((year - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate(), at + 2);
 }
 
-interface ReadFile {
-  readonly absolutePath: string;
-  readonly stats: fs.Stats;
-  /** The whole content of a small file; undefined for one that streams. */
-  readonly content?: Buffer;
-  /** The start of a file that streams, which tells whether to deflate it. */
-  readonly sample?: Buffer;
-}
-
-/** Reads files ahead of the one being added, at most `concurrency` at a time, and hands them out in order. */
-class ReadAhead {
-  private readonly started = new Map<number, Promise<ReadFile>>();
+/** Starts work for the items ahead of the one taken, at most `depth` at a time, and hands the results out in order. */
+class Lookahead<T> {
+  private readonly started = new Map<number, Promise<T>>();
   private next = 0;
 
-  constructor(private readonly paths: readonly string[], private readonly concurrency: number) {}
+  constructor(private readonly count: number, private readonly depth: number, private readonly start: (index: number) => Promise<T>) {}
 
-  public take(index: number): Promise<ReadFile> {
-    while (this.next < this.paths.length && this.next < index + this.concurrency) {
-      const reading = readSmallFile(this.paths[this.next]);
+  public take(index: number): Promise<T> {
+    while (this.next < this.count && this.next < index + this.depth) {
+      const working = this.start(this.next);
       // Observed when taken; one never taken (the zip stopped before it) must not be an unhandled rejection.
-      reading.catch(() => undefined);
-      this.started.set(this.next, reading);
+      working.catch(() => undefined);
+      this.started.set(this.next, working);
       this.next++;
     }
     const taken = this.started.get(index)!;
@@ -273,30 +310,17 @@ class ReadAhead {
   }
 }
 
-async function readSmallFile(absolutePath: string): Promise<ReadFile> {
-  const handle = await fs.promises.open(absolutePath, 'r');
+/** The start of a file, which tells whether to deflate it. */
+function sampleOf(absolutePath: string): Buffer {
+  const handle = fs.openSync(absolutePath, 'r');
   try {
-    const stats = await handle.stat();
-    const large = stats.size > SMALL_FILE_BYTES;
-    const bytes = Buffer.allocUnsafe(large ? SAMPLE_BYTES : stats.size);
-    for (let read = 0; read < bytes.length;) {
-      const { bytesRead } = await handle.read(bytes, read, bytes.length - read, read);
-      if (bytesRead === 0) {
-        throw new Error(`${absolutePath} shrank while it was read: ${read} of the ${stats.size} bytes it had`);
-      }
-      read += bytesRead;
-    }
-    return large ? { absolutePath, stats, sample: bytes } : { absolutePath, stats, content: bytes };
+    const sample = Buffer.alloc(SAMPLE_BYTES);
+    return sample.subarray(0, fs.readSync(handle, sample, 0, SAMPLE_BYTES, 0));
   } finally {
-    await handle.close();
+    fs.closeSync(handle);
   }
 }
 
-/** Whether deflating shrinks the start of `data` enough to be worth it. */
-function worthDeflating(data: Buffer): boolean {
-  const sample = data.subarray(0, SAMPLE_BYTES);
-  return zlib.deflateRawSync(sample, { level: 1 }).length < sample.length * WORTH_DEFLATING;
-}
 
 function checkOutputPath(requested: string): string {
   const name = normalizeEntryPath(requested);
@@ -306,25 +330,35 @@ function checkOutputPath(requested: string): string {
   return name;
 }
 
-/** Every file under `directory`, sorted, as [path inside the artifact, absolute path]. */
-async function listDirectory(directory: string): Promise<Array<[string, string]>> {
+interface ListedFile {
+  /** The path inside the artifact. */
+  readonly name: string;
+  readonly absolutePath: string;
+  readonly stats: fs.Stats;
+}
+
+/**
+ * Every file under `directory`, sorted. Synchronously: the calls take microseconds each, and a
+ * source tree's thousands of them cost several times as long as trips through libuv's threads.
+ */
+function listDirectory(directory: string): ListedFile[] {
   const root = path.resolve(directory);
-  const stat = await fs.promises.stat(root).catch(() => undefined);
-  if (!stat?.isDirectory()) {
+  if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
     throw new Error(`Output artifact directory '${directory}' does not exist or is not a directory`);
   }
-  const files: Array<[string, string]> = [];
-  const walk = async (relative: string): Promise<void> => {
-    const children = await fs.promises.readdir(path.join(root, relative), { withFileTypes: true });
+  const files: ListedFile[] = [];
+  const walk = (relative: string) => {
+    const children = fs.readdirSync(path.join(root, relative), { withFileTypes: true });
     for (const child of children.sort((a, b) => a.name.localeCompare(b.name))) {
-      const childRelative = relative ? `${relative}/${child.name}` : child.name;
+      const name = relative ? `${relative}/${child.name}` : child.name;
+      const absolutePath = path.join(root, name);
       if (child.isDirectory()) {
-        await walk(childRelative);
+        walk(name);
       } else if (child.isFile()) {
-        files.push([childRelative, path.join(root, childRelative)]);
+        files.push({ name, absolutePath, stats: fs.statSync(absolutePath) });
       }
     }
   };
-  await walk('');
+  walk('');
   return files;
 }

@@ -101,6 +101,18 @@ describe('artifacts nobody meant to send', () => {
     expect(extracted.logs).toContainEqual(expect.stringMatching(/^left on disk: \[(other\.txt)?\]$/));
   });
 
+  test('among 300 files extracted in batches on several threads, a changed one fails its check, naming it, and is not left on disk', async () => {
+    const files: Record<string, string> = Object.fromEntries(Array.from({ length: 300 }, (_, index) => [`files/${index}.txt`, `file ${index} `.repeat(20)]));
+    files['files/changed.json'] = '{"deploy":"prod"}';
+    const changed = storedZip(files);
+    changed.write('"test"', changed.indexOf('"prod"'));
+    const extracted = await probeZip(changed, { extract: true });
+    expect(failureOf(extracted).message).toMatch(/^Input artifact 'Source', entry 'files\/changed\.json': its content does not match its CRC-32 \(the zip records 0x/);
+    const leftOnDisk = extracted.logs.find(line => line.startsWith('left on disk: '));
+    expect(leftOnDisk).toMatch(/files\/\d+\.txt/);
+    expect(leftOnDisk).not.toContain('changed.json');
+  });
+
   test('a zip holding a name twice is refused, naming it, whichever way it is read', async () => {
     const twice = renameEntry(zipFiles({ 'deploy.sh': 'echo safe', 'deplox.sh': 'rm -rf /' }), 'deplox.sh', 'deploy.sh');
     for (const probe of [{ read: 'deploy.sh' }, { extract: true }]) {

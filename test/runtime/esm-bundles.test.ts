@@ -64,3 +64,15 @@ test('with source maps, a failing ES module step\'s stack trace names the runtim
     expect(fs.existsSync(file)).toBe(true);
   }
 });
+
+test.each([
+  ['an ES module', { ...esm, minify: true, keepNames: true }, 'esm'],
+  ['CommonJS', { format: OutputFormat.CJS, minify: true, keepNames: true }, 'cjs'],
+] as const)('bundled as %s with minified names kept by esbuild, a step extracts and zips 400 files on worker threads', async (_format, bundling, format) => {
+  const stack = stepStack('step.ts', lambda.Runtime.NODEJS_20_X, bundling);
+  const files = Object.fromEntries(Array.from({ length: 400 }, (_, index) => [`src/dir-${index % 9}/file-${index}.txt`, `content ${index}\n`.repeat(index)]));
+  const run = await runSynthesizedStep(stack, { userParameters: { throughDisk: true }, inputArtifacts: { Source: files }, outputArtifacts: ['Copy'] });
+  expect(run.failureDetails).toBeUndefined();
+  expect(run.outputVariables.MODULE_FORMAT).toBe(format);
+  expect(Object.fromEntries(Object.entries(run.outputArtifacts.Copy).map(([name, content]) => [name, content.toString()]))).toEqual(files);
+});
