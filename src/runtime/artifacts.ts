@@ -7,9 +7,9 @@ import { pipeline } from 'stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as yauzl from 'yauzl';
 import { ArtifactError } from './errors';
-import { Transfer, downloadToFile, inParallel, uploadFile } from './s3-transfer';
+import { ObjectVersion, Transfer, downloadToFile, inParallel, readRange, uploadFile } from './s3-transfer';
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
-import { ZipArchive, describeEntryProblem, describeFoundProblem, entryPath, isDirectoryEntry } from './zip-reader';
+import { ZipArchive, ZipSource, describeEntryProblem, describeFoundProblem, entryPath, fileSource, isDirectoryEntry } from './zip-reader';
 import { ExtractResult, ExtractTask, ZipThreads } from './zip-threads';
 import { writeZip } from './zip-writer';
 import { LIMITS } from '../common/limits';
@@ -34,7 +34,15 @@ export const ARTIFACT_LIMITS = {
    * of 1 MB can hold an entry of 1 GB, which would end a 128 MB function. `extractTo` streams to disk.
    */
   maxInMemoryEntryBytes: 64 * 1024 ** 2,
+  /**
+   * An input artifact this large or larger is read in place, by ranged GETs of its version, until
+   * `extractTo` needs it on disk: a step that lists it and reads a few files does not download it.
+   */
+  readInPlaceFromBytes: 16 * 1024 ** 2,
 } as const;
+
+/** Bytes per ranged GET when an entry larger than a block is read in place. */
+const IN_PLACE_CHUNK_BYTES = 8 * 1024 * 1024;
 
 const temporaryZip = (context: ArtifactContext, kind: string) =>
   path.join(context.tempDirectory, `${kind}-${Math.random().toString(36).slice(2)}.zip`);
@@ -53,6 +61,9 @@ async function transferOf(context: ArtifactContext, location: ArtifactLocation, 
 /** An artifact the action reads: a zip file in the pipeline's artifact bucket, downloaded and indexed once per invocation. */
 export class InputArtifact {
   private archive?: Promise<ZipArchive>;
+  /** The version read in place, when the artifact is too large to download before its first read. */
+  private readInPlace?: ObjectVersion;
+  private downloading?: Promise<void>;
 
   constructor(private readonly location: ArtifactLocation, private readonly context: ArtifactContext) {}
 
@@ -107,7 +118,7 @@ export class InputArtifact {
    * @returns the paths written, relative to `directory`, in the zip's order
    */
   public async extractTo(directory: string): Promise<string[]> {
-    const archive = await this.open();
+    const archive = await this.onDisk();
     const root = path.resolve(directory);
     await fs.promises.mkdir(root, { recursive: true });
     const files = archive.entries.filter(entry => !isDirectoryEntry(entry));
@@ -146,14 +157,16 @@ export class InputArtifact {
       });
   }
 
-  private async extractBatch(archive: ZipArchive, batch: readonly yauzl.Entry[], root: string, threads: ZipThreads): Promise<void> {
+  private async extractBatch(archive: ZipArchive & { readonly zipPath: string }, batch: readonly yauzl.Entry[], root: string, threads: ZipThreads): Promise<void> {
+    const task: ExtractTask = {
+      kind: 'extract',
+      zipPath: archive.zipPath,
+      entries: await Promise.all(batch.map(entry => archive.locate(entry, path.resolve(root, entryPath(entry))).catch(error => {
+        throw this.entryError(entry, error);
+      }))),
+    };
     let result: ExtractResult;
     try {
-      const task: ExtractTask = {
-        kind: 'extract',
-        zipPath: archive.zipPath,
-        entries: await Promise.all(batch.map(entry => archive.locate(entry, path.resolve(root, entryPath(entry))))),
-      };
       result = await threads.run(task);
     } catch (error) {
       this.context.assertOpen();
@@ -189,9 +202,18 @@ export class InputArtifact {
     try {
       return await consume(await archive.openEntry(entry));
     } catch (error) {
-      this.context.assertOpen();
-      throw new ArtifactError(`Input artifact '${this.name}', entry '${entry.fileName}': ${describeEntryProblem(error as Error)}`, 'JobFailed', { cause: error });
+      throw this.entryError(entry, error);
     }
+  }
+
+  /** The error to throw for `entry`; the job's own once its result is reported. */
+  private entryError(entry: yauzl.Entry, error: unknown): ArtifactError {
+    this.context.assertOpen();
+    if (error instanceof ArtifactError) {
+      // S3's answer to a read in place: it names the artifact, and keeps its failure type.
+      return error;
+    }
+    return new ArtifactError(`Input artifact '${this.name}', entry '${entry.fileName}': ${describeEntryProblem(error as Error)}`, 'JobFailed', { cause: error });
   }
 
   /** The zip, downloaded and indexed on first use. A failed attempt is forgotten, so a later read tries again. */
@@ -210,17 +232,48 @@ export class InputArtifact {
   }
 
   private async downloadAndIndex(): Promise<ZipArchive> {
+    const transfer = await transferOf(this.context, this.location, `Could not read input artifact '${this.name}' from`);
     const file = temporaryZip(this.context, 'input');
-    await downloadToFile(await transferOf(this.context, this.location, `Could not read input artifact '${this.name}' from`), file);
+    let source: ZipSource;
     try {
-      return await ZipArchive.open(file);
+      const version = await downloadToFile(transfer, file, { unlessAtLeast: ARTIFACT_LIMITS.readInPlaceFromBytes });
+      if (version.written) {
+        source = await fileSource(file);
+      } else {
+        await fs.promises.rm(file, { force: true });
+        source = { size: version.size, chunkBytes: IN_PLACE_CHUNK_BYTES, read: (start, length) => readRange(transfer, version, start, start + length), close: async () => {} };
+        this.readInPlace = version;
+      }
+      return await ZipArchive.from(source);
     } catch (error) {
       await fs.promises.rm(file, { force: true });
+      if (error instanceof ArtifactError) {
+        throw error;
+      }
       const problem = (error as Error).message;
       throw new ArtifactError(/relative path|absolute path/.test(problem)
         ? `Input artifact '${this.name}' has an entry that escapes the target directory, refused: ${problem}`
         : `Input artifact '${this.name}' is not a readable zip file: ${problem}`, 'JobFailed', { cause: error });
     }
+  }
+
+  /** The zip, indexed, with its file on disk: an artifact read in place so far is downloaded now, the same version. */
+  private async onDisk(): Promise<ZipArchive & { readonly zipPath: string }> {
+    const archive = await this.open();
+    if (!archive.zipPath) {
+      const downloading = this.downloading ??= (async () => {
+        const file = temporaryZip(this.context, 'input');
+        const transfer = await transferOf(this.context, this.location, `Could not read input artifact '${this.name}' from`);
+        await downloadToFile(transfer, file, { version: this.readInPlace });
+        await archive.continueFrom(await fileSource(file));
+      })();
+      // A failed download is forgotten, so a later extraction tries again.
+      await downloading.catch(error => {
+        this.downloading = undefined;
+        throw error;
+      });
+    }
+    return archive as ZipArchive & { readonly zipPath: string };
   }
 }
 

@@ -34,63 +34,105 @@ const PART_BYTES = 16 * 1024 * 1024;
 /** Ranges or parts in flight: S3 serves each connection at a fraction of what an instance can take. */
 const PARALLEL_REQUESTS = 4;
 
+/** One version of an object: its size and the ETag that every later range must match (If-Match). */
+export interface ObjectVersion {
+  readonly size: number;
+  readonly etag?: string;
+}
+
+export interface DownloadOptions {
+  /** Read this version, or fail (412 PreconditionFailed) when the object has changed since. */
+  readonly version?: ObjectVersion;
+  /** From this size on, nothing is written: the first answer's headers tell the version, and the object is left to `readRange`. */
+  readonly unlessAtLeast?: number;
+}
+
 /**
  * Downloads the object to `file`. A large object is read in ranges of the same version (If-Match
  * on the ETag), several at once, each written at its place in the file. A connection that drops
  * mid-body resumes where it stopped; 5xx answers are retried with backoff.
+ *
+ * @returns the version read, and whether it was written (not when `unlessAtLeast` says so)
  */
-export async function downloadToFile(transfer: Transfer, file: string): Promise<void> {
-  const { GetObjectCommand } = await s3Module();
+export async function downloadToFile(transfer: Transfer, file: string, options: DownloadOptions = {}): Promise<ObjectVersion & { written: boolean }> {
   const handle = await fs.promises.open(file, 'w');
-  let etag: string | undefined;
-  let total = 0;
+  let version = options.version;
   try {
+    const toFile = (chunk: Buffer, at: number) => handle.write(chunk, 0, chunk.length, at).then(() => undefined);
     // The first request asks for the whole object: its answer gives the size, and a small object is read at once.
-    await fetchRange(0, undefined, response => {
-      etag = response.ETag;
-      total = response.ContentLength ?? 0;
-      return total >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : total;
-    });
-    const ranges: Array<[number, number]> = [];
-    for (let start = total >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : total; start < total; start += PART_BYTES) {
-      ranges.push([start, Math.min(start + PART_BYTES, total)]);
+    await fetchRange(transfer, () => version?.etag, 0, undefined, response => {
+      version = { size: response.ContentLength ?? 0, etag: response.ETag };
+      if (options.unlessAtLeast !== undefined && version.size >= options.unlessAtLeast) {
+        return 0;
+      }
+      return version.size >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : version.size;
+    }, toFile);
+    const { size } = version!;
+    if (options.unlessAtLeast !== undefined && size >= options.unlessAtLeast) {
+      return { ...version!, written: false };
     }
-    await inParallel(ranges, PARALLEL_REQUESTS, ([start, end]) => fetchRange(start, end, () => end - start));
+    const ranges: Array<[number, number]> = [];
+    for (let start = size >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : size; start < size; start += PART_BYTES) {
+      ranges.push([start, Math.min(start + PART_BYTES, size)]);
+    }
+    await inParallel(ranges, PARALLEL_REQUESTS, ([start, end]) => fetchRange(transfer, () => version?.etag, start, end, () => end - start, toFile));
+    return { ...version!, written: true };
   } finally {
     await handle.close();
   }
+}
 
-  /**
-   * Writes bytes [start, end) of the object at their place in the file; `end` undefined asks for
-   * the rest. `wanted` says how many bytes of the first answer to keep; every request after the
-   * first must match the version (ETag) the first answer gave.
-   */
-  async function fetchRange(start: number, end: number | undefined, wanted: (response: GetObjectCommandOutput) => number): Promise<void> {
-    let written = 0;
-    let length: number | undefined;
-    await withRetries(transfer, async () => {
-      const from = start + written;
-      const response = await transfer.s3.send(new GetObjectCommand({
-        Bucket: transfer.bucket,
-        Key: transfer.key,
-        ...((from > 0 || end !== undefined) && { Range: `bytes=${from}-${end === undefined ? '' : end - 1}`, IfMatch: etag }),
-      }), { abortSignal: transfer.signal });
-      length ??= wanted(response);
-      for await (const chunk of response.Body as Readable) {
-        const keep = Math.min((chunk as Buffer).length, length - written);
-        await handle.write(chunk as Buffer, 0, keep, start + written);
-        written += keep;
-        if (written >= length) {
-          // The rest of a first answer is read by the ranges that follow.
-          (response.Body as Readable).destroy();
-          break;
-        }
+/** Bytes [start, end) of one version of the object, in memory: a read in place, retried and resumed as downloads are. */
+export async function readRange(transfer: Transfer, version: ObjectVersion, start: number, end: number): Promise<Buffer> {
+  const bytes = Buffer.allocUnsafe(end - start);
+  await fetchRange(transfer, () => version.etag, start, end, () => end - start, (chunk, at) => {
+    chunk.copy(bytes, at - start);
+  });
+  return bytes;
+}
+
+/**
+ * Gives bytes [start, end) of the object to `sink`, each chunk with its position; `end` undefined
+ * asks for the rest. `wanted` says how many bytes of the first answer to keep (0: none, the
+ * headers were what was wanted). Every request but one without a known version must match it
+ * (If-Match on its ETag); a connection that drops mid-body resumes where it stopped.
+ */
+async function fetchRange(
+  transfer: Transfer, etag: () => string | undefined, start: number, end: number | undefined,
+  wanted: (response: GetObjectCommandOutput) => number, sink: (chunk: Buffer, at: number) => Promise<void> | void,
+): Promise<void> {
+  const { GetObjectCommand } = await s3Module();
+  let written = 0;
+  let length: number | undefined;
+  await withRetries(transfer, async () => {
+    const from = start + written;
+    const ifMatch = etag();
+    const response = await transfer.s3.send(new GetObjectCommand({
+      Bucket: transfer.bucket,
+      Key: transfer.key,
+      ...((from > 0 || end !== undefined) && { Range: `bytes=${from}-${end === undefined ? '' : end - 1}` }),
+      ...(ifMatch && { IfMatch: ifMatch }),
+    }), { abortSignal: transfer.signal });
+    length ??= wanted(response);
+    const body = response.Body as Readable;
+    if (written >= length) {
+      // The rest of a first answer is read by the ranges that follow, or not at all.
+      body.destroy();
+      return;
+    }
+    for await (const chunk of body) {
+      const keep = (chunk as Buffer).subarray(0, length - written);
+      await sink(keep, start + written);
+      written += keep.length;
+      if (written >= length) {
+        body.destroy();
+        break;
       }
-      if (written < length) {
-        throw Object.assign(new Error(`the connection closed after ${start + written} of ${start + length} bytes`), { name: 'ShortDownload' });
-      }
-    });
-  }
+    }
+    if (written < length) {
+      throw Object.assign(new Error(`the connection closed after ${start + written} of ${start + length} bytes`), { name: 'ShortDownload' });
+    }
+  });
 }
 
 /**

@@ -5,19 +5,52 @@ import * as zlib from 'zlib';
 import * as yauzl from 'yauzl';
 import type { EntryProblem, ExtractEntry } from './zip-threads';
 
-/** A zip file's central directory, read once; its entries are then opened as often as needed. */
+/**
+ * Where a zip's bytes come from: a file, or an object read in place (ranges of one S3 version).
+ * `read` may return fewer bytes than asked only at the end.
+ */
+export interface ZipSource {
+  readonly size: number;
+  /** Bytes one read of a large range takes: a system call for a file, a request for an object. */
+  readonly chunkBytes: number;
+  read(start: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** The zip file at `zipPath` as a source. */
+export async function fileSource(zipPath: string): Promise<ZipSource & { readonly zipPath: string }> {
+  const handle = await fs.promises.open(zipPath, 'r');
+  const { size } = await handle.stat();
+  return {
+    zipPath,
+    size,
+    chunkBytes: 256 * 1024,
+    read: async (start, length) => {
+      const bytes = Buffer.allocUnsafe(length);
+      const { bytesRead } = await handle.read(bytes, 0, length, start);
+      return bytes.subarray(0, bytesRead);
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** A zip's central directory, read once; its entries are then opened as often as needed. */
 export class ZipArchive {
-  /** Opens `zipPath` and reads every entry header. Refuses duplicate names and names that escape the archive. */
+  /** Opens the zip file at `zipPath` and reads every entry header. */
   public static async open(zipPath: string): Promise<ZipArchive> {
-    const handle = await fs.promises.open(zipPath, 'r');
-    const { size } = await handle.stat();
+    return ZipArchive.from(await fileSource(zipPath));
+  }
+
+  /** Reads every entry header from `source`. Refuses duplicate names and names that escape the archive. */
+  public static async from(source: ZipSource & { readonly zipPath?: string }): Promise<ZipArchive> {
+    const reader = new BlockReader(source);
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
       // validateEntrySizes (the default, stated because the checks below rely on it): an entry that
       // inflates to more or fewer bytes than its header declares fails its stream.
       const options = { lazyEntries: true, autoClose: false, validateEntrySizes: true };
-      yauzl.fromRandomAccessReader(new BlockReader(handle, size), size, options, (error, opened) => error ? reject(error) : resolve(opened));
+      yauzl.fromRandomAccessReader(reader, source.size, options, (error, opened) => error ? reject(error) : resolve(opened));
     }).catch(async error => {
-      await handle.close();
+      await source.close();
       throw error;
     });
     try {
@@ -31,7 +64,7 @@ export class ZipArchive {
         zip.on('error', reject);
         zip.readEntry();
       });
-      return new ZipArchive(zipPath, zip, entries, indexByPath(entries));
+      return new ZipArchive(reader, zip, entries, indexByPath(entries), source.zipPath);
     } catch (error) {
       zip.close();
       throw error;
@@ -39,12 +72,23 @@ export class ZipArchive {
   }
 
   private constructor(
-    /** The zip file, for readers of their own. */
-    public readonly zipPath: string,
+    private readonly reader: BlockReader,
     private readonly zip: yauzl.ZipFile,
     public readonly entries: readonly yauzl.Entry[],
     private readonly byPath: ReadonlyMap<string, yauzl.Entry>,
+    private file?: string,
   ) {}
+
+  /** The zip file on disk, for readers of their own; undefined while the zip is read in place. */
+  public get zipPath(): string | undefined {
+    return this.file;
+  }
+
+  /** Reads on from `copy`, a file holding the same bytes (the same version), instead of the source read so far. */
+  public async continueFrom(copy: ZipSource & { readonly zipPath: string }): Promise<void> {
+    await this.reader.replaceSource(copy);
+    this.file = copy.zipPath;
+  }
 
   /** The entry at `entryPath` (forward slashes, `./` and `a/../` resolved), if the zip has one. */
   public find(wanted: string): yauzl.Entry | undefined {
@@ -102,19 +146,18 @@ function assertReadable(entry: yauzl.Entry) {
 }
 
 /**
- * The zip file as yauzl reads it, in blocks: yauzl reads the central directory one header at a
- * time and each entry's local header and data apart, which for thousands of small entries costs a
- * system call and a trip to libuv's threads each. Reads are served from the few blocks last read
- * (entries are read mostly in the order stored); data larger than a block streams from the file.
+ * The zip as yauzl reads it, in blocks: yauzl reads the central directory one header at a time
+ * and each entry's local header and data apart, which for thousands of small entries costs a
+ * system call (or a request) each. Reads are served from the few blocks last read (entries are
+ * read mostly in the order stored); data larger than a block streams from the source in chunks.
  */
 class BlockReader extends yauzl.RandomAccessReader {
   private static readonly BLOCK_BYTES = 1024 * 1024;
   private static readonly BLOCKS_KEPT = 4;
-  private static readonly STREAM_CHUNK_BYTES = 256 * 1024;
   /** Block index → its bytes, least recently used first. */
   private readonly blocks = new Map<number, Promise<Buffer>>();
 
-  constructor(private readonly handle: fs.promises.FileHandle, private readonly size: number) {
+  constructor(private source: ZipSource) {
     super();
   }
 
@@ -125,14 +168,14 @@ class BlockReader extends yauzl.RandomAccessReader {
   public _readStreamForRange(start: number, end: number): Readable {
     const reader = this;
     if (end - start > BlockReader.BLOCK_BYTES) {
-      // Positional reads of its own: an fs read stream closes the file it reads when destroyed.
+      // Reads of its own: an fs read stream closes the file it reads when destroyed.
       let position = start;
       return new Readable({
         read() {
-          const bytes = Buffer.allocUnsafe(Math.min(BlockReader.STREAM_CHUNK_BYTES, end - position));
-          reader.handle.read(bytes, 0, bytes.length, position).then(({ bytesRead }) => {
-            position += bytesRead;
-            this.push(bytesRead > 0 ? bytes.subarray(0, bytesRead) : null);
+          const length = Math.min(reader.source.chunkBytes, end - position);
+          reader.source.read(position, length).then(bytes => {
+            position += bytes.length;
+            this.push(bytes.length > 0 ? bytes : null);
             if (position >= end) {
               this.push(null);
             }
@@ -151,9 +194,17 @@ class BlockReader extends yauzl.RandomAccessReader {
     });
   }
 
+  /** Reads on from `source` (the same bytes), once the reads under way are done; the blocks kept stay valid. */
+  public async replaceSource(source: ZipSource): Promise<void> {
+    await Promise.allSettled(this.blocks.values());
+    const previous = this.source;
+    this.source = source;
+    await previous.close();
+  }
+
   public close(callback: (error: Error | null) => void): void {
     this.blocks.clear();
-    this.handle.close().then(() => callback(null), callback);
+    this.source.close().then(() => callback(null), callback);
   }
 
   private async copy(target: Buffer, offset: number, length: number, position: number): Promise<void> {
@@ -164,7 +215,7 @@ class BlockReader extends yauzl.RandomAccessReader {
       const from = at - index * BlockReader.BLOCK_BYTES;
       const count = Math.min(length - copied, block.length - from);
       if (count <= 0) {
-        throw new Error(`the zip file ends at ${this.size} bytes, before byte ${at}`);
+        throw new Error(`the zip file ends at ${this.source.size} bytes, before byte ${at}`);
       }
       block.copy(target, offset + copied, from, from + count);
       copied += count;
@@ -177,8 +228,7 @@ class BlockReader extends yauzl.RandomAccessReader {
       this.blocks.delete(index);
     } else {
       const start = index * BlockReader.BLOCK_BYTES;
-      const bytes = Buffer.allocUnsafe(Math.min(BlockReader.BLOCK_BYTES, this.size - start));
-      block = this.handle.read(bytes, 0, bytes.length, start).then(({ bytesRead }) => bytes.subarray(0, bytesRead));
+      block = this.source.read(start, Math.max(0, Math.min(BlockReader.BLOCK_BYTES, this.source.size - start)));
       // A failed read is not kept: the next one tries again.
       block.catch(() => this.blocks.delete(index));
     }

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { StepRun, StepRunOptions, runBundledStep } from '../../src/testing';
 import { buildJobEvent, madeUpCredentials } from '../../src/testing/job-event';
 import { bundleHandler } from '../support/measure';
-import { LoopbackS3 } from '../support/s3';
+import { LoopbackS3, RecordedS3Request } from '../support/s3';
 import { patchEntryHeaders, renameEntry, storedZip, temporaryDirectory, zerosZip, zipFiles } from '../support/zip';
 
 // The runtime against artifacts nobody meant to send and S3 as it behaves under load: the probe
@@ -192,21 +192,64 @@ describe('large artifacts: ranges and parts in parallel', () => {
   const onSource = (method: string) => s3.requests.filter(request => request.method === method && /\/Source\//.test(request.url));
   const onCopy = (method: string) => s3.requests.filter(request => request.method === method && /\/Copy\//.test(request.url));
 
-  test('a large input is read as its first part, then in ranges of the same version, each written at its place', async () => {
+  const rangeOf = (request: RecordedS3Request) => {
+    const [, start, end] = /^bytes=(\d+)-(\d*)$/.exec(String(request.headers.range)) ?? [];
+    return start === undefined ? undefined : { start: Number(start), end: end === '' ? undefined : Number(end) + 1 };
+  };
+
+  test('a large input is indexed in place; for extractTo it is then downloaded as a first part and ranges, all of one version', async () => {
     const run = await probeFiles({ 'big.bin': big }, { extract: true });
     expect(run.failureDetails).toBeUndefined();
-    const [first, ...ranges] = onSource('GET');
-    expect(first.headers.range).toBeUndefined();
-    const starts = ranges.map(request => Number(/^bytes=(\d+)-(\d+)$/.exec(String(request.headers.range))![1])).sort((a, b) => a - b);
-    expect(starts).toEqual([PART, 2 * PART, 3 * PART, 4 * PART]);
-    expect(new Set(ranges.map(request => request.headers['if-match']))).toEqual(new Set([expect.stringMatching(/.+/)]));
+    const [headersOnly, ...reads] = onSource('GET');
+    // The first answer gives the size and the version; its body is not read.
+    expect([headersOnly.headers.range, headersOnly.headers['if-match'], headersOnly.closedEarly]).toEqual([undefined, undefined, true]);
+    const download = reads.findIndex(request => request.headers.range === undefined);
+    const [inPlace, [whole, ...parts]] = [reads.slice(0, download), reads.slice(download)];
+    // The index: blocks of 1 MiB at the end, where the end record and the central directory of one entry are.
+    expect(inPlace.length).toBeGreaterThanOrEqual(1);
+    for (const request of inPlace) {
+      const range = rangeOf(request)!;
+      expect(range.end! - range.start).toBeLessThanOrEqual(MiB);
+      expect(range.start).toBeGreaterThanOrEqual(big.length - MiB);
+    }
+    expect(parts.map(request => rangeOf(request)!.start).sort((a, b) => a - b)).toEqual([PART, 2 * PART, 3 * PART, 4 * PART]);
+    const etag = headersOnly.headers.etag ?? whole.headers['if-match'];
+    expect(etag).toMatch(/.+/);
+    expect(new Set([...inPlace, whole, ...parts].map(request => request.headers['if-match']))).toEqual(new Set([etag]));
   });
 
-  test('a large input whose first connection drops resumes within its range', async () => {
-    s3.faults.push({ method: 'GET', path: /\/Source\//, dropAfterBytes: 4 * MiB, times: 1 });
+  test('a large input that is listed and read, not extracted, is never downloaded: a few ranged GETs of its version', async () => {
+    // An entry larger than a block: read in chunks (and verified against its CRC-32).
+    const middle = randomBytes(3 * MiB);
+    const run = await probeFiles({ 'big.bin': big, 'middle.bin': middle }, { read: 'middle.bin' });
+    expect(run.failureDetails).toBeUndefined();
+    expect(run.outputVariables.LENGTH).toBe(String(middle.length));
+    const [headersOnly, ...reads] = onSource('GET');
+    expect(headersOnly.closedEarly).toBe(true);
+    const requested = reads.map(request => rangeOf(request)!).reduce((sum, range) => sum + range.end! - range.start, 0);
+    // The index's blocks, the entry's local header, its data.
+    expect(reads.length).toBeLessThanOrEqual(5);
+    expect(requested).toBeLessThanOrEqual(middle.length + 3 * MiB);
+  });
+
+  test('a large input replaced while it is read in place fails with S3\'s 412, naming the artifact, as JobFailed', async () => {
+    s3.faults.push({
+      method: 'GET', path: /\/Source\//, headers: headers => headers['if-match'] !== undefined, times: 1,
+      error: { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' },
+    });
+    const failure = failureOf(await probeFiles({ 'big.bin': big, 'config.json': '{}' }, { read: 'config.json' }));
+    expect(failure).toMatchObject({
+      type: 'JobFailed',
+      message: expect.stringMatching(/^Could not read input artifact 'Source' from s3:\/\/artifacts\/.+: PreconditionFailed \(HTTP 412\): At least one of the pre-conditions/),
+    });
+  });
+
+  test('a large input whose download drops resumes within its range, of the same version', async () => {
+    s3.faults.push({ method: 'GET', path: /\/Source\//, headers: headers => headers['if-match'] !== undefined && headers.range === undefined, dropAfterBytes: 4 * MiB, times: 1 });
     const run = await probeFiles({ 'big.bin': big }, { extract: true });
     expect(run.failureDetails).toBeUndefined();
     const resumed = onSource('GET').find(request => /^bytes=\d+-$/.test(String(request.headers.range)));
+    expect(rangeOf(resumed!)!.start).toBeGreaterThan(0);
     expect(resumed?.headers['if-match']).toBeDefined();
   });
 

@@ -27,6 +27,8 @@ export interface S3Fault {
   readonly method: string;
   /** Matches the request's path, such as /\/Copy\// for the output artifact named Copy. */
   readonly path: RegExp;
+  /** Matches the request's headers too, when given. */
+  readonly headers?: (headers: http.IncomingHttpHeaders) => boolean;
   /** Answer with this status and S3 error code instead of forwarding. */
   readonly error?: { readonly status: number; readonly code: string; readonly message?: string };
   /** Forward, then cut the connection after this many bytes of the response body. */
@@ -54,7 +56,8 @@ export class LoopbackS3 {
       const recorded: RecordedS3Request = { method: request.method!, url: request.url!, headers: request.headers };
       requests.push(recorded);
       response.on('close', () => recorded.closedEarly = !response.writableFinished);
-      const fault = faults.find(candidate => candidate.times > 0 && candidate.method === request.method && candidate.path.test(request.url!));
+      const fault = faults.find(candidate => candidate.times > 0 && candidate.method === request.method && candidate.path.test(request.url!)
+        && (candidate.headers?.(request.headers) ?? true));
       if (fault) {
         fault.times--;
       }

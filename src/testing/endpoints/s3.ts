@@ -74,7 +74,7 @@ const MIN_PART_SIZE = 5 * 1024 * 1024;
 
 /**
  * The S3 a pipeline step uses, on a random port of 127.0.0.1: PutObject (plain, or aws-chunked
- * with a trailing checksum), GetObject (ranges too), HeadObject, ListObjectsV2, and multipart
+ * with a trailing checksum), GetObject (ranges and If-Match too), HeadObject, ListObjectsV2, and multipart
  * upload (create, upload part, complete, abort). Like the pipeline's artifact bucket, it takes
  * only requests signed (SigV4) with the job's artifact credentials, verifies the checksums and
  * Content-MD5 a client sends, records encryption headers, and answers errors with S3's XML.
@@ -304,6 +304,11 @@ export class LoopbackS3Endpoint {
     const stored = this.objects.get(`${bucket}/${key}`);
     if (!stored) {
       throw new S3Error(404, 'NoSuchKey', 'The specified key does not exist.');
+    }
+    // As S3 does: an If-Match that names another version (the object was replaced) answers 412, whatever the range.
+    const ifMatch = header(request, 'if-match');
+    if (ifMatch !== undefined && ifMatch !== '*' && ifMatch.replace(/"/g, '') !== stored.etag.replace(/"/g, '')) {
+      throw new S3Error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
     }
     const range = parseRange(header(request, 'range'), stored.size);
     const headers: http.OutgoingHttpHeaders = {

@@ -67,6 +67,18 @@ test('HeadObject and ranged GetObject answer as S3 does', async () => {
   expect(await s3Error(client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'missing' })))).toMatchObject({ name: 'NotFound', status: 404 });
 });
 
+test('GetObject with If-Match reads the version it names, and answers 412 PreconditionFailed once the object was replaced', async () => {
+  await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'versioned', Body: 'first version' }));
+  const { ETag } = await client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'versioned' }));
+  const same = await client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'versioned', Range: 'bytes=0-4', IfMatch: ETag }));
+  expect(await same.Body!.transformToString()).toBe('first');
+  await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: 'versioned', Body: 'second version' }));
+  const replaced = client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'versioned', Range: 'bytes=0-4', IfMatch: ETag }));
+  expect(await s3Error(replaced)).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+  const any = await client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'versioned', IfMatch: '*' }));
+  expect(await any.Body!.transformToString()).toBe('second version');
+});
+
 test('ListObjectsV2 lists a prefix, page by page', async () => {
   for (const key of ['list/b', 'list/a', 'list/c', 'other/d']) {
     await client().send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key }));
