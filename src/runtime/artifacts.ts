@@ -134,17 +134,24 @@ export class InputArtifact {
     const large = files.filter(entry => entry.uncompressedSize > EXTRACT_BATCH.bytes);
     const batches = inBatches(files.filter(entry => entry.uncompressedSize <= EXTRACT_BATCH.bytes), EXTRACT_BATCH);
     const threads = ZipThreads.start(batches.length);
+    const unfinished: string[] = [];
     const stop = () => threads.close();
     this.context.signal.addEventListener('abort', stop);
+    if (this.context.signal.aborted) {
+      void stop();
+    }
     try {
       const work: Array<() => Promise<void>> = [
         ...large.map(entry => () => this.streamEntryTo(archive, entry, path.resolve(root, entryPath(entry)))),
-        ...batches.map(batch => () => this.extractBatch(archive, batch, root, threads)),
+        ...batches.map(batch => () => this.extractBatch(archive, batch, root, threads, unfinished)),
       ];
       await inParallel(work, threads.size + LARGE_ENTRY_STREAMS, async extract => extract());
     } finally {
       this.context.signal.removeEventListener('abort', stop);
       await threads.close();
+      // A batch cut short (its worker ended) may have left a file half written: once no thread
+      // writes, its files are removed.
+      await Promise.all(unfinished.map(target => fs.promises.rm(target, { force: true })));
     }
     return files.map(entry => entry.fileName);
   }
@@ -157,7 +164,9 @@ export class InputArtifact {
       });
   }
 
-  private async extractBatch(archive: ZipArchive & { readonly zipPath: string }, batch: readonly yauzl.Entry[], root: string, threads: ZipThreads): Promise<void> {
+  private async extractBatch(
+    archive: ZipArchive & { readonly zipPath: string }, batch: readonly yauzl.Entry[], root: string, threads: ZipThreads, unfinished: string[],
+  ): Promise<void> {
     const task: ExtractTask = {
       kind: 'extract',
       zipPath: archive.zipPath,
@@ -169,6 +178,7 @@ export class InputArtifact {
     try {
       result = await threads.run(task);
     } catch (error) {
+      unfinished.push(...task.entries.map(entry => entry.target));
       this.context.assertOpen();
       const stopped = this.context.signal.aborted ? `stopped because the job's signal was aborted (${String(this.context.signal.reason?.message ?? this.context.signal.reason)})`
         : describeEntryProblem(error as Error);
@@ -241,7 +251,12 @@ export class InputArtifact {
         source = await fileSource(file);
       } else {
         await fs.promises.rm(file, { force: true });
-        source = { size: version.size, chunkBytes: IN_PLACE_CHUNK_BYTES, read: (start, length) => readRange(transfer, version, start, start + length), close: async () => {} };
+        source = {
+          size: version.size,
+          chunkBytes: IN_PLACE_CHUNK_BYTES,
+          read: (start, length) => readRange(transfer, version, start, start + length),
+          close: async () => {},
+        };
         this.readInPlace = version;
       }
       return await ZipArchive.from(source);

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { setTimeout as sleep } from 'timers/promises';
 // The module object itself (not a namespace copy), so that its open() can be counted.
 import yauzl from 'yauzl';
+import { InputArtifact } from '../../src/runtime/artifacts';
 import { naming } from '../support/messages';
 import {
   FIXTURE_BUCKET, FIXTURE_INPUT_KEY, FIXTURE_OUTPUT_KEY, KMS_KEY, codePipeline, expectFailure, jobOf, jobWithArtifacts,
@@ -108,6 +110,40 @@ describe('3. artifacts', () => {
       expect(fs.readFileSync(path.join(target, 'out', name), 'utf8')).toBe(content);
     }
     fs.rmSync(target, { recursive: true, force: true });
+  });
+
+  test('input: when job.signal aborts during extractTo, its threads stop, no file is written after, and the error names the signal', async () => {
+    const files = Object.fromEntries(Array.from({ length: 3000 }, (_, index) => [`dir-${index % 30}/file-${index}.txt`, `content ${index} `.repeat(50)]));
+    await putFixtureInput(files);
+    const target = temporaryDirectory();
+    const controller = new AbortController();
+    const input = new InputArtifact({ name: 'SourceArtifact', bucketName: FIXTURE_BUCKET, objectKey: FIXTURE_INPUT_KEY }, {
+      s3: async () => s3.client(),
+      tempDirectory: target,
+      signal: controller.signal,
+      assertOpen: () => undefined,
+    });
+    const out = path.join(target, 'out');
+    try {
+      await input.entries();
+      const extraction = input.extractTo(out);
+      while (!fs.existsSync(out) || listFiles(out).length === 0) {
+        await sleep(2);
+      }
+      controller.abort(new Error('the step ran out of time'));
+      await expect(extraction).rejects.toThrow(naming('Input artifact \'SourceArtifact\'', 'stopped because the job\'s signal was aborted (the step ran out of time)'));
+      const written = listFiles(out);
+      expect(written.length).toBeLessThan(3000);
+      // What is left is whole: a batch cut short has its files removed.
+      for (const name of written) {
+        expect(fs.readFileSync(path.join(out, name), 'utf8')).toBe(files[name]);
+      }
+      await sleep(300);
+      expect(listFiles(out)).toHaveLength(written.length);
+    } finally {
+      await input.close();
+      fs.rmSync(target, { recursive: true, force: true });
+    }
   });
 
   test('input: a file that is not in the artifact is an error listing what is', async () => {

@@ -234,7 +234,10 @@ describe('large artifacts: ranges and parts in parallel', () => {
 
   test('a large input replaced while it is read in place fails with S3\'s 412, naming the artifact, as JobFailed', async () => {
     s3.faults.push({
-      method: 'GET', path: /\/Source\//, headers: headers => headers['if-match'] !== undefined, times: 1,
+      method: 'GET',
+      path: /\/Source\//,
+      headers: headers => headers['if-match'] !== undefined,
+      times: 1,
       error: { status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' },
     });
     const failure = failureOf(await probeFiles({ 'big.bin': big, 'config.json': '{}' }, { read: 'config.json' }));
