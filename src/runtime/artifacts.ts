@@ -10,7 +10,7 @@ import { ArtifactError } from './errors';
 import { ObjectVersion, Transfer, downloadToFile, inParallel, readRange, uploadFile } from './s3-transfer';
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
 import { ZipArchive, ZipSource, describeEntryProblem, describeFoundProblem, entryPath, fileSource, isDirectoryEntry } from './zip-reader';
-import { ExtractResult, ExtractTask, ZipThreads } from './zip-threads';
+import { ExtractResult, ExtractTask, WHOLE_ENTRY_BYTES, ZipThreads, inBatches } from './zip-threads';
 import { writeZip } from './zip-writer';
 import { LIMITS } from '../common/limits';
 
@@ -131,8 +131,8 @@ export class InputArtifact {
     }
     // Large entries stream, a few at a time; the rest go in batches to threads, which inflate,
     // verify and write them synchronously.
-    const large = files.filter(entry => entry.uncompressedSize > EXTRACT_BATCH.bytes);
-    const batches = inBatches(files.filter(entry => entry.uncompressedSize <= EXTRACT_BATCH.bytes), EXTRACT_BATCH);
+    const large = files.filter(entry => entry.uncompressedSize > WHOLE_ENTRY_BYTES);
+    const batches = inBatches(files.filter(entry => entry.uncompressedSize <= WHOLE_ENTRY_BYTES), entry => entry.uncompressedSize);
     const threads = ZipThreads.start(batches.length);
     const unfinished: string[] = [];
     const stop = () => threads.close();
@@ -333,29 +333,8 @@ export class OutputArtifact {
   }
 }
 
-/**
- * Entries up to `bytes` are inflated in memory and written whole, in batches of at most `count`
- * entries and `bytes` uncompressed: each a worker thread's task, large enough to make its message
- * worth sending and small enough to keep memory flat.
- */
-const EXTRACT_BATCH = { count: 64, bytes: 1024 * 1024 } as const;
 /** Large entries stream to disk while the batches go on, this many at once. */
 const LARGE_ENTRY_STREAMS = 2;
-
-/** `entries` in order, cut into batches of at most `limit.count` entries and `limit.bytes` uncompressed. */
-function inBatches(entries: readonly yauzl.Entry[], limit: { readonly count: number; readonly bytes: number }): yauzl.Entry[][] {
-  const batches: yauzl.Entry[][] = [];
-  let bytes = Infinity;
-  for (const entry of entries) {
-    if (batches[batches.length - 1]?.length >= limit.count || bytes + entry.uncompressedSize > limit.bytes) {
-      batches.push([]);
-      bytes = 0;
-    }
-    batches[batches.length - 1].push(entry);
-    bytes += entry.uncompressedSize;
-  }
-  return batches;
-}
 
 /** Every file of the zip at `zipPath`, in memory and verified: for tests and small artifacts. */
 export async function readZip(zipPath: string): Promise<Record<string, Buffer>> {

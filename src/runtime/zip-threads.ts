@@ -164,6 +164,36 @@ parentPort.on('message', task => {
 /* end of zip worker program */`;
 }
 
+/** Entries (and files) up to this size are handled whole, in memory, by the threads; larger ones stream. */
+export const WHOLE_ENTRY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A task's share of the work: large enough to make its message worth sending, small enough to keep
+ * memory flat (a thread holds a batch's data at most twice: as read and as written).
+ */
+const BATCH = { items: 64, bytes: 1024 * 1024 } as const;
+
+/** `items` in order, in batches of at most BATCH.items items and BATCH.bytes bytes; an item larger than that makes a batch of its own. */
+export function inBatches<T>(items: readonly T[], sizeOf: (item: T) => number): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf(item);
+    if (current.length > 0 && (current.length >= BATCH.items || bytes + size > BATCH.bytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) {
+    batches.push(current);
+  }
+  return batches;
+}
+
 /** The main thread's own modules, for the tasks it runs. */
 export const MAIN_THREAD: TaskModules = { fs, zlib };
 

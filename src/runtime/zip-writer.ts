@@ -6,14 +6,11 @@ import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import type { ArtifactFiles } from './types';
 import { normalizeEntryPath } from './zip-reader';
-import { CompressedEntry, MAIN_THREAD, ZipThreads, compressEntry, deflatingPays } from './zip-threads';
+import { CompressedEntry, MAIN_THREAD, WHOLE_ENTRY_BYTES, ZipThreads, compressEntry, deflatingPays, inBatches } from './zip-threads';
 
 /** Entries written from memory get a fixed time, so the same files give the same zip. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 
-/** Files up to this size are read whole and deflated in one call, in batches of at most BATCH_FILES files and this many bytes; larger ones stream. */
-const SMALL_FILE_BYTES = 4 * 1024 * 1024;
-const BATCH_FILES = 64;
 /** The start of a file that tells whether deflating it pays (small, as every file is sampled), and the share it must shrink to. */
 const SAMPLE_BYTES = 4 * 1024;
 const WORTH_DEFLATING = 0.9;
@@ -54,15 +51,13 @@ export async function writeZip(files: ArtifactFiles | string, zipPath: string): 
  * a few batches ahead of the one being written; large files stream, in their place.
  */
 async function addDirectory(zip: ZipOutput, listed: readonly ListedFile[]) {
-  const parts = inBatches(listed);
-  const batches = parts.filter(part => part.length > 0 && part[0].stats.size <= SMALL_FILE_BYTES).length;
-  const threads = ZipThreads.start(batches);
+  // A large file's size counts as more than a batch holds, so that it makes a batch of its own, which streams.
+  const parts = inBatches(listed, file => file.stats.size > WHOLE_ENTRY_BYTES ? Infinity : file.stats.size);
+  const streams = (part: readonly ListedFile[]) => part[0].stats.size > WHOLE_ENTRY_BYTES;
+  const threads = ZipThreads.start(parts.filter(part => !streams(part)).length);
   try {
-    const ahead = new Lookahead(parts.length, 2 * threads.size, index => {
-      const part = parts[index];
-      return part[0].stats.size > SMALL_FILE_BYTES ? Promise.resolve(undefined)
-        : threads.run({ kind: 'compress', paths: part.map(file => file.absolutePath), sampleBytes: SAMPLE_BYTES, worthDeflating: WORTH_DEFLATING });
-    });
+    const ahead = new Lookahead(parts.length, 2 * threads.size, index => streams(parts[index]) ? Promise.resolve(undefined)
+      : threads.run({ kind: 'compress', paths: parts[index].map(file => file.absolutePath), sampleBytes: SAMPLE_BYTES, worthDeflating: WORTH_DEFLATING }));
     for (const [index, part] of parts.entries()) {
       const compressed = await ahead.take(index);
       const entries = part.map(file => ({ name: file.name, mtime: file.stats.mtime, mode: file.stats.mode }));
@@ -76,29 +71,6 @@ async function addDirectory(zip: ZipOutput, listed: readonly ListedFile[]) {
   } finally {
     await threads.close();
   }
-}
-
-/** Small files in batches of at most BATCH_FILES files and SMALL_FILE_BYTES bytes; each large file on its own. */
-function inBatches(listed: readonly ListedFile[]): ListedFile[][] {
-  const parts: ListedFile[][] = [];
-  let current: ListedFile[] = [];
-  let bytes = 0;
-  for (const file of listed) {
-    const large = file.stats.size > SMALL_FILE_BYTES;
-    if (large || current.length >= BATCH_FILES || bytes + file.stats.size > 1024 * 1024) {
-      parts.push(current);
-      current = [];
-      bytes = 0;
-    }
-    if (large) {
-      parts.push([file]);
-    } else {
-      current.push(file);
-      bytes += file.stats.size;
-    }
-  }
-  parts.push(current);
-  return parts.filter(part => part.length > 0);
 }
 
 interface EntryMetadata {

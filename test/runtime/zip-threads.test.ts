@@ -184,3 +184,13 @@ test('one task starts no worker: the main thread runs it', async () => {
     await pool.close();
   }
 });
+
+test('batches keep the order and hold at most 64 items and 1 MiB; an item larger than that is a batch of its own', () => {
+  const KiB = 1024;
+  const sizes = [...Array.from({ length: 130 }, () => 1), 600 * KiB, 600 * KiB, 5 * 1024 * KiB, 10];
+  const batches = threads.inBatches(sizes.map((size, index) => ({ size, index })), item => item.size);
+  expect(batches.flat().map(item => item.index)).toEqual(sizes.map((_, index) => index));
+  expect(batches.map(batch => batch.length)).toEqual([64, 64, 3, 1, 1, 1]);
+  expect(batches.every(batch => batch.length === 1 || batch.reduce((sum, item) => sum + item.size, 0) <= 1024 * KiB)).toBe(true);
+  expect(threads.inBatches([], () => 1)).toEqual([]);
+});
