@@ -9,7 +9,7 @@ import {
   FIXTURE_BUCKET, FIXTURE_INPUT_KEY, FIXTURE_OUTPUT_KEY, KMS_KEY, codePipeline, expectFailure, jobOf, jobWithArtifacts,
   onlyCall, putFixtureInput, run, s3, s3Credentials, useRuntimeEndpoints,
 } from '../support/runtime-harness';
-import { listFiles, patchEntryHeaders, temporaryDirectory, unzipFiles, writeFiles, zipFiles, zipSlipArchive } from '../support/zip';
+import { encryptedZip, listFiles, patchEntryHeaders, temporaryDirectory, unzipFiles, withMethod, writeFiles, zipFiles, zipSlipArchive } from '../support/zip';
 
 useRuntimeEndpoints();
 
@@ -143,6 +143,21 @@ describe('3. artifacts', () => {
     } finally {
       await input.close();
       fs.rmSync(target, { recursive: true, force: true });
+    }
+  });
+
+  test.each([
+    ['an encrypted entry (zip -P)', () => encryptedZip({ 'secret.txt': 'classified' }), 'it is encrypted, and the runtime reads only unencrypted entries'],
+    ['an entry of a compression method other than stored or deflated', () => withMethod(zipFiles({ 'secret.txt': 'classified '.repeat(9) }), 'secret.txt', 12),
+      'its compression method is 12; the runtime reads 0 (stored) and 8 (deflated)'],
+  ])('input: %s is refused by name, whether read or extracted', async (_case, zip, problem) => {
+    for (const read of [(input: InputArtifact) => input.readText('secret.txt'), (input: InputArtifact) => input.extractTo(temporaryDirectory())]) {
+      await s3.put(FIXTURE_BUCKET, FIXTURE_INPUT_KEY, zip());
+      codePipeline.reset();
+      await run(async job => {
+        await read(job.inputArtifact('SourceArtifact'));
+      }, jobWithArtifacts());
+      expectFailure('JobFailed', naming('Input artifact \'SourceArtifact\', entry \'secret.txt\'', problem));
     }
   });
 

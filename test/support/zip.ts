@@ -76,28 +76,44 @@ export function renameEntry(zip: Buffer, from: string, to: string): Buffer {
 const LOCAL_HEADER = 0x04034b50;
 const CENTRAL_HEADER = 0x02014b50;
 
-/** Overwrites what the entry's local and central headers declare: its uncompressed size or its CRC-32. */
-export function patchEntryHeaders(zip: Buffer, name: string, patch: { uncompressedSize?: number; crc32?: number }): Buffer {
+/** Where a header's fields are, from its start: local headers and central ones differ. */
+const HEADER_FIELDS = {
+  [LOCAL_HEADER]: { name: 30, nameLength: 26, method: 8, crc32: 14, uncompressedSize: 22 },
+  [CENTRAL_HEADER]: { name: 46, nameLength: 28, method: 10, crc32: 16, uncompressedSize: 24 },
+} as const;
+
+/** A copy of `zip` with `patch` applied to the entry's local and central header. */
+function patchHeaders(zip: Buffer, name: string, patch: (patched: Buffer, at: (field: 'method' | 'crc32' | 'uncompressedSize') => number) => void): Buffer {
   const patched = Buffer.from(zip);
   let found = 0;
   for (let offset = 0; offset + 46 < patched.length; offset++) {
-    const signature = patched.readUInt32LE(offset);
-    const [nameAt, crcAt, sizeAt] = signature === LOCAL_HEADER ? [30, 14, 22] : signature === CENTRAL_HEADER ? [46, 16, 24] : [0, 0, 0];
-    const nameLength = patched.readUInt16LE(offset + (signature === LOCAL_HEADER ? 26 : 28));
-    if (nameAt && patched.toString('utf8', offset + nameAt, offset + nameAt + nameLength) === name) {
+    const fields = HEADER_FIELDS[patched.readUInt32LE(offset) as keyof typeof HEADER_FIELDS];
+    if (fields && patched.toString('utf8', offset + fields.name, offset + fields.name + patched.readUInt16LE(offset + fields.nameLength)) === name) {
       found++;
-      if (patch.uncompressedSize !== undefined) {
-        patched.writeUInt32LE(patch.uncompressedSize, offset + sizeAt);
-      }
-      if (patch.crc32 !== undefined) {
-        patched.writeUInt32LE(patch.crc32, offset + crcAt);
-      }
+      patch(patched, field => offset + fields[field]);
     }
   }
   if (found !== 2) {
-    throw new Error(`patchEntryHeaders found ${found} headers for '${name}', expected a local and a central one`);
+    throw new Error(`found ${found} headers for '${name}', expected a local and a central one`);
   }
   return patched;
+}
+
+/** Overwrites what the entry's local and central headers declare: its uncompressed size or its CRC-32. */
+export function patchEntryHeaders(zip: Buffer, name: string, patch: { uncompressedSize?: number; crc32?: number }): Buffer {
+  return patchHeaders(zip, name, (patched, at) => {
+    if (patch.uncompressedSize !== undefined) {
+      patched.writeUInt32LE(patch.uncompressedSize, at('uncompressedSize'));
+    }
+    if (patch.crc32 !== undefined) {
+      patched.writeUInt32LE(patch.crc32, at('crc32'));
+    }
+  });
+}
+
+/** The zip with the entry's compression method, in both its headers, set to `method`. */
+export function withMethod(zip: Buffer, name: string, method: number): Buffer {
+  return patchHeaders(zip, name, (patched, at) => patched.writeUInt16LE(method, at('method')));
 }
 
 /** A zip (made by Info-ZIP) of one entry of `size` zero bytes, from a sparse file: a 1 GiB entry zips to about 1 MB. */
@@ -113,14 +129,20 @@ export function zerosZip(name: string, size: number): Buffer {
   }
 }
 
-/** A zip of `files` with every entry stored uncompressed (zip -0), so a content byte can be changed in place. */
-export function storedZip(files: Record<string, string | Buffer>): Buffer {
+/** A zip of `files` made by Info-ZIP with `options`, without directory entries or extra fields. */
+function infoZip(files: Record<string, string | Buffer>, options: string[]): Buffer {
   const work = temporaryDirectory();
   try {
     writeFiles(path.join(work, 'files'), files);
-    execFileSync('zip', ['-q', '-r', '-0', '-D', '-X', path.join(work, 'out.zip'), '.'], { cwd: path.join(work, 'files') });
+    execFileSync('zip', ['-q', '-r', '-D', '-X', ...options, path.join(work, 'out.zip'), '.'], { cwd: path.join(work, 'files') });
     return fs.readFileSync(path.join(work, 'out.zip'));
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
 }
+
+/** A zip of `files` with every entry stored uncompressed (zip -0), so a content byte can be changed in place. */
+export const storedZip = (files: Record<string, string | Buffer>) => infoZip(files, ['-0']);
+
+/** A zip of `files` encrypted with a password (zip -P: the traditional PKWARE encryption). */
+export const encryptedZip = (files: Record<string, string | Buffer>) => infoZip(files, ['-P', 'password']);
