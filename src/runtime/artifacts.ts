@@ -9,7 +9,7 @@ import type * as yauzl from 'yauzl';
 import { ArtifactError } from './errors';
 import { ObjectVersion, Transfer, downloadToFile, inParallel, readRange, uploadFile } from './s3-transfer';
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
-import { ZipArchive, ZipSource, describeEntryProblem, describeFoundProblem, entryPath, fileSource, isDirectoryEntry } from './zip-reader';
+import { ZipArchive, ZipSource, describeEntryProblem, describeFoundProblem, entryPath, fileSource, isDirectoryEntry, permissionsOf } from './zip-reader';
 import { ExtractResult, ExtractTask, WHOLE_ENTRY_BYTES, ZipThreads, inBatches } from './zip-threads';
 import { writeZip } from './zip-writer';
 import { LIMITS } from '../common/limits';
@@ -157,7 +157,9 @@ export class InputArtifact {
   }
 
   private async streamEntryTo(archive: ZipArchive, entry: yauzl.Entry, target: string): Promise<void> {
-    await this.readEntry(archive, entry, stream => pipeline(stream, fs.createWriteStream(target), { signal: this.context.signal }))
+    const { signal } = this.context;
+    const toFile = (stream: Readable) => pipeline(stream, fs.createWriteStream(target, { mode: permissionsOf(entry) }), { signal });
+    await this.readEntry(archive, entry, toFile)
       .catch(async error => {
         await fs.promises.rm(target, { force: true });
         throw error;

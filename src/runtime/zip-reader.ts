@@ -124,6 +124,7 @@ export class ZipArchive {
       uncompressedSize: entry.uncompressedSize,
       deflated: entry.compressionMethod === DEFLATED,
       crc32: entry.crc32,
+      mode: permissionsOf(entry),
     };
   }
 
@@ -134,6 +135,18 @@ export class ZipArchive {
 
 const STORED = 0;
 const DEFLATED = 8;
+
+/**
+ * The permission bits a zip made on Unix records for the entry (Info-ZIP's zip and the runtime's
+ * writer record them), so that an executable stays executable; never setuid, setgid or sticky.
+ */
+export function permissionsOf(entry: yauzl.Entry): number | undefined {
+  // The high byte of "version made by" names the system (3: Unix); the high half of the external
+  // attributes holds st_mode there. In arithmetic: the attributes are unsigned.
+  const madeOnUnix = Math.floor(entry.versionMadeBy / 0x100) === 3;
+  const permissions = Math.floor(entry.externalFileAttributes / 0x10000) % 0o1000;
+  return madeOnUnix && permissions !== 0 ? permissions : undefined;
+}
 
 /** What the runtime reads: entries stored or deflated, unencrypted. */
 function assertReadable(entry: yauzl.Entry) {

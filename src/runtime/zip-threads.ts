@@ -32,6 +32,8 @@ export interface ExtractEntry {
   readonly uncompressedSize: number;
   readonly deflated: boolean;
   readonly crc32: number;
+  /** The permission bits to create the file with (the umask applies); undefined for the default. */
+  readonly mode?: number;
 }
 
 /** Entries of one zip file to inflate, verify and write. */
@@ -98,7 +100,7 @@ export function extractEntries(node: TaskModules, task: ExtractTask): ExtractRes
         } else if (crc32 !== entry.crc32) {
           problem = { kind: 'crc', actual: crc32 };
         } else {
-          node.fs.writeFileSync(entry.target, data);
+          node.fs.writeFileSync(entry.target, data, { mode: entry.mode });
         }
       } catch (error) {
         const { code, message } = error as NodeJS.ErrnoException;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { setTimeout as sleep } from 'timers/promises';
@@ -9,7 +10,9 @@ import {
   FIXTURE_BUCKET, FIXTURE_INPUT_KEY, FIXTURE_OUTPUT_KEY, KMS_KEY, codePipeline, expectFailure, jobOf, jobWithArtifacts,
   onlyCall, putFixtureInput, run, s3, s3Credentials, useRuntimeEndpoints,
 } from '../support/runtime-harness';
-import { encryptedZip, listFiles, patchEntryHeaders, temporaryDirectory, unzipFiles, withMethod, writeFiles, zipFiles, zipSlipArchive } from '../support/zip';
+import {
+  encryptedZip, listFiles, patchEntryHeaders, temporaryDirectory, unzipFiles, withMethod, writeFiles, zipDirectory, zipFiles, zipSlipArchive,
+} from '../support/zip';
 
 useRuntimeEndpoints();
 
@@ -158,6 +161,36 @@ describe('3. artifacts', () => {
         await read(job.inputArtifact('SourceArtifact'));
       }, jobWithArtifacts());
       expectFailure('JobFailed', naming('Input artifact \'SourceArtifact\', entry \'secret.txt\'', problem));
+    }
+  });
+
+  test('input: extractTo keeps the permissions the zip records, so an executable stays executable, and a copy keeps them too', async () => {
+    const source = temporaryDirectory();
+    writeFiles(source, { 'build.sh': '#!/bin/sh\necho built\n', 'config.json': '{}', 'large.bin': Buffer.alloc(5 * 1024 * 1024, 7) });
+    fs.chmodSync(path.join(source, 'build.sh'), 0o755);
+    fs.chmodSync(path.join(source, 'config.json'), 0o640);
+    fs.chmodSync(path.join(source, 'large.bin'), 0o750);
+    await s3.put(FIXTURE_BUCKET, FIXTURE_INPUT_KEY, fs.readFileSync(zipDirectory(source, path.join(source, '..', 'modes.zip'))));
+    const target = temporaryDirectory();
+    // The umask applies, as it does to Info-ZIP's unzip: a common one, so that the modes stay as recorded.
+    const umask = process.umask(0o022);
+    try {
+      await run(async job => {
+        await job.inputArtifact('SourceArtifact').extractTo(target);
+        await job.outputArtifact('ReportArtifact').write(target);
+      }, jobWithArtifacts());
+    } finally {
+      process.umask(umask);
+    }
+    expect(onlyCall().operation).toBe('PutJobSuccessResult');
+    const modeOf = (file: string) => fs.statSync(path.join(target, file)).mode % 0o1000;
+    // The large file streamed; the others were written by the threads.
+    expect([modeOf('build.sh'), modeOf('config.json'), modeOf('large.bin')]).toEqual([0o755, 0o640, 0o750]);
+    const copied = path.join(target, '..', 'copied.zip');
+    fs.writeFileSync(copied, await s3.get(FIXTURE_BUCKET, FIXTURE_OUTPUT_KEY));
+    expect(execFileSync('zipinfo', ['-1', '-l', copied]).toString()).toMatch(/^-rwxr-xr-x .* build\.sh$/m);
+    for (const directory of [source, target]) {
+      fs.rmSync(directory, { recursive: true, force: true });
     }
   });
 
