@@ -75,6 +75,11 @@ export interface StepRunOptions {
   readonly pipelineName?: string;
   /** The action's FunctionName. @default 'local-step', or the synthesized function's name */
   readonly functionName?: string;
+  /**
+   * The function's memory size, which AWS_LAMBDA_FUNCTION_MEMORY_SIZE (and Python's context) report
+   * to a function run in a process of its own. @default 128, or the synthesized function's
+   */
+  readonly memoryMb?: number;
   /** The Lambda runtime to behave as (callback-style handlers run only before nodejs24.x). @default 'nodejs24.x', or the synthesized function's */
   readonly runtime?: NodeRuntime;
   /** The Python interpreter that runs a Python function (runSynthesizedStep, runPythonStep). @default 'python3', the first on PATH */
@@ -150,8 +155,6 @@ export async function runBundledStep(assetDirectory: string, handlerName: string
 export interface PythonStepOptions extends Omit<StepRunOptions, 'runtime'> {
   /** The function's Lambda runtime, such as `python3.13`. */
   readonly runtime: string;
-  /** The function's memory size, which the context reports. @default 128 */
-  readonly memoryMb?: number;
 }
 
 /**
@@ -166,8 +169,8 @@ export async function runPythonStep(codeDirectory: string, handlerName: string, 
     throw new StepRunError(`The Python interpreter '${command}' could not be started: install Python ${options.runtime.replace(/^python/, '')} `
       + 'or pass `python` (the path of an interpreter)');
   }
-  const { runtime, memoryMb, ...rest } = options;
-  return run((work: string) => inPythonProcess(describe(codeDirectory, handlerName, { memoryMb, accountId: options.accountId }), python, work), rest,
+  const { runtime, ...rest } = options;
+  return run((work: string) => inPythonProcess(describe(codeDirectory, handlerName, options), python, work), rest,
     () => [pythonVersionWarning(runtime, python)]);
 }
 
@@ -177,8 +180,8 @@ export async function runPythonStep(codeDirectory: string, handlerName: string, 
  * Lambda Runtime API the harness serves on loopback, once per invocation.
  */
 export async function runCustomRuntimeStep(codeDirectory: string, handlerName: string, options: Omit<PythonStepOptions, 'python'>): Promise<StepRun> {
-  const { runtime: _runtime, memoryMb, ...rest } = options;
-  return run(() => inCustomRuntime(describe(codeDirectory, handlerName, { memoryMb, accountId: options.accountId })), rest, () => []);
+  const { runtime: _runtime, ...rest } = options;
+  return run(() => inCustomRuntime(describe(codeDirectory, handlerName, options)), rest, () => []);
 }
 
 /** What a runner tells the function about itself. */

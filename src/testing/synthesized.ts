@@ -45,16 +45,17 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
     outputArtifacts: found.action?.outputArtifacts,
     timeoutMillis: found.timeoutMillis,
     functionName: found.functionName,
+    memoryMb: found.memoryMb,
     ...(RUNTIMES.includes(found.runtime as NodeRuntime) && { runtime: found.runtime as NodeRuntime }),
     ...options,
     inputArtifacts: { ...Object.fromEntries((expectedInputs ?? []).map(name => [name, {}])), ...options.inputArtifacts },
     environment: { ...found.environment, ...options.environment },
   };
   if (PYTHON_RUNTIME.test(found.runtime)) {
-    return runPythonStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime, memoryMb: found.memoryMb });
+    return runPythonStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime });
   }
   if (CUSTOM_RUNTIMES.includes(found.runtime)) {
-    return runCustomRuntimeStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime, memoryMb: found.memoryMb });
+    return runCustomRuntimeStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime });
   }
   return runBundledStep(found.assetDirectory, found.handler, settings);
 }

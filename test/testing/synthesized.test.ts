@@ -186,6 +186,17 @@ describe('a function the construct did not bundle', () => {
     expect(run.logs).toContain('greeting hello');
   });
 
+  test('a Node.js function sees the memory size its template gives, as Lambda sets it (AWS_LAMBDA_FUNCTION_MEMORY_SIZE)', async () => {
+    const code = lambda.Code.fromInline([
+      "const { CodePipelineClient, PutJobSuccessResultCommand } = require('@aws-sdk/client-codepipeline');",
+      'exports.handler = async event => new CodePipelineClient({}).send(new PutJobSuccessResultCommand({',
+      "  jobId: event['CodePipeline.job'].id, outputVariables: { MEMORY: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE },",
+      '}));',
+    ].join('\n'));
+    const stack = withFunction(scope => new lambda.Function(scope, 'Sized', { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code, memorySize: 1769 }));
+    expect((await recorded(runSynthesizedStep(stack, { s3: s3rverAs() }))).outputVariables).toEqual({ MEMORY: '1769' });
+  });
+
   test('an alias of a function runs the function behind it', async () => {
     const stack = withFunction(scope => {
       const fn = new lambda.Function(scope, 'Plain', {
