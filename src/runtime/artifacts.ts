@@ -6,7 +6,7 @@ import { pipeline } from 'stream/promises';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as yauzl from 'yauzl';
-import { ArtifactError } from './errors';
+import { ArtifactError, stoppedBySignal } from './errors';
 import { ObjectVersion, Transfer, downloadToFile, inParallel, readRange, uploadFile } from './s3-transfer';
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
 import { ZipArchive, ZipSource, describeEntryProblem, describeFoundProblem, entryPath, fileSource, isDirectoryEntry, permissionsOf } from './zip-reader';
@@ -182,8 +182,7 @@ export class InputArtifact {
     } catch (error) {
       unfinished.push(...task.entries.map(entry => entry.target));
       this.context.assertOpen();
-      const stopped = this.context.signal.aborted ? `stopped because the job's signal was aborted (${String(this.context.signal.reason?.message ?? this.context.signal.reason)})`
-        : describeEntryProblem(error as Error);
+      const stopped = this.context.signal.aborted ? stoppedBySignal(this.context.signal) : describeEntryProblem(error as Error);
       throw new ArtifactError(`Input artifact '${this.name}', extracting entries from '${batch[0].fileName}': ${stopped}`, 'JobFailed', { cause: error });
     }
     if (result.failure) {
@@ -243,8 +242,13 @@ export class InputArtifact {
     return this.archive;
   }
 
+  /** The transfer that reads this artifact's object. */
+  private readTransfer(): Promise<Transfer> {
+    return transferOf(this.context, this.location, `Could not read input artifact '${this.name}' from`);
+  }
+
   private async downloadAndIndex(): Promise<ZipArchive> {
-    const transfer = await transferOf(this.context, this.location, `Could not read input artifact '${this.name}' from`);
+    const transfer = await this.readTransfer();
     const file = temporaryZip(this.context, 'input');
     let source: ZipSource;
     try {
@@ -280,8 +284,7 @@ export class InputArtifact {
     if (!archive.zipPath) {
       const downloading = this.downloading ??= (async () => {
         const file = temporaryZip(this.context, 'input');
-        const transfer = await transferOf(this.context, this.location, `Could not read input artifact '${this.name}' from`);
-        await downloadToFile(transfer, file, { version: this.readInPlace });
+        await downloadToFile(await this.readTransfer(), file, { version: this.readInPlace });
         await archive.continueFrom(await fileSource(file));
       })();
       // A failed download is forgotten, so a later extraction tries again.

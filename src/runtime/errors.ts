@@ -22,6 +22,11 @@ export class ArtifactError extends JobFailure {
   }
 }
 
+/** Why work on an aborted `job.signal` stopped, in the words every artifact error uses. */
+export function stoppedBySignal(signal: AbortSignal): string {
+  return `stopped because the job's signal was aborted (${String(signal.reason?.message ?? signal.reason)})`;
+}
+
 /** The event is not a CodePipeline job at all: there is no job to report to. */
 export class NotAJobEventError extends Error {
   constructor(missing: string) {

@@ -3,7 +3,7 @@ import { Readable } from 'stream';
 import { setTimeout as sleep } from 'timers/promises';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import type { GetObjectCommandOutput, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
-import { ArtifactError } from './errors';
+import { ArtifactError, stoppedBySignal } from './errors';
 import { s3Module } from './s3';
 import type { FailureType } from './types';
 import { LIMITS } from '../common/limits';
@@ -57,18 +57,19 @@ export interface DownloadOptions {
 export async function downloadToFile(transfer: Transfer, file: string, options: DownloadOptions = {}): Promise<ObjectVersion & { written: boolean }> {
   const handle = await fs.promises.open(file, 'w');
   let version = options.version;
+  const leftInPlace = (size: number) => options.unlessAtLeast !== undefined && size >= options.unlessAtLeast;
   try {
     const toFile = (chunk: Buffer, at: number) => handle.write(chunk, 0, chunk.length, at).then(() => undefined);
     // The first request asks for the whole object: its answer gives the size, and a small object is read at once.
     await fetchRange(transfer, () => version?.etag, 0, undefined, response => {
       version = { size: response.ContentLength ?? 0, etag: response.ETag };
-      if (options.unlessAtLeast !== undefined && version.size >= options.unlessAtLeast) {
+      if (leftInPlace(version.size)) {
         return 0;
       }
       return version.size >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : version.size;
     }, toFile);
     const { size } = version!;
-    if (options.unlessAtLeast !== undefined && size >= options.unlessAtLeast) {
+    if (leftInPlace(size)) {
       return { ...version!, written: false };
     }
     const ranges: Array<[number, number]> = [];
@@ -215,7 +216,7 @@ async function withRetries(transfer: Transfer, attempt: () => Promise<void>): Pr
       return;
     } catch (error) {
       if (transfer.signal.aborted) {
-        throw new ArtifactError(`${transfer.action}: stopped because the job's signal was aborted (${String(transfer.signal.reason?.message ?? transfer.signal.reason)})`,
+        throw new ArtifactError(`${transfer.action}: ${stoppedBySignal(transfer.signal)}`,
           'JobFailed', { cause: error });
       }
       if (!isTransient(error) || attempts >= MAX_TRANSFER_ATTEMPTS) {

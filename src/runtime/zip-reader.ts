@@ -11,6 +11,8 @@ import type { EntryProblem, ExtractEntry } from './zip-threads';
  */
 export interface ZipSource {
   readonly size: number;
+  /** The zip file, for a source that is one. */
+  readonly zipPath?: string;
   /** Bytes one read of a large range takes: a system call for a file, a request for an object. */
   readonly chunkBytes: number;
   read(start: number, length: number): Promise<Buffer>;
@@ -42,7 +44,7 @@ export class ZipArchive {
   }
 
   /** Reads every entry header from `source`. Refuses duplicate names and names that escape the archive. */
-  public static async from(source: ZipSource & { readonly zipPath?: string }): Promise<ZipArchive> {
+  public static async from(source: ZipSource): Promise<ZipArchive> {
     const reader = new BlockReader(source);
     const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
       // validateEntrySizes (the default, stated because the checks below rely on it): an entry that
@@ -64,7 +66,7 @@ export class ZipArchive {
         zip.on('error', reject);
         zip.readEntry();
       });
-      return new ZipArchive(reader, zip, entries, indexByPath(entries), source.zipPath);
+      return new ZipArchive(reader, zip, entries, indexByPath(entries));
     } catch (error) {
       zip.close();
       throw error;
@@ -76,18 +78,16 @@ export class ZipArchive {
     private readonly zip: yauzl.ZipFile,
     public readonly entries: readonly yauzl.Entry[],
     private readonly byPath: ReadonlyMap<string, yauzl.Entry>,
-    private file?: string,
   ) {}
 
   /** The zip file on disk, for readers of their own; undefined while the zip is read in place. */
   public get zipPath(): string | undefined {
-    return this.file;
+    return this.reader.source.zipPath;
   }
 
   /** Reads on from `copy`, a file holding the same bytes (the same version), instead of the source read so far. */
   public async continueFrom(copy: ZipSource & { readonly zipPath: string }): Promise<void> {
     await this.reader.replaceSource(copy);
-    this.file = copy.zipPath;
   }
 
   /** The entry at `entryPath` (forward slashes, `./` and `a/../` resolved), if the zip has one. */
@@ -170,8 +170,13 @@ class BlockReader extends yauzl.RandomAccessReader {
   /** Block index → its bytes, least recently used first. */
   private readonly blocks = new Map<number, Promise<Buffer>>();
 
-  constructor(private source: ZipSource) {
+  constructor(private current: ZipSource) {
     super();
+  }
+
+  /** Where the bytes come from now. */
+  public get source(): ZipSource {
+    return this.current;
   }
 
   public read(buffer: Buffer, offset: number, length: number, position: number, callback: (error: Error | null) => void): void {
@@ -210,8 +215,8 @@ class BlockReader extends yauzl.RandomAccessReader {
   /** Reads on from `source` (the same bytes), once the reads under way are done; the blocks kept stay valid. */
   public async replaceSource(source: ZipSource): Promise<void> {
     await Promise.allSettled(this.blocks.values());
-    const previous = this.source;
-    this.source = source;
+    const previous = this.current;
+    this.current = source;
     await previous.close();
   }
 

@@ -95,7 +95,8 @@ describe('bundled by esbuild with minified identifiers and kept names, as a user
     const pool = bundled.ZipThreads.start(8, 3);
     try {
       expect(pool.size).toBe(3);
-      const tasks = Array.from({ length: 8 }, (_, index) => ({ ...compressTask(40), paths: compressTask(40).paths.slice(index * 5, index * 5 + 5) }));
+      const all = compressTask(40);
+      const tasks = Array.from({ length: 8 }, (_, index) => ({ ...all, paths: all.paths.slice(index * 5, index * 5 + 5) }));
       const answers = await Promise.all(tasks.map(task => pool.run(task)));
       answers.forEach((answer, index) => {
         expect(answer.map(entry => ({ ...entry, body: Buffer.from(entry.body) })))
