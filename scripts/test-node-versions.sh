@@ -8,7 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-majors="${NODE_MAJORS:-22 24}"
+majors="${NODE_MAJORS:-22 24 26}"
 
 # Prints the bin directory of Node.js <major>, installing it first when it is not there.
 node_bin() {

@@ -73,9 +73,12 @@ export interface LambdaInvokeStepProps {
    * `onFailure`, `retryAttempts` and `maxEventAge` (use `failureDestination`, `retryAttempts` and
    * `maxEventAge`): setting any of them here throws. `environment` is merged with the variable the
    * construct adds for declared output variables. `runtime` and `timeout` have their own defaults
-   * (Node.js 24 and 5 minutes) that a value here replaces; every other setting keeps NodejsFunction's default.
+   * that a value here replaces; every other setting keeps NodejsFunction's default. The default runtime
+   * is the newest Node.js runtime the installed aws-cdk-lib names (`nodejs24.x` in 2.224 to 2.277,
+   * `nodejs26.x` from 2.278), so upgrading aws-cdk-lib can move the function to a newer runtime:
+   * set `runtime` to keep one.
    *
-   * @default - Node.js 24.x runtime, 5 minute timeout, NodejsFunction defaults otherwise
+   * @default - the newest Node.js runtime the installed aws-cdk-lib names, 5 minute timeout, NodejsFunction defaults otherwise
    */
   readonly functionProps?: nodejs.NodejsFunctionProps;
 

@@ -1,12 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, Aspects, CfnElement, Duration, Stack, aws_ec2 as ec2, aws_iam as iam, aws_lambda as lambda, aws_sqs as sqs } from 'aws-cdk-lib';
+import { App, Aspects, CfnElement, Stack, aws_iam as iam, aws_lambda as lambda } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagSuppressions, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
-import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
+import { STEP, USER_CHOICES, compliantProps, stepInPipeline, userFailureDestination } from './support/compliance';
 import { pipelinesApp } from './support/pipelines-app';
-import { HANDLER_ENTRY, pipelineStack } from './support/template';
 import { temporaryDirectory } from './support/zip';
 
 // Every cdk-nag pack and AWS Control Tower's proactive controls (cfn-guard rules of
@@ -49,47 +48,7 @@ function controlTowerFindings(app: App, stack: Stack, where: RegExp): string[] {
   }
 }
 
-/** A plain pipeline with a step of `props` reading the source artifact. */
-function stepInPipeline(props: (stack: Stack) => Partial<LambdaInvokeStepProps> = () => ({})) {
-  const { app, stack, pipeline, source } = pipelineStack('TestStack');
-  const step = new LambdaInvokeStep(stack, 'SmokeTest', { entry: HANDLER_ENTRY, inputs: [source], ...props(stack) });
-  pipeline.addStage({ stageName: 'Test', actions: [step.action] });
-  return { app, stack, step };
-}
-
-const STEP = /^(SmokeTest|Pipeline\/Test\/SmokeTest)\//;
 const STEP_PATH = /^\/TestStack\/(SmokeTest|Pipeline\/Test\/SmokeTest)\//;
-
-/** What a default step leaves to the user: each a setting of theirs, which README names. */
-const USER_CHOICES = [
-  'SmokeTest/Function/Resource: HIPAA.Security-LambdaConcurrency',
-  'SmokeTest/Function/Resource: HIPAA.Security-LambdaInsideVPC',
-  'SmokeTest/Function/Resource: NIST.800.53.R5-LambdaConcurrency',
-  'SmokeTest/Function/Resource: NIST.800.53.R5-LambdaInsideVPC',
-  'SmokeTest/Function/Resource: PCI.DSS.321-LambdaInsideVPC',
-  'SmokeTest/Function/Resource: Serverless-LambdaDefaultMemorySize',
-  'SmokeTest/Function/Resource: Serverless-LambdaTracing',
-];
-
-/** README's compliant configuration: a VPC without internet, reached through endpoints; tracing, concurrency, memory; a DLQ behind the failure queue. */
-function compliantProps(stack: Stack): Partial<LambdaInvokeStepProps> {
-  const vpc = new ec2.Vpc(stack, 'Vpc', {
-    natGateways: 0,
-    subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }],
-  });
-  vpc.addInterfaceEndpoint('CodePipeline', { service: ec2.InterfaceVpcEndpointAwsService.CODEPIPELINE });
-  vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
-  const failureDeadLetters = new sqs.Queue(stack, 'FailureDeadLetters', {
-    encryption: sqs.QueueEncryption.SQS_MANAGED,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-    redriveAllowPolicy: { redrivePermission: sqs.RedrivePermission.ALLOW_ALL },
-  });
-  return {
-    functionProps: { vpc, tracing: lambda.Tracing.ACTIVE, reservedConcurrentExecutions: 5, memorySize: 512 },
-    failureQueueDeadLetterQueue: { queue: failureDeadLetters, maxReceiveCount: 5 },
-  };
-}
 
 /** The explanation README's configuration gives for its own dead-letter queue, which cdk-nag's Serverless pack asks for a DLQ too. */
 function explainDeadLetterQueue(stack: Stack) {
@@ -135,6 +94,15 @@ test('without the explanations, the inherent findings come back (the check can f
     'SmokeTest/JobResultPolicy/Resource: HIPAA.Security-IAMNoInlinePolicy',
     'SmokeTest/TracingPolicy/Resource: AwsSolutions-IAM5[Resource::*]',
   ]));
+});
+
+test('a failure destination the user gives: its grant is a policy of the step\'s own, explained, and the step leaves only the user\'s choices', () => {
+  const { stack } = stepInPipeline(scope => ({ failureDestination: userFailureDestination(scope) }));
+  expect(nagFindings(stack, STEP_PATH)).toEqual(USER_CHOICES);
+  const policy = stack.node.findChild('SmokeTest').node.findChild('FailureDestinationPolicy').node.defaultChild as CfnElement;
+  expect(stack.resolve((policy as any).policyDocument).Statement).toEqual([expect.objectContaining({
+    Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+  })]);
 });
 
 test('a statement the user adds to the function\'s role keeps its findings', () => {

@@ -31,14 +31,18 @@ const defaultPolicyOfFunctionRole = (template: Template) => Object.entries(templ
   .map(([id]) => id);
 
 describe('the function', () => {
-  test('is bundled from entry with a Node.js 24 runtime and a 5 minute timeout', () => {
+  test('is bundled from entry with the newest Node.js runtime aws-cdk-lib names and a 5 minute timeout', () => {
+    // Read from the names of aws-cdk-lib's constants (NODEJS_24_X, NODEJS_26_X, ...), not from Runtime.ALL as the step does.
+    const newestMajor = Math.max(...Object.keys(lambda.Runtime).map(name => Number(/^NODEJS_(\d+)_X$/.exec(name)?.[1] ?? 0)));
+    const cdkVersion = require('aws-cdk-lib/package.json').version;
+    expect(newestMajor).toBe(cdkVersion.localeCompare('2.278.0', undefined, { numeric: true }) >= 0 ? 26 : 24);
     const { template, step } = synthStep();
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs24.x',
+      Runtime: `nodejs${newestMajor}.x`,
       Timeout: 300,
       Handler: 'index.handler',
     });
-    expect(step.nodejsFunction!.runtime).toBe(lambda.Runtime.NODEJS_24_X);
+    expect(step.nodejsFunction!.runtime).toBe((lambda.Runtime as any)[`NODEJS_${newestMajor}_X`]);
   });
 
   test('takes pass-through settings from functionProps and merges its environment', () => {

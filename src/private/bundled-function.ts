@@ -5,7 +5,6 @@ import { markNamedByStep } from './lambda-function';
 import { checkVpcReachability } from './vpc-reachability';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from '../common/wire-format';
 
-const DEFAULT_RUNTIME = lambda.Runtime.NODEJS_24_X;
 const DEFAULT_TIMEOUT = Duration.minutes(5);
 
 export interface BundledFunctionOptions {
@@ -17,6 +16,19 @@ export interface BundledFunctionOptions {
   readonly usesArtifacts: () => boolean;
 }
 
+/**
+ * The newest Node.js runtime the installed aws-cdk-lib names (nodejs24.x at the floor, 2.224;
+ * nodejs26.x from 2.278). cdk-nag's AwsSolutions-L1 and Serverless-LambdaLatestVersion compare a
+ * function's runtime with exactly that list, so a fixed default would become a finding, an error
+ * in the AWS Solutions pack, the day aws-cdk-lib names a newer one.
+ */
+export function newestNodejsRuntime(): lambda.Runtime {
+  const major = (runtime: lambda.Runtime) => Number(/^nodejs(\d+)\.x$/.exec(runtime.name)?.[1] ?? 0);
+  return lambda.Runtime.ALL
+    .filter(runtime => runtime.family === lambda.RuntimeFamily.NODEJS && !runtime.isVariable && major(runtime) > 0)
+    .reduce((newest, runtime) => major(runtime) > major(newest) ? runtime : newest);
+}
+
 /** The step's `NodejsFunction`, bundled from `entry`, with the step's defaults and what the runtime reads. */
 export function bundleFunction(step: Construct, options: BundledFunctionOptions): nodejs.NodejsFunction {
   const functionProps = options.functionProps ?? {};
@@ -24,7 +36,7 @@ export function bundleFunction(step: Construct, options: BundledFunctionOptions)
   // turns it on itself, so then aws-cdk-lib does it all).
   const ownTracing = functionProps.adotInstrumentation === undefined ? functionProps.tracing : undefined;
   const fn = new nodejs.NodejsFunction(step, 'Function', {
-    runtime: DEFAULT_RUNTIME,
+    runtime: newestNodejsRuntime(),
     timeout: DEFAULT_TIMEOUT,
     // A pipeline in another account or region names the function in its action: only then is a name generated.
     functionName: PhysicalName.GENERATE_IF_NEEDED,

@@ -39,7 +39,7 @@ export function planFailureHandling(step: Construct, props: LambdaInvokeStepProp
   return {
     queue,
     asyncInvokeConfig: {
-      onFailure: props.failureDestination ?? (queue && new FailureQueueDestination(step, queue)),
+      onFailure: props.failureDestination ? new OwnPolicyDestination(step, props.failureDestination) : queue && new FailureQueueDestination(step, queue),
       retryAttempts: props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
       maxEventAge: props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE,
     },
@@ -120,5 +120,58 @@ class FailureQueueDestination implements lambda.IDestination {
       new iam.PolicyStatement({ actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], resources: [this.queue.queueArn] }),
       ...key ? [new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] })] : [],
     ];
+  }
+}
+
+/**
+ * A destination the user gave, bound so that what it grants the function (sending to a queue,
+ * publishing to a topic, invoking a function, ...) lands in a policy of the step's own,
+ * `FailureDestinationPolicy`, rather than in the role's default policy, where the user's own
+ * statements go. cdk-nag's explanation of that inline policy then covers only what delivery needs.
+ * A role CDK may not change (imported, immutable) is left to aws-cdk-lib's own handling.
+ */
+class OwnPolicyDestination implements lambda.IDestination {
+  constructor(private readonly owner: Construct, private readonly destination: lambda.IDestination) {}
+
+  public bind(scope: Construct, fn: lambda.IFunction, options?: lambda.DestinationOptions): lambda.DestinationConfig {
+    if (!(fn.role instanceof iam.Role)) {
+      return this.destination.bind(scope, fn, options);
+    }
+    const policy = new TrackedPolicy(this.owner, 'FailureDestinationPolicy');
+    const principal = new OwnPolicyPrincipal(fn.role, policy);
+    // The function as the destination sees it: the same in every way but who takes the grants.
+    const granting: lambda.IFunction = Object.create(fn, { grantPrincipal: { value: principal } });
+    const config = this.destination.bind(scope, granting, options);
+    if (policy.isAttachedToRole) {
+      scope.node.addDependency(policy);
+      explainOwnInlinePolicy(policy.node.defaultChild, 'the permissions the function needs to deliver failed asynchronous events to the given destination');
+    }
+    return config;
+  }
+}
+
+/** The function's role, except that statements given to it go into `policy`, attached to the role on the first one. */
+class OwnPolicyPrincipal implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly assumeRoleAction: string;
+  public readonly policyFragment: iam.PrincipalPolicyFragment;
+  public readonly principalAccount?: string;
+
+  constructor(private readonly role: iam.Role, private readonly policy: TrackedPolicy) {
+    this.assumeRoleAction = role.assumeRoleAction;
+    this.policyFragment = role.policyFragment;
+    this.principalAccount = role.principalAccount;
+  }
+
+  public addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.addToPrincipalPolicy(statement).statementAdded;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy.addStatements(statement);
+    if (!this.policy.isAttachedToRole) {
+      this.role.attachInlinePolicy(this.policy);
+    }
+    return { statementAdded: true, policyDependable: this.policy };
   }
 }

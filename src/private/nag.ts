@@ -1,7 +1,8 @@
+import * as cdk from 'aws-cdk-lib';
 import { CfnResource, Stack, aws_iam as iam, aws_lambda as lambda } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
-/** One cdk-nag rule suppression, in the metadata format cdk-nag reads (`cdk_nag.rules_to_suppress`). */
+/** One cdk-nag rule suppression, in the metadata format cdk-nag 2 reads (`cdk_nag.rules_to_suppress`). */
 export interface NagSuppression {
   readonly id: string;
   readonly reason: string;
@@ -10,10 +11,11 @@ export interface NagSuppression {
 }
 
 /**
- * Records why a finding is expected, as resource metadata cdk-nag reads, without depending on
- * cdk-nag. Only ever called on resources the construct created and whose every statement it
- * added, so no suppression can hide a finding about a user's own statement. Suppressions already
- * on the resource are kept.
+ * Records why a finding is expected where each cdk-nag major reads it, without depending on
+ * cdk-nag: cdk-nag 2 reads the resource's `cdk_nag` metadata, cdk-nag 3 reads aws-cdk-lib's
+ * acknowledgments. Only ever called on resources the construct created and whose every statement
+ * it added, so no explanation can hide a finding about a user's own statement. Suppressions
+ * already on the resource are kept.
  */
 export function suppressNagFindings(resource: IConstruct | undefined, suppressions: NagSuppression[]): void {
   if (!(resource instanceof CfnResource)) {
@@ -21,6 +23,27 @@ export function suppressNagFindings(resource: IConstruct | undefined, suppressio
   }
   const existing: NagSuppression[] = resource.getMetadata('cdk_nag')?.rules_to_suppress ?? [];
   resource.addMetadata('cdk_nag', { rules_to_suppress: [...existing, ...suppressions] });
+  acknowledgeFindings(resource, suppressions);
+}
+
+/** aws-cdk-lib's `Validations`, from 2.257 on; the floor (2.224) has none, so it is looked up rather than imported. */
+interface ValidationsApi {
+  of(scope: IConstruct): { acknowledge(...rules: Array<{ id: string; reason: string }>): void };
+}
+
+/**
+ * The explanations as `Validations.of(resource).acknowledge(...)`, which cdk-nag 3 reads. cdk-nag 3
+ * matches each finding by its full id (`AwsSolutions-IAM5[Resource::*]`), never a rule's bare id,
+ * so a suppression limited to some findings becomes one acknowledgment per finding.
+ */
+function acknowledgeFindings(resource: IConstruct, suppressions: NagSuppression[]): void {
+  const validations: ValidationsApi | undefined = (cdk as { Validations?: ValidationsApi }).Validations;
+  if (typeof validations?.of !== 'function') {
+    return;
+  }
+  const acknowledgments = suppressions.flatMap(({ id, reason, applies_to }) =>
+    (applies_to ? applies_to.map(finding => `${id}[${finding}]`) : [id]).map(findingId => ({ id: findingId, reason })));
+  validations.of(resource).acknowledge(...acknowledgments);
 }
 
 /**

@@ -11,7 +11,8 @@ import { loopbackFunctionEnvironment } from './endpoints/function-environment';
 import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
 import { loopbackS3ClientConfig } from './endpoints/s3-client';
 import type { KnownCredentials } from './endpoints/sigv4';
-import type { NodeRuntime } from './invoke-like-lambda';
+import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
+import { newestNodejsRuntime } from '../private/bundled-function';
 import { buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
 import { InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
 import type { FunctionDescription } from './runners/lambda-environment';
@@ -80,7 +81,10 @@ export interface StepRunOptions {
    * to a function run in a process of its own. @default 128, or the synthesized function's
    */
   readonly memoryMb?: number;
-  /** The Lambda runtime to behave as (callback-style handlers run only before nodejs24.x). @default 'nodejs24.x', or the synthesized function's */
+  /**
+   * The Lambda runtime to behave as (callback-style handlers run only before nodejs24.x).
+   * @default - the runtime a step made from `entry` gets (the newest Node.js runtime the installed aws-cdk-lib names), or the synthesized function's
+   */
   readonly runtime?: NodeRuntime;
   /** The Python interpreter that runs a Python function (runSynthesizedStep, runPythonStep). @default 'python3', the first on PATH */
   readonly python?: string;
@@ -198,7 +202,7 @@ async function run(
   checkOptions(options, inputNames, outputNames);
   const timeoutMillis = options.timeoutMillis ?? 60_000;
   const maxInvocations = options.maxInvocations ?? 10;
-  const runtime = options.runtime ?? 'nodejs24.x';
+  const runtime = options.runtime ?? defaultRuntime();
   let codePipeline: LoopbackCodePipeline | undefined;
   let builtInS3: LoopbackS3Endpoint | undefined;
   let s3: S3Client | undefined;
@@ -393,7 +397,16 @@ function nodeVersionWarning(runtime: NodeRuntime): string | undefined {
 }
 
 /** The Lambda Node.js runtimes a step may use. */
-export const RUNTIMES: readonly NodeRuntime[] = ['nodejs20.x', 'nodejs22.x', 'nodejs24.x'];
+export const RUNTIMES = NODE_RUNTIMES;
+
+/**
+ * The runtime a handler run with runStep behaves as: the one a step made from `entry` gets, the
+ * newest Node.js runtime the installed aws-cdk-lib names, or this harness's newest if it names a later one.
+ */
+function defaultRuntime(): NodeRuntime {
+  const stepDefault = newestNodejsRuntime().name as NodeRuntime;
+  return RUNTIMES.includes(stepDefault) ? stepDefault : RUNTIMES[RUNTIMES.length - 1];
+}
 
 /** Why an invocation left the action without a result, and what CodePipeline would do. */
 function noResultMessage(
@@ -415,7 +428,7 @@ function noResultMessage(
       : `it called ${call.operation}`;
   });
   if (end.returnedWithoutPromise) {
-    reasons.push('it is not async: it returned without a promise, so its invocation ended there (the nodejs24.x runtime waits for no callback or pending work)');
+    reasons.push('it is not async: it returned without a promise, so its invocation ended there (from nodejs24.x on, Lambda waits for no callback or pending work)');
   }
   const late = lateCalls(calls, lateS3Requests);
   if (late.length > 0) {

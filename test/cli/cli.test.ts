@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { ExamplePipelineStack } from '../../example/pipeline-stack';
 import { LambdaInvokeStep } from '../../src';
+import { newestNodejsRuntime } from '../../src/private/bundled-function';
 import { temporaryDirectory, zipDirectory } from '../support/zip';
 
 // The CLI end to end, as a user of any CDK language runs it on a cloud assembly: each exit code.
@@ -43,7 +44,7 @@ test('list: every step, both ways to name it, its runtime and whether it runs lo
   const { code, stdout } = await cli('list', '--app', assembly);
   expect(code).toBe(0);
   expect(stdout).toContain('CliExample/SmokeTest\n  action:   CliExample/Pipeline');
-  expect(stdout).toMatch(/CliExample\/SmokeTest\n  action: +CliExample\/\S+\/Test\/SmokeTest\n  function: CliExample\/SmokeTest\/Function \(nodejs24\.x\)\n  local run: yes/);
+  expect(stdout).toMatch(new RegExp(`CliExample/SmokeTest\n  action: +CliExample/\\S+/Test/SmokeTest\n  function: CliExample/SmokeTest/Function \\(${newestNodejsRuntime().name.replace('.', '\\.')}\\)\n  local run: yes`));
   expect(stdout).toMatch(/PythonSteps\/Forgetful\n  action: +none: the step is in no pipeline of this assembly\n  function: PythonSteps\/Forgets \(python3\.11\)\n  local run: yes/);
 });
 

@@ -2,6 +2,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import { AcknowledgeJobCommand, CodePipelineClient, PutJobFailureResultCommand, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { newestNodejsRuntime } from '../../src/private/bundled-function';
 import { runStep, StepRunError } from '../../src/testing';
 import { fixtureEvent } from '../support/fixtures';
 
@@ -84,16 +85,20 @@ describe('callback-style handlers', () => {
     new CodePipelineClient({}).send(new PutJobSuccessResultCommand({ jobId: jobOf(event).id })).then(() => callback(null), callback);
   };
 
-  test('are refused on nodejs24.x (the default) with the runtime named and the change to make', async () => {
-    await expect(runStep(callbackHandler)).rejects.toThrow(new StepRunError('The handler takes a callback (event, context, callback), which the Lambda nodejs24.x runtime no longer supports: make the handler async and return (or throw) instead, or run the function on nodejs22.x. In a pipeline every invocation would fail, and the action would wait 20 minutes for a result'));
+  test.each(['nodejs24.x', 'nodejs26.x'] as const)('are refused on %s with the runtime named and the change to make', async runtime => {
+    await expect(runStep(callbackHandler, { runtime })).rejects.toThrow(new StepRunError(`The handler takes a callback (event, context, callback), which the Lambda ${runtime} runtime no longer supports: make the handler async and return (or throw) instead, or run the function on nodejs22.x. In a pipeline every invocation would fail, and the action would wait 20 minutes for a result`));
     const succeedHandler = async (event: any, context: any) => {
       await new CodePipelineClient({}).send(new PutJobSuccessResultCommand({ jobId: jobOf(event).id }));
       context.succeed();
     };
-    await expect(runStep(succeedHandler)).rejects.toThrow(/^The handler called context\.succeed\(\), which the Lambda nodejs24\.x runtime no longer has: make the handler async/);
+    await expect(runStep(succeedHandler, { runtime })).rejects.toThrow(new RegExp(`^The handler called context\\.succeed\\(\\), which the Lambda ${runtime} runtime no longer has: make the handler async`));
   });
 
-  test('the tutorial\'s shape (not async, the result sent and context.succeed called later) ends at once on nodejs24.x', async () => {
+  test('are refused by default, as on the runtime a step made from entry gets', async () => {
+    await expect(runStep(callbackHandler)).rejects.toThrow(`which the Lambda ${newestNodejsRuntime().name} runtime no longer supports`);
+  });
+
+  test('the tutorial\'s shape (not async, the result sent and context.succeed called later) ends at once from nodejs24.x on', async () => {
     const tutorialHandler = (event: any, context: any) => {
       void new CodePipelineClient({}).send(new PutJobSuccessResultCommand({ jobId: jobOf(event).id })).then(() => context.succeed(), () => undefined);
     };
