@@ -321,7 +321,6 @@ export class LambdaInvokeStep extends Construct {
       failureDestinationEnabled: props.failureDestinationEnabled ?? true,
       failureQueueHasDeadLetterQueue: props.failureQueueDeadLetterQueue !== undefined,
     });
-    recordStepInAssembly(this, this.lambdaFunction);
     if (this.failureQueue) {
       restrictFailureQueue(this.failureQueue, this.lambdaFunction.role);
     }
@@ -329,6 +328,8 @@ export class LambdaInvokeStep extends Construct {
     noteUserParameters(this, this.lambdaFunction, userParameters);
     // aws-cdk-lib's import drops an ARN's qualifier from the function's name, which would invoke $LATEST.
     const qualifier = importedQualifier(this.lambdaFunction);
+    const functionName = qualifier ? `${this.lambdaFunction.functionName}:${qualifier}` : this.lambdaFunction.functionName;
+    recordStepInAssembly(this, this.lambdaFunction, functionName);
     this._actionDescription = {
       actionName: props.actionName ?? id,
       runOrder: props.runOrder,
@@ -336,7 +337,7 @@ export class LambdaInvokeStep extends Construct {
       outputs: props.outputs,
       variablesNamespace: props.variablesNamespace,
       lambdaFunction: this.lambdaFunction,
-      functionName: qualifier ? `${this.lambdaFunction.functionName}:${qualifier}` : this.lambdaFunction.functionName,
+      functionName,
       role: props.actionRole,
       userParameters: userParameters?.text,
       userParametersGiven: userParameters && { userParameters: props.userParameters, userParametersString: props.userParametersString },

@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import {
   Duration,
   Stack,
@@ -34,7 +35,7 @@ describe('the function', () => {
   test('is bundled from entry with the newest Node.js runtime aws-cdk-lib names and a 5 minute timeout', () => {
     // Read from the names of aws-cdk-lib's constants (NODEJS_24_X, NODEJS_26_X, ...), not from Runtime.ALL as the step does.
     const newestMajor = Math.max(...Object.keys(lambda.Runtime).map(name => Number(/^NODEJS_(\d+)_X$/.exec(name)?.[1] ?? 0)));
-    const cdkVersion = require('aws-cdk-lib/package.json').version;
+    const cdkVersion: string = JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf8')).version;
     expect(newestMajor).toBe(cdkVersion.localeCompare('2.278.0', undefined, { numeric: true }) >= 0 ? 26 : 24);
     const { template, step } = synthStep();
     template.hasResourceProperties('AWS::Lambda::Function', {

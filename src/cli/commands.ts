@@ -3,10 +3,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { cx_api } from 'aws-cdk-lib';
-import { readZip } from '../runtime/artifacts';
+import type * as Artifacts from '../runtime/artifacts';
 import { describeStep, runsLocally, stepsIn, StepInAssembly, SynthesizedStep } from '../testing/assembly';
-import { ArtifactSource, StepRun, StepRunError, StepRunOptions } from '../testing/run-step';
-import { runDescribedStep } from '../testing/synthesized';
+import type { ArtifactSource, StepRun, StepRunOptions } from '../testing/run-step';
+import { missingSdkPackages } from '../testing/sdk-packages';
+import { StepRunError } from '../testing/step-run-error';
+import type * as Synthesized from '../testing/synthesized';
+
+/**
+ * One command that runs the CLI with what `run` needs, in a project of any language: npx installs
+ * the named packages side by side, where the CLI finds them.
+ */
+export const NPX_COMMAND = 'npx -p cdk-lambda-invoke-step -p @aws-sdk/client-codepipeline -p @aws-sdk/client-s3 cdk-lambda-invoke-step';
 
 /** A mistake in how the CLI was called, or in what it was given: exit code 2, with the message. */
 export class UsageError extends Error {}
@@ -48,6 +56,14 @@ export function listSteps(app: string): string {
 
 /** Runs one step, prints progress to stderr and the summary (or JSON) to stdout, and returns the exit code. */
 export async function runStepCommand(options: RunCommandOptions): Promise<number> {
+  const missing = missingSdkPackages();
+  if (missing.length > 0) {
+    throw new UsageError(`run needs ${missing.join(', ')} (the AWS SDK the Lambda runtime provides to deployed functions), which are not installed here. `
+      + `Run the CLI with them: ${NPX_COMMAND} run ... (or npm install --save-dev @aws-sdk/client-codepipeline @aws-sdk/client-s3 in a Node.js project)`);
+  }
+  // Loaded here, not at the top: they load the AWS SDK, which `list` must not need.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand: it loads the AWS SDK
+  const { runDescribedStep }: typeof Synthesized = require('../testing/synthesized');
   const inputs = await collectInputs(options.input ?? []);
   const { assembly, cleanUp } = loadAssembly(options.app);
   try {
@@ -61,9 +77,10 @@ export async function runStepCommand(options: RunCommandOptions): Promise<number
       if (!(error instanceof StepRunError)) {
         throw error;
       }
+      // The function's logs only when it ran: a refusal before it started has none to show.
       process.stdout.write(options.json
         ? `${JSON.stringify({ outcome: 'no result', error: error.message, logs: error.logs })}\n`
-        : `${error.message}\n${logLines(error.logs)}`);
+        : `${error.message}\n${error.logs ? logLines(error.logs) : ''}`);
       return 2;
     }
     const written = options.outputDir ? writeOutputs(run, options.outputDir) : [];
@@ -129,6 +146,8 @@ async function collectInputs(values: string[]): Promise<Record<string, ArtifactS
     if (stat?.isDirectory()) {
       artifacts[name] = path.resolve(file);
     } else if (stat?.isFile() && file.endsWith('.zip')) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand: it loads the AWS SDK
+      const { readZip }: typeof Artifacts = require('../runtime/artifacts');
       artifacts[name] = await readZip(file).catch((error: Error) => {
         throw new UsageError(`--input ${value}: ${file} is not a zip the step could read: ${error.message}`);
       });
@@ -194,8 +213,15 @@ function summary(run: StepRun, written: string[]): string {
   ].join('\n') + '\n' + logLines(run.logs);
 }
 
+/** The log lines, numbered as a leak names them ("log line 3"); a line holding line breaks keeps its one number. */
 function logLines(logs: string[]): string {
-  return logs.length === 0 ? 'the function logged nothing\n' : `the function's log lines (secrets redacted):\n${logs.map(line => `  | ${line}`).join('\n')}\n`;
+  if (logs.length === 0) {
+    return 'the function logged nothing\n';
+  }
+  const width = String(logs.length).length;
+  const numbered = logs.map((line, index) => line.split('\n')
+    .map((part, partIndex) => `  ${(partIndex === 0 ? String(index + 1) : '').padStart(width)} | ${part}`).join('\n'));
+  return `the function's log lines (secrets redacted):\n${numbered.join('\n')}\n`;
 }
 
 function jsonSummary(run: StepRun) {

@@ -4,8 +4,6 @@
  * for CDK apps in every language (they all make the same cloud assembly). A thin layer over
  * cdk-lambda-invoke-step/testing.
  */
-// First: it names what to install when the AWS SDK is missing.
-import '../testing/require-sdk';
 import { Command, CommanderError, Option } from 'commander';
 import { listSteps, runStepCommand, RunCommandOptions, UsageError } from './commands';
 

@@ -1,4 +1,4 @@
-import { CfnResource, Lazy, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
+import { CfnResource, Lazy, Stack, Token, aws_lambda as lambda } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { environmentHolder } from './lambda-function';
 
@@ -14,6 +14,10 @@ export interface StepMetadata {
   readonly functionPath: string;
   /** Set when the function is imported, so its code is not in the assembly. */
   readonly imported?: boolean;
+  /** The alias or version the action invokes (`live` of `<name>:live`), when it is known at synthesis. */
+  readonly qualifier?: string;
+  /** The action's FunctionName as the step's own stack renders it, by which its action is found in that stack. */
+  readonly invokedFunctionName?: unknown;
 }
 
 /**
@@ -21,15 +25,24 @@ export interface StepMetadata {
  * snapshots stay as they are): a cloud assembly made by a CDK app in any language then says which
  * function each step runs, which the CLI reads.
  */
-export function recordStepInAssembly(step: IConstruct, fn: lambda.IFunction): void {
+export function recordStepInAssembly(step: IConstruct, fn: lambda.IFunction, invokedFunctionName: string): void {
   const defined = environmentHolder(fn);
   const resource = defined?.node.defaultChild;
+  const invoked = { invokedFunctionName: Lazy.any({ produce: () => Stack.of(step).resolve(invokedFunctionName) }) };
   const data: StepMetadata = defined && resource instanceof CfnResource
     ? {
       functionStack: Stack.of(defined).node.path,
       functionLogicalId: Lazy.string({ produce: () => Stack.of(defined).resolve(resource.logicalId) }),
       functionPath: defined.node.path,
+      ...qualifierOf(fn) !== undefined && { qualifier: qualifierOf(fn) },
+      ...invoked,
     }
-    : { functionPath: fn.node.path, imported: true };
+    : { functionPath: fn.node.path, imported: true, ...invoked };
   step.node.addMetadata(STEP_METADATA_TYPE, data);
+}
+
+/** The alias's name, or the version's number when synthesis knows it (a version's number is Lambda's to give). */
+function qualifierOf(fn: lambda.IFunction): string | undefined {
+  const qualifier = fn instanceof lambda.Alias ? fn.aliasName : fn instanceof lambda.Version ? fn.version : undefined;
+  return qualifier === undefined || Token.isUnresolved(qualifier) ? undefined : qualifier;
 }

@@ -39,7 +39,9 @@ export function planFailureHandling(step: Construct, props: LambdaInvokeStepProp
   return {
     queue,
     asyncInvokeConfig: {
-      onFailure: props.failureDestination ? new OwnPolicyDestination(step, props.failureDestination) : queue && new FailureQueueDestination(step, queue),
+      onFailure: props.failureDestination
+        ? new OwnPolicyDestination(step, props.failureDestination)
+        : queue && new FailureQueueDestination(step, queue),
       retryAttempts: props.retryAttempts ?? DEFAULT_RETRY_ATTEMPTS,
       maxEventAge: props.maxEventAge ?? DEFAULT_MAX_EVENT_AGE,
     },

@@ -75,7 +75,10 @@ function checkOutputVariables(variables: unknown, declared: readonly string[] | 
   }
   const missing = (declared ?? []).filter(name => !entries.some(([returned]) => returned === name));
   if (missing.length > 0) {
-    throw new JobFailure(`The step did not report the output variables it declares: ${missing.join(', ')}`, 'JobFailed');
+    // A reported name the step does not declare is most often the missing one, misspelt.
+    const undeclared = entries.map(([name]) => name).filter(name => !declared!.includes(name));
+    throw new JobFailure(`The step did not report the output variables it declares: ${missing.join(', ')}`
+      + (undeclared.length > 0 ? `; it reported ${undeclared.join(', ')}, which ${undeclared.length > 1 ? 'are' : 'is'} not declared (outputVariables of the LambdaInvokeStep)` : ''), 'JobFailed');
   }
 }
 

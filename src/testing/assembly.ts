@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cx_api } from 'aws-cdk-lib';
-import type { NodeRuntime } from './invoke-like-lambda';
-import { RUNTIMES, StepRunError } from './run-step';
+// Nothing here may load the AWS SDK: the CLI's `list` runs without it.
+import { NODE_RUNTIMES as RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
+import { StepRunError } from './step-run-error';
 import { STEP_METADATA_TYPE, StepMetadata } from '../private/assembly-metadata';
 
 /** What the cloud assembly says about a LambdaInvokeStep: the code that would be deployed and how it is invoked. */
@@ -39,6 +40,8 @@ export interface SynthesizedStep {
 /** A step as the assembly's manifest marks it, before its function is looked at. */
 export interface StepInAssembly {
   readonly path: string;
+  /** The hierarchical id of the stack whose manifest marks the step. */
+  readonly stack: string;
   readonly metadata: StepMetadata;
 }
 
@@ -61,7 +64,7 @@ function stacksOf(assembly: cx_api.CloudAssembly): cx_api.CloudFormationStackArt
 /** Every LambdaInvokeStep the assembly's manifests mark, in the order of their stacks. */
 export function stepsIn(assembly: cx_api.CloudAssembly): StepInAssembly[] {
   return stacksOf(assembly).flatMap(stack => stack.findMetadataByType(STEP_METADATA_TYPE)
-    .map(entry => ({ path: entry.path.replace(/^\//, ''), metadata: entry.data as unknown as StepMetadata })));
+    .map(entry => ({ path: entry.path.replace(/^\//, ''), stack: stack.hierarchicalId, metadata: entry.data as unknown as StepMetadata })));
 }
 
 /** Reads a step's function from the assembly: where its code is, how Lambda would run it, and the action that invokes it. */
@@ -81,6 +84,7 @@ export function describeStep(assembly: cx_api.CloudAssembly, step: StepInAssembl
       + 'run the step\'s logic with runStep and a Node.js stand-in handler instead');
   }
   const functionName = typeof properties.FunctionName === 'string' ? properties.FunctionName : undefined;
+  const invokedName = functionName ?? generatedFunctionName(functionStack.stackName, logicalId);
   return {
     path: step.path,
     assetDirectory: codeDirectory(functionStack.assembly, properties.Code, properties.Runtime, step.path),
@@ -89,9 +93,10 @@ export function describeStep(assembly: cx_api.CloudAssembly, step: StepInAssembl
     environment: Object.fromEntries(Object.entries<unknown>(properties.Environment?.Variables ?? {})
       .filter((entry): entry is [string, string] => typeof entry[1] === 'string')),
     timeoutMillis: (properties.Timeout ?? 3) * 1000,
-    functionName: functionName ?? generatedFunctionName(functionStack.stackName, logicalId),
+    // An alias or version is invoked as <name>:<qualifier>, and its action's event says so.
+    functionName: metadata.qualifier ? `${invokedName}:${metadata.qualifier}` : invokedName,
     runtime: properties.Runtime,
-    action: findAction(stacks, functionStack, logicalId, functionName),
+    action: findAction(stacks, step, functionStack, logicalId, functionName),
   };
 }
 
@@ -123,10 +128,15 @@ function generatedFunctionName(stackName: string, logicalId: string): string {
   return `${stackName.slice(0, 25)}-${logicalId.slice(0, 25)}-${suffix}`;
 }
 
-/** The first pipeline action invoking the function: by reference in the function's stack, by name anywhere. */
+/**
+ * The first pipeline action invoking the step's function: in the step's stack by the FunctionName the
+ * step gave it (an alias or version included), in the function's stack by reference, by name anywhere.
+ */
 function findAction(
-  stacks: cx_api.CloudFormationStackArtifact[], functionStack: cx_api.CloudFormationStackArtifact, logicalId: string, functionName?: string,
+  stacks: cx_api.CloudFormationStackArtifact[], step: StepInAssembly,
+  functionStack: cx_api.CloudFormationStackArtifact, logicalId: string, functionName?: string,
 ): SynthesizedStep['action'] {
+  const invokedByStep = JSON.stringify(step.metadata.invokedFunctionName);
   for (const stack of stacks) {
     for (const [pipelineId, pipeline] of Object.entries<any>(stack.template.Resources ?? {})) {
       if (pipeline.Type !== 'AWS::CodePipeline::Pipeline') {
@@ -135,7 +145,9 @@ function findAction(
       for (const stage of pipeline.Properties.Stages) {
         const action = stage.Actions.find((candidate: any) => {
           const invoked = candidate.Configuration?.FunctionName;
-          return (stack === functionStack && invoked?.Ref === logicalId) || (functionName !== undefined && invoked === functionName);
+          return (stack.hierarchicalId === step.stack && invokedByStep !== undefined && JSON.stringify(invoked) === invokedByStep)
+            || (stack === functionStack && invoked?.Ref === logicalId && !step.metadata.qualifier)
+            || (functionName !== undefined && invoked === functionName);
         });
         if (action) {
           const pipelinePath = String(pipeline.Metadata?.['aws:cdk:path'] ?? `${stack.hierarchicalId}/${pipelineId}`).replace(/\/Resource$/, '');

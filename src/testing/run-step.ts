@@ -12,8 +12,8 @@ import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
 import { loopbackS3ClientConfig } from './endpoints/s3-client';
 import type { KnownCredentials } from './endpoints/sigv4';
 import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
-import { newestNodejsRuntime } from '../private/bundled-function';
 import { buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
+import { newestNodejsRuntime } from '../private/bundled-function';
 import { InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
 import type { FunctionDescription } from './runners/lambda-environment';
 import { exclusively, inProcess } from './runners/node-in-process';
@@ -171,7 +171,7 @@ export async function runPythonStep(codeDirectory: string, handlerName: string, 
   const python = pythonInterpreter(command);
   if (!python) {
     throw new StepRunError(`The Python interpreter '${command}' could not be started: install Python ${options.runtime.replace(/^python/, '')} `
-      + 'or pass `python` (the path of an interpreter)');
+      + 'or pass `python` (the path of an interpreter; with the CLI, --python <interpreter>)');
   }
   const { runtime, ...rest } = options;
   return run((work: string) => inPythonProcess(describe(codeDirectory, handlerName, options), python, work), rest,
@@ -435,7 +435,9 @@ function noResultMessage(
     reasons.push(`it made requests after its invocation ended (${late.join(', ')}): Lambda freezes the function once the handler's promise settles, so they would not be sent; await every call before returning`);
   }
   return `The handler ${how} in invocation ${invocation} without reporting a result for job ${jobId}`
-    + `${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}. In a pipeline the action would wait ${ACTION_TIMEOUT} for a result and then fail`;
+    + `${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}. In a pipeline the action would wait ${ACTION_TIMEOUT} for a result and then fail. `
+    + 'To report, wrap the handler in pipelineJobHandler from cdk-lambda-invoke-step/runtime, which reports what it returns or throws, '
+    + 'or call CodePipeline\'s PutJobSuccessResult or PutJobFailureResult with the job\'s id and await it before the handler returns';
 }
 
 function lateCalls(calls: readonly RecordedCall[], lateS3Requests: readonly string[]): string[] {

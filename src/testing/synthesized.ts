@@ -40,6 +40,14 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
   if (unknown.length > 0) {
     throw new StepRunError(`The action has no input artifact ${unknown.map(name => `'${name}'`).join(', ')}; its input artifacts are: ${expectedInputs!.join(', ') || 'none'}`);
   }
+  // An artifact nobody gave would be served empty, and a step that passes on it proves nothing. A given
+  // event names its own artifacts.
+  const missing = options.event ? [] : (expectedInputs ?? []).filter(name => options.inputArtifacts?.[name] === undefined);
+  if (missing.length > 0) {
+    throw new StepRunError(`The action reads the input artifact${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, and the run was given no content for `
+      + `${missing.length > 1 ? 'them' : 'it'}: pass inputArtifacts: { ${missing.map(name => `${name}: <files or a directory>`).join(', ')} } `
+      + `(with the CLI, ${missing.map(name => `--input ${name}=<directory or .zip>`).join(' ')}); { ${missing[0]}: {} } serves an empty artifact on purpose`);
+  }
   const settings: StepRunOptions = {
     userParameters: configured,
     outputArtifacts: found.action?.outputArtifacts,
@@ -48,7 +56,6 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
     memoryMb: found.memoryMb,
     ...(RUNTIMES.includes(found.runtime as NodeRuntime) && { runtime: found.runtime as NodeRuntime }),
     ...options,
-    inputArtifacts: { ...Object.fromEntries((expectedInputs ?? []).map(name => [name, {}])), ...options.inputArtifacts },
     environment: { ...found.environment, ...options.environment },
   };
   if (PYTHON_RUNTIME.test(found.runtime)) {
@@ -65,7 +72,9 @@ function onlyStepIn(stack: Stack): LambdaInvokeStep {
   if (steps.length !== 1) {
     throw new StepRunError(steps.length === 0
       ? `Stack ${stack.node.path} holds no LambdaInvokeStep`
-      : `Stack ${stack.node.path} holds ${steps.length} LambdaInvokeSteps (${steps.map(step => step.node.path).join(', ')}): pass the one to run`);
+      : `Stack ${stack.node.path} holds ${steps.length} LambdaInvokeSteps (${steps.map(step => step.node.path).join(', ')}): pass the one to run `
+        + 'instead of the stack, runSynthesizedStep(step): keep each step as a property of your stack (`this.smokeTest = new LambdaInvokeStep(...)`), '
+        + `or find it by id (\`stack.node.findChild('${steps[0].node.id}') as LambdaInvokeStep\`)`);
   }
   return steps[0];
 }

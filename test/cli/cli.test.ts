@@ -17,8 +17,13 @@ let work: string;
 interface CliResult { readonly code: number; readonly stdout: string; readonly stderr: string }
 
 function cli(...args: string[]): Promise<CliResult> {
+  return cliWith([], ...args);
+}
+
+/** The CLI with `preload` modules loaded first (`node -r`). */
+function cliWith(preload: string[], ...args: string[]): Promise<CliResult> {
   return new Promise(resolve => {
-    execFile(process.execPath, ['-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'src', 'cli', 'main.ts'), ...args],
+    execFile(process.execPath, [...preload.flatMap(file => ['-r', file]), '-r', require.resolve('ts-node/register/transpile-only'), path.join(ROOT, 'src', 'cli', 'main.ts'), ...args],
       { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
   });
 }
@@ -33,6 +38,10 @@ beforeAll(() => {
     runtime: lambda.Runtime.PYTHON_3_11, handler: 'handlers.forgets_to_report', code: lambda.Code.fromAsset(path.join(ROOT, 'test', 'fixtures', 'python-steps')),
   });
   new LambdaInvokeStep(python, 'Forgetful', { existingFunction: forgets });
+  const leaks = new lambda.Function(python, 'PrintsEvent', {
+    runtime: lambda.Runtime.PYTHON_3_11, handler: 'handlers.prints_event', code: lambda.Code.fromAsset(path.join(ROOT, 'test', 'fixtures', 'python-steps')),
+  });
+  new LambdaInvokeStep(python, 'Leaky', { existingFunction: leaks });
   app.synth();
 });
 
@@ -48,6 +57,24 @@ test('list: every step, both ways to name it, its runtime and whether it runs lo
   expect(stdout).toMatch(/PythonSteps\/Forgetful\n  action: +none: the step is in no pipeline of this assembly\n  function: PythonSteps\/Forgets \(python3\.11\)\n  local run: yes/);
 });
 
+test('without the AWS SDK: list works, and run exits 2 naming the one npx command that brings it', async () => {
+  const withoutSdk = [path.join(ROOT, 'test', 'support', 'without-aws-sdk.js')];
+  const listed = await cliWith(withoutSdk, 'list', '--app', assembly);
+  expect(listed).toMatchObject({ code: 0, stderr: '' });
+  expect(listed.stdout).toContain('CliExample/SmokeTest\n');
+  const ran = await cliWith(withoutSdk, 'run', '--app', assembly, '--step', 'CliExample/SmokeTest', '--input', `Source=${SOURCE}`);
+  expect(ran.code).toBe(2);
+  expect(ran.stderr).toBe('cdk-lambda-invoke-step: run needs @aws-sdk/client-codepipeline, @aws-sdk/client-s3, @smithy/signature-v4 (the AWS SDK the Lambda runtime '
+    + 'provides to deployed functions), which are not installed here. Run the CLI with them: npx -p cdk-lambda-invoke-step -p @aws-sdk/client-codepipeline '
+    + '-p @aws-sdk/client-s3 cdk-lambda-invoke-step run ... (or npm install --save-dev @aws-sdk/client-codepipeline @aws-sdk/client-s3 in a Node.js project)\n');
+});
+
+test('run: a refusal before the function starts prints no log section', async () => {
+  const { code, stdout } = await cli('run', '--app', assembly, '--step', 'CliExample/SmokeTest', '--input', `Build=${SOURCE}`);
+  expect(code).toBe(2);
+  expect(stdout).toBe('The action has no input artifact \'Build\'; its input artifacts are: Source\n');
+});
+
 test('run: exit 0 when the job succeeds, with progress, a summary, the function\'s logs and the output files', async () => {
   const outputs = path.join(work, 'outputs');
   const { code, stdout, stderr } = await cli('run', '--app', assembly, '--step', 'CliExample/SmokeTest', '--input', `Source=${SOURCE}`, '--output-dir', outputs);
@@ -56,7 +83,7 @@ test('run: exit 0 when the job succeeds, with progress, a summary, the function\
   expect(stderr).toMatch(/serving input artifact Source \(\d+ bytes zipped\)\ninvocation 1 of job [0-9a-f-]{36}\nreceived output artifact Report \(\d+ bytes zipped\)/);
   expect(stdout).toMatch(/^outcome: succeeded after 1 invocation\n/);
   expect(stdout).toMatch(/output variables: REPORT_URL = https:\/\/example\.com\/reports\/[0-9a-f-]{36}\n/);
-  expect(stdout).toContain('  | smoke testing https://example.com with 2 source files');
+  expect(stdout).toMatch(/\n +\d+ \| .*smoke testing https:\/\/example\.com with 2 source files\n/);
   expect(JSON.parse(fs.readFileSync(path.join(outputs, 'Report', 'report.json'), 'utf8')).sourceFiles.sort()).toEqual(['index.html', 'src/app.js']);
 });
 
@@ -75,6 +102,13 @@ test('exit 2 when the step leaves the job without a result, with the reason and 
   const { code, stdout } = await cli('run', '--app', assembly, '--step', 'PythonSteps/Forgetful', '--python', PYTHON);
   expect(code).toBe(2);
   expect(stdout).toMatch(/^The handler returned in invocation 1 without reporting a result for job [0-9a-f-]{36}\. In a pipeline the action would wait 20 minutes/);
+});
+
+test('a leak names the log line by the number printed beside it', async () => {
+  const { code, stdout } = await cli('run', '--app', assembly, '--step', 'PythonSteps/Leaky', '--python', PYTHON);
+  expect(code).toBe(2);
+  const line = /artifactCredentials\.secretAccessKey in log line (\d+)/.exec(stdout)![1];
+  expect(stdout).toMatch(new RegExp(`\n +${line} \\| [^\n]*<artifactCredentials\\.secretAccessKey>`));
 });
 
 test('exit 2 for an unknown step, listing the steps there are, and for misuse', async () => {

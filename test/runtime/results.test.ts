@@ -103,6 +103,12 @@ describe('4. results', () => {
     expectFailure('JobFailed', 'The step did not report the output variables it declares: COMMIT, TAG');
   });
 
+  test('a declared variable missing beside undeclared ones names both: the likely misspelling is shown', async () => {
+    await run(async () => ({ outputVariables: { REPORT_ULR: 'u', EXTRA: 'e' } }), noOutputs(), { declaredOutputVariables: ['REPORT_URL'] });
+    expectFailure('JobFailed', 'The step did not report the output variables it declares: REPORT_URL; it reported REPORT_ULR, EXTRA, '
+      + 'which are not declared (outputVariables of the LambdaInvokeStep)');
+  });
+
   test('the declared list comes from the environment variable the construct sets', async () => {
     process.env.CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES = '["REPORT_URL"]';
     try {

@@ -158,7 +158,7 @@ describe('credential leaks', () => {
     const error = await runStep(logsTheEvent).then(() => undefined, (thrown: StepRunError) => thrown);
     expect(error).toBeInstanceOf(StepRunError);
     expect(error!.message).toMatch(/^The step leaked the job's secrets: artifactCredentials\.secretAccessKey in log line \d+, artifactCredentials\.sessionToken in log line \d+\. /);
-    expect(error!.logs.join('\n')).toContain('<artifactCredentials.secretAccessKey>');
+    expect(error!.logs!.join('\n')).toContain('<artifactCredentials.secretAccessKey>');
   });
 
   test('with failOnCredentialLeak: false the leaks are listed in the result, and the logs are redacted', async () => {

@@ -91,7 +91,7 @@ test('continuations are followed the way CodePipeline does, up to the limit', as
 test('a handler that never reports times out with a clear error, and both endpoints are stopped', async () => {
   const endpoints = await endpointsStartedDuring(async () => {
     await expect(runStep(() => new Promise(() => undefined), { timeoutMillis: 300 }))
-      .rejects.toThrow(/^The handler did not finish within its 300 ms timeout in invocation 1 without reporting a result for job [0-9a-f-]{36}\. In a pipeline the action would wait 20 minutes for a result and then fail$/);
+      .rejects.toThrow(/^The handler did not finish within its 300 ms timeout in invocation 1 without reporting a result for job [0-9a-f-]{36}\. In a pipeline the action would wait 20 minutes for a result and then fail\. To report, wrap the handler in pipelineJobHandler from cdk-lambda-invoke-step\/runtime, which reports what it returns or throws, or call CodePipeline's PutJobSuccessResult or PutJobFailureResult with the job's id and await it before the handler returns$/);
   });
   expect(endpoints).toHaveLength(2);
   expect(await Promise.all(endpoints.map(answers))).toEqual([false, false]);

@@ -3,10 +3,11 @@ import * as path from 'path';
 import { App, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { ExamplePipelineStack } from '../../example/pipeline-stack';
 import { LambdaInvokeStep } from '../../src';
-import { StepRun, StepRunError, runSynthesizedStep } from '../../src/testing';
+import { StepRun, StepRunError, findSynthesizedStep, runSynthesizedStep } from '../../src/testing';
 import { fixtureEvent, fixtureSecrets } from '../support/fixtures';
 import { naming } from '../support/messages';
 import { LoopbackS3 } from '../support/s3';
+import { pipelineStack } from '../support/template';
 import { temporaryDirectory } from '../support/zip';
 
 // The example app's step as it would be deployed: its bundled asset from the cloud assembly,
@@ -162,12 +163,42 @@ test('a stack without a LambdaInvokeStep, or with two, is a clear error', async 
   const entry = path.join(__dirname, '..', 'fixtures', 'handler.ts');
   new LambdaInvokeStep(two, 'First', { entry });
   new LambdaInvokeStep(two, 'Second', { entry });
-  await expect(runSynthesizedStep(two)).rejects.toThrow(naming('Stack Two', '2 LambdaInvokeSteps (Two/First, Two/Second)', 'pass the one to run'));
+  await expect(runSynthesizedStep(two)).rejects.toThrow(naming('Stack Two', '2 LambdaInvokeSteps (Two/First, Two/Second)', 'pass the one to run',
+    'runSynthesizedStep(step)', '`this.smokeTest = new LambdaInvokeStep(...)`', '`stack.node.findChild(\'First\') as LambdaInvokeStep`'));
+  // What the message says to do works.
+  const found = findSynthesizedStep(two.node.findChild('Second') as LambdaInvokeStep);
+  expect(found.path).toBe('Two/Second');
 });
 
 test('input artifact names the action does not have are refused', async () => {
   await expect(runSynthesizedStep(example.smokeTest, { inputArtifacts: { Build: {} } }))
     .rejects.toThrow(naming("no input artifact 'Build'", 'Source'));
+});
+
+test('an input artifact the action reads and the run was not given is refused, never served empty; {} serves it empty on purpose', async () => {
+  await expect(runSynthesizedStep(example.smokeTest, { s3: s3rverAs() }))
+    .rejects.toThrow(naming('reads the input artifact Source', 'given no content', 'inputArtifacts: { Source: <files or a directory> }',
+      '--input Source=<directory or .zip>', '{ Source: {} } serves an empty artifact on purpose'));
+  const run = await recorded(runSynthesizedStep(example.smokeTest, { s3: s3rverAs(), inputArtifacts: { Source: {} } }));
+  expect(run.outcome).toBe('succeeded');
+});
+
+test('a step on an alias, in a pipeline: its action is found, the event names the alias, and the action\'s inputs are checked', async () => {
+  const { stack, pipeline, source } = pipelineStack('AliasStack');
+  const fn = new lambda.Function(stack, 'Plain', {
+    runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromAsset(path.join(__dirname, '..', 'fixtures', 'unbundled-handler')),
+  });
+  const live = new lambda.Alias(stack, 'Live', { aliasName: 'live', version: fn.currentVersion });
+  const step = new LambdaInvokeStep(stack, 'Validate', { existingFunction: live, inputs: [source], userParameters: { greeting: 'hi' } });
+  pipeline.addStage({ stageName: 'Test', actions: [step.action] });
+
+  const found = findSynthesizedStep(step);
+  expect(found.action).toMatchObject({ name: 'Validate', path: expect.stringMatching(/^AliasStack\/Pipeline\w*\/Test\/Validate$/), inputArtifacts: ['Source'] });
+  expect(found.functionName).toMatch(/^AliasStack-Plain[A-Za-z0-9]*-[A-Z0-9]{12}:live$/);
+  await expect(runSynthesizedStep(step, { inputArtifacts: { Build: {} } })).rejects.toThrow(naming("no input artifact 'Build'", 'Source'));
+  const run = await recorded(runSynthesizedStep(step, { s3: s3rverAs(), inputArtifacts: { Source: {} } }));
+  expect(run.outputVariables).toEqual({ GREETING: 'hi' });
+  expect(run.event['CodePipeline.job'].data.actionConfiguration.configuration.FunctionName).toMatch(/^AliasStack-Plain[A-Za-z0-9]*-[A-Z0-9]{12}:live$/);
 });
 
 describe('a function the construct did not bundle', () => {

@@ -68,7 +68,13 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
       stream.on('end', () => pending && onLine(pending));
     };
     lines(child.stdout!, line => logs.push(line));
-    lines(child.stderr!, line => logs.push(line));
+    // A process that exits early (a bootstrap that fails, a missing interpreter) says why on stderr.
+    const lastStderr: string[] = [];
+    lines(child.stderr!, line => {
+      logs.push(line);
+      lastStderr.push(line);
+      lastStderr.splice(0, lastStderr.length - STDERR_LINES_SHOWN);
+    });
     let end: InvocationEnd | undefined;
     // The runner reports how the handler ended as soon as it settles, then lingers briefly so that
     // requests the handler left running reach the endpoints, which refuse them as late.
@@ -103,10 +109,14 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
       stopGroup(child.pid);
       runner.onExit?.();
       fs.rmSync(path.dirname(eventFile), { recursive: true, force: true });
-      resolve(end ?? { timedOut: false, error: `the process exited with code ${code} before the handler settled` });
+      const said = lastStderr.length > 0 ? `; its last lines on stderr: ${lastStderr.map(line => JSON.stringify(line)).join(' ')}` : '';
+      resolve(end ?? { timedOut: false, error: `the process exited with code ${code} before the handler settled${said}` });
     });
   });
 }
+
+/** How many of an early exit's last stderr lines its error shows. */
+const STDERR_LINES_SHOWN = 5;
 
 /** Stops a runner's whole process group: Lambda freezes and then discards everything the function started. */
 function stopGroup(pid: number | undefined) {

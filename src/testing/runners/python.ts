@@ -38,5 +38,5 @@ export function inPythonProcess(fn: FunctionDescription, python: PythonInterpret
 export function pythonVersionWarning(runtime: string, python: PythonInterpreter): string | undefined {
   const wanted = runtime.replace(/^python/, '');
   return python.version.startsWith(`${wanted}.`) ? undefined
-    : `The function's runtime is ${runtime}, but the handler ran on Python ${python.version} (${python.command}): pass \`python\` to run it on ${wanted}`;
+    : `The function's runtime is ${runtime}, but the handler ran on Python ${python.version} (${python.command}): pass \`python\` (with the CLI, --python <interpreter>) to run it on ${wanted}`;
 }

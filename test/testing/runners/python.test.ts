@@ -81,7 +81,7 @@ describe('the false passes stay impossible', () => {
     const error: StepRunError = await runPython('handlers.prints_event', { inputArtifacts: { Source: SOURCE } }).catch(caught => caught);
     expect(error).toBeInstanceOf(StepRunError);
     expect(error.message).toMatch(/^The step leaked the job's secrets: .*artifactCredentials\.secretAccessKey/);
-    expect(error.logs.join('\n')).toContain('<artifactCredentials.secretAccessKey>');
+    expect(error.logs!.join('\n')).toContain('<artifactCredentials.secretAccessKey>');
   });
 
   test('an escaping exception is logged and reported as Lambda reports it, and the job has no result', async () => {
@@ -89,7 +89,7 @@ describe('the false passes stay impossible', () => {
     expect(error.message).toMatch(/^The handler failed \(ValueError: the build output has no manifest\.json\) in invocation 1 without reporting a result .* would wait 20 minutes/);
     expect(error.logs).toContain('[ERROR] ValueError: the build output has no manifest.json');
     expect(error.logs).toContain('Traceback (most recent call last):');
-    expect(error.logs.join('\n')).toMatch(/handlers\.py", line \d+, in raises/);
+    expect(error.logs!.join('\n')).toMatch(/handlers\.py", line \d+, in raises/);
   });
 
   test('returning without reporting', async () => {
@@ -134,12 +134,12 @@ describe('the false passes stay impossible', () => {
 
 test('an interpreter that cannot be started is named, with what to do', async () => {
   await expect(runPython('list_files.handler', { python: '/no/such/python3' })).rejects.toThrow(
-    "The Python interpreter '/no/such/python3' could not be started: install Python 3.11 or pass `python` (the path of an interpreter)");
+    "The Python interpreter '/no/such/python3' could not be started: install Python 3.11 or pass `python` (the path of an interpreter; with the CLI, --python <interpreter>)");
 });
 
 test('another Python version than the runtime\'s is said in the run\'s warnings', async () => {
   const run = await runPython('list_files.handler', { runtime: 'python3.99', inputArtifacts: { Source: SOURCE }, outputArtifacts: ['Listing'] });
-  expect(run.warnings).toEqual([expect.stringMatching(/^The function's runtime is python3\.99, but the handler ran on Python 3\.\d+\.\d+ \(\/usr\/bin\/python3|.*\): pass `python` to run it on 3\.99$/)]);
+  expect(run.warnings).toEqual([expect.stringMatching(/^The function's runtime is python3\.99, but the handler ran on Python 3\.\d+\.\d+ \(\/usr\/bin\/python3|.*\): pass `python` \(with the CLI, --python <interpreter>\) to run it on 3\.99$/)]);
 });
 
 test('runSynthesizedStep runs a Python existingFunction from its asset directory, and inline code as index.py', async () => {

@@ -30,7 +30,7 @@ test('a bash step on the tutorial\'s bootstrap reports its result with curl --aw
 test('the tutorial\'s own handler, which reports nothing and echoes the event: no result, and its log shows no secret', async () => {
   const error: StepRunError = await run('function.handler', { runtime: 'provided.al2023' }).catch(caught => caught);
   expect(error.message).toMatch(/^The handler returned in invocation 1 without reporting a result for job/);
-  expect(error.logs.join('\n')).toContain('"secretAccessKey":"<artifactCredentials.secretAccessKey>"');
+  expect(error.logs!.join('\n')).toContain('"secretAccessKey":"<artifactCredentials.secretAccessKey>"');
 });
 
 test('a step that echoes the event and reports fails the run for the leak', async () => {
@@ -44,8 +44,9 @@ test('a result sent after the handler returned does not count: Lambda freezes th
     /^The handler returned in invocation 1 without reporting a result for job [0-9a-f-]{36}(: it made requests after its invocation ended \(CodePipeline PutJobSuccessResult\): Lambda freezes the function[^.]*)?\. In a pipeline/);
 });
 
-test('a bootstrap that exits before responding: no result, with its exit code', async () => {
-  await expect(run('fails.handler', { runtime: 'provided.al2023' })).rejects.toThrow(/failed \(the process exited with code 3 before the handler settled\)/);
+test('a bootstrap that exits before responding: no result, with its exit code and its last lines on stderr', async () => {
+  await expect(run('fails.handler', { runtime: 'provided.al2023' }))
+    .rejects.toThrow(/failed \(the process exited with code 3 before the handler settled; its last lines on stderr: "no manifest in the build output"\)/);
 });
 
 test('next gives the event with Lambda\'s headers; an error posted for the invocation is its end', async () => {
