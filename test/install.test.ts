@@ -6,8 +6,8 @@ import { promisify } from 'util';
 import { stackFrameFiles } from './support/stack-frames';
 
 // Installs the library as a user would: the packed package in a new CDK app, with exactly the
-// commands of README's Install, and the tooling `cdk init app --language typescript` gives an app
-// (TypeScript, ts-node, jest, ts-jest). The app is README's quick start (its stack and its bin/
+// commands of README's Install, and the tooling today's `cdk init app --language typescript` gives an
+// app (TypeScript 7, tsx to run the app, jest with @swc/jest). The app is README's quick start (its stack and its bin/
 // entry point), the step's code README's handler, its tests README's jest samples, all run from the
 // installed package. Catches missing files, wrong `exports`, bundled dependencies left out, and a
 // README whose commands are not enough.
@@ -57,13 +57,11 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
       fs.mkdirSync(path.join(appDirectory, folder), { recursive: true });
     }
     const floor = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).devDependencies['aws-cdk-lib'];
-    // The TypeScript tooling of a `cdk init` app, at the versions this project builds with (ts-node 10
-    // does not run on the newest TypeScript major).
-    const versionBuiltWith = (name: string) => `${name}@${JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version}`;
+    // The TypeScript tooling of today's `cdk init` app (CLI 2.1149): TypeScript 7, tsx, jest with @swc/jest.
     fs.writeFileSync(path.join(appDirectory, 'package.json'), JSON.stringify({ name: 'user-app', version: '1.0.0', private: true }));
     const npmInstall = (args: string[]) => run('npm', [...args, '--no-audit', '--no-fund'], { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
     // What `cdk init` installs first, then README's Install, literally.
-    await npmInstall(['install', '--save-dev', ...['ts-node', 'typescript', '@types/node', 'jest', 'ts-jest', '@types/jest'].map(versionBuiltWith)]);
+    await npmInstall(['install', '--save-dev', 'typescript@7', 'tsx', '@types/node', 'jest@29', '@swc/core', '@swc/jest', '@types/jest']);
     for (const args of readmeInstallCommands(tarball, floor)) {
       await npmInstall(args);
     }
@@ -73,9 +71,9 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
       exclude: ['node_modules', 'cdk.out'],
     }));
     fs.writeFileSync(path.join(appDirectory, 'jest.config.js'),
-      "module.exports = { testEnvironment: 'node', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], transform: { '^.+\\\\.tsx?$': 'ts-jest' } };\n");
+      "module.exports = { testEnvironment: 'node', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], transform: { '^.+\\\\.tsx?$': '@swc/jest' } };\n");
 
-    fs.writeFileSync(path.join(appDirectory, 'lambda', 'smoke-test.ts'), readmeBlock('## The function side', 'TypeScript', "from 'cdk-lambda-invoke-step/runtime'"));
+    fs.writeFileSync(path.join(appDirectory, 'lambda', 'smoke-test.ts'), readmeBlock('## Quick start', 'TypeScript', "from 'cdk-lambda-invoke-step/runtime'"));
     fs.writeFileSync(path.join(appDirectory, 'lib', 'pipeline-stack.ts'), readmeBlock('## Quick start', 'ts', 'new LambdaInvokeStep('));
     fs.writeFileSync(path.join(appDirectory, 'bin', 'app.ts'), readmeBlock('## Quick start', 'TypeScript', 'new PipelineStack('));
     fs.writeFileSync(path.join(appDirectory, 'bin', 'main.ts'), [
@@ -100,9 +98,14 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
       '    esm: esmRun.outcome, esmReport: esmRun.outputArtifacts.Report, esmFailureLogs: esmFailure.logs }));',
       '})();',
     ].join('\n'));
-    // Run the way `cdk synth` runs a `cdk init` app: ts-node on the sources (without type-checking,
-    // which the README samples get elsewhere), so `__dirname` is the source folder as it is for users.
-    const { stdout } = await run(path.join(appDirectory, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/main.ts'], {
+    // TypeScript 7 type-checks the quick start, its handler and the package's declarations, as a user's `tsc` would.
+    await run(path.join(appDirectory, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.'], { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 })
+      .catch(error => {
+        throw new Error(`TypeScript 7 rejects README's quick start in the installed app:\n${error.stdout}${error.stderr}`);
+      });
+    // Run the way `cdk synth` runs today's `cdk init` app: tsx on the sources (no type-checking), so
+    // `__dirname` is the source folder as it is for users.
+    const { stdout } = await run(path.join(appDirectory, 'node_modules', '.bin', 'tsx'), ['bin/main.ts'], {
       cwd: appDirectory,
       maxBuffer: 16 * 1024 * 1024,
     });
@@ -133,7 +136,7 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
 
     // README's bin/ entry point synthesizes the stack, as `cdk synth` runs it (the CLI sets CDK_OUTDIR).
     const cdkOut = path.join(appDirectory, 'cdk.out');
-    await run(path.join(appDirectory, 'node_modules', '.bin', 'ts-node'), ['--transpile-only', 'bin/app.ts'], {
+    await run(path.join(appDirectory, 'node_modules', '.bin', 'tsx'), ['bin/app.ts'], {
       cwd: appDirectory, env: { ...process.env, CDK_OUTDIR: cdkOut }, maxBuffer: 16 * 1024 * 1024,
     });
     expect(Object.values<any>(JSON.parse(fs.readFileSync(path.join(cdkOut, 'PipelineStack.template.json'), 'utf8')).Resources)
@@ -147,9 +150,9 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
       { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
     expect(JSON.parse(ran)).toMatchObject({ outcome: 'succeeded', outputVariables: { REPORT_URL: expect.stringMatching(/^https:\/\/example\.com\/reports\//) } });
 
-    // README's jest samples pass as written, type-checked by ts-jest against the installed package.
-    const samples = readmeBlocks('## Run a step on your machine', 'TypeScript').filter(code => code.includes('test('));
-    expect(samples.length).toBeGreaterThanOrEqual(3);
+    // README's jest samples pass as written under @swc/jest (test/readme-samples.test.ts type-checks them).
+    const samples = readmeBlocks('## Quick start', 'TypeScript').filter(code => code.includes('test('));
+    expect(samples.length).toBeGreaterThanOrEqual(4);
     fs.mkdirSync(path.join(appDirectory, 'test'));
     samples.forEach((code, index) => fs.writeFileSync(path.join(appDirectory, 'test', `readme-${index}.test.ts`), code));
     const report = path.join(work, 'jest.json');

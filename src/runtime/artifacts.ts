@@ -322,7 +322,11 @@ export class OutputArtifact {
     this.context.assertOpen();
     const file = temporaryZip(this.context, 'output');
     try {
-      await writeZip(files, file);
+      // The writer's own errors (a path outside the artifact, a missing directory) name no artifact.
+      await writeZip(files, file).catch(error => {
+        throw error instanceof ArtifactError ? error
+          : new ArtifactError(`Output artifact '${this.name}': ${(error as Error).message}`, 'JobFailed', { cause: error });
+      });
       const size = (await fs.promises.stat(file)).size;
       if (size > ARTIFACT_LIMITS.maxOutputArtifactBytes) {
         throw new ArtifactError(`Output artifact '${this.name}' is ${size} bytes zipped, over the ${ARTIFACT_LIMITS.maxOutputArtifactBytes} bytes S3 stores in one object`);

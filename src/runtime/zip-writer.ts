@@ -297,7 +297,7 @@ function sampleOf(absolutePath: string): Buffer {
 function checkOutputPath(requested: string): string {
   const name = normalizeEntryPath(requested);
   if (!name || name === '.' || /[/\\]$/.test(requested) || path.posix.isAbsolute(name) || name.split('/').includes('..')) {
-    throw new Error(`Output artifact file paths must be relative paths inside the artifact, got '${requested}'`);
+    throw new Error(`file paths must be relative paths inside the artifact, got '${requested}'`);
   }
   return name;
 }
@@ -316,7 +316,7 @@ interface ListedFile {
 function listDirectory(directory: string): ListedFile[] {
   const root = path.resolve(directory);
   if (!fs.statSync(root, { throwIfNoEntry: false })?.isDirectory()) {
-    throw new Error(`Output artifact directory '${directory}' does not exist or is not a directory`);
+    throw new Error(`the directory '${directory}' does not exist or is not a directory`);
   }
   const files: ListedFile[] = [];
   const walk = (relative: string) => {

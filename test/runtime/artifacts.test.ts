@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'timers/promises';
 // The module object itself (not a namespace copy), so that its open() can be counted.
 import yauzl from 'yauzl';
 import { InputArtifact } from '../../src/runtime/artifacts';
+import { ArtifactError } from '../../src/runtime/errors';
 import { naming } from '../support/messages';
 import {
   FIXTURE_BUCKET, FIXTURE_INPUT_KEY, FIXTURE_OUTPUT_KEY, KMS_KEY, codePipeline, expectFailure, jobOf, jobWithArtifacts,
@@ -266,19 +267,21 @@ describe('3. artifacts', () => {
     fs.rmSync(target, { recursive: true, force: true });
   });
 
-  test('output: a directory that does not exist is an error naming it', async () => {
+  test('output: a directory that does not exist is an ArtifactError naming the artifact and the directory', async () => {
     const missing = path.join(temporaryDirectory(), 'not-built');
     await run(async job => {
-      await job.outputArtifact('ReportArtifact').write(missing);
+      const error = await job.outputArtifact('ReportArtifact').write(missing).catch(caught => caught);
+      expect(error).toBeInstanceOf(ArtifactError);
+      throw error;
     }, jobWithArtifacts());
-    expectFailure('JobFailed', `Output artifact directory '${missing}' does not exist or is not a directory`);
+    expectFailure('JobFailed', `Output artifact 'ReportArtifact': the directory '${missing}' does not exist or is not a directory`);
   });
 
   test.each([['../up.txt'], ['/etc/passwd'], ['']])('output: the path %p is refused', async badPath => {
     await run(async job => {
       await job.outputArtifact('ReportArtifact').write({ [badPath]: 'x' });
     }, jobWithArtifacts());
-    expectFailure('JobFailed', `Output artifact file paths must be relative paths inside the artifact, got '${badPath}'`);
+    expectFailure('JobFailed', `Output artifact 'ReportArtifact': file paths must be relative paths inside the artifact, got '${badPath}'`);
   });
 
   test('an artifact name the job does not have is an error listing the names it has', async () => {
