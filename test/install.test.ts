@@ -90,12 +90,16 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
       "new LambdaInvokeStep(esm, 'Esm', { entry: path.join(__dirname, '..', 'lambda', 'smoke-test.ts'), functionProps: {",
       "  bundling: { format: OutputFormat.ESM, sourceMap: true }, environment: { NODE_OPTIONS: '--enable-source-maps' } } });",
       "const source = { Source: { 'index.html': '<h1>hi</h1>' } };",
+      // A misconfiguration, as a user meets it: its stack must start at their code.
+      "let validationStack = '';",
+      "try { new LambdaInvokeStep(new Stack(new App(), 'Bad'), 'Bad', { entry: path.join(__dirname, '..', 'lambda', 'smoke-test.ts'), actionName: 'Smoke Test' }); }",
+      "catch (error) { validationStack = (error as Error).stack ?? ''; }",
       '(async () => {',
       '  const result = await runSynthesizedStep(stack, { inputArtifacts: source });',
       "  const esmRun = await runSynthesizedStep(esm, { inputArtifacts: source, outputArtifacts: ['Report'], userParameters: { url: 'https://example.com' } });",
       "  const esmFailure = await runSynthesizedStep(esm, { inputArtifacts: source, outputArtifacts: ['Report'], userParameters: {} });",
       '  console.log(JSON.stringify({ outcome: result.outcome, variables: result.outputVariables, report: result.outputArtifacts.Report,',
-      '    esm: esmRun.outcome, esmReport: esmRun.outputArtifacts.Report, esmFailureLogs: esmFailure.logs }));',
+      '    esm: esmRun.outcome, esmReport: esmRun.outputArtifacts.Report, esmFailureLogs: esmFailure.logs, validationStack }));',
       '})();',
     ].join('\n'));
     // TypeScript 7 type-checks the quick start, its handler and the package's declarations, as a user's `tsc` would.
@@ -116,6 +120,12 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     expect(JSON.parse(Buffer.from(result.report['report.json'].data).toString())).toEqual({ url: 'https://example.com', sourceFiles: ['index.html'] });
     const installed = path.join(appDirectory, 'node_modules', 'cdk-lambda-invoke-step');
     expect(fs.existsSync(path.join(installed, 'node_modules', 'yauzl', 'package.json'))).toBe(true);
+
+    // Under tsx, which maps frames to the package's shipped sources, a construct error's stack starts at the user's code.
+    expect(result.validationStack).toMatch(/^ValidationError: \[Bad\/Bad\] `actionName` must match/);
+    const validationFrames = stackFrameFiles(result.validationStack.split('\n'));
+    expect(validationFrames[0]).toBe(path.join(appDirectory, 'bin', 'main.ts'));
+    expect(validationFrames.filter(file => file.includes(`${path.sep}cdk-lambda-invoke-step${path.sep}`))).toEqual([]);
 
     // ES module code (a test runner in ESM mode, a .mjs script) imports both entry points by name.
     const { stdout: esmImports } = await run(process.execPath, ['--input-type=module', '-e', [

@@ -1,8 +1,13 @@
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 
-/** This package's own code (src/ here, lib/ when installed): frames in it say nothing of where the user went wrong. */
-const OWN_CODE = path.resolve(__dirname, '..') + path.sep;
+/**
+ * This package's own code: frames in it say nothing of where the user went wrong. Both folders:
+ * the compiled lib/ runs, and a runner with source maps on (tsx, `--enable-source-maps`) names the
+ * shipped src/ files in its frames instead.
+ */
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const OWN_CODE = ['lib', 'src'].map(folder => path.join(PACKAGE_ROOT, folder) + path.sep);
 
 /**
  * A construct refused its configuration: the user's mistake, not a crash of the library. Read as
@@ -24,7 +29,7 @@ class StepValidationError extends Error {
     const lines = (this.stack ?? '').split('\n');
     const firstFrame = lines.findIndex(line => /^\s+at /.test(line));
     const header = firstFrame < 0 ? lines : lines.slice(0, firstFrame);
-    const userFrames = firstFrame < 0 ? [] : lines.slice(firstFrame).filter(frame => !frame.includes(OWN_CODE));
+    const userFrames = firstFrame < 0 ? [] : lines.slice(firstFrame).filter(frame => !OWN_CODE.some(folder => frame.includes(folder)));
     this.stack = [...header, `    at path [${scope.node.path}]`, ...userFrames].join('\n');
   }
 }
