@@ -19,7 +19,13 @@ beforeAll(() => {
   }
 });
 
-const RUNTIMES = { 'nodejs20.x': lambda.Runtime.NODEJS_20_X, 'nodejs22.x': lambda.Runtime.NODEJS_22_X, 'nodejs24.x': lambda.Runtime.NODEJS_24_X };
+const RUNTIMES = {
+  'nodejs20.x': lambda.Runtime.NODEJS_20_X,
+  'nodejs22.x': lambda.Runtime.NODEJS_22_X,
+  'nodejs24.x': lambda.Runtime.NODEJS_24_X,
+  // Named by hand: the aws-cdk-lib floor (2.224) has no Runtime.NODEJS_26_X.
+  'nodejs26.x': new lambda.Runtime('nodejs26.x', lambda.RuntimeFamily.NODEJS, { supportsInlineCode: true }),
+};
 
 function stepStack(entry: string, runtime: lambda.Runtime, bundling: object, environment?: Record<string, string>): Stack {
   const stack = new Stack(new App(), 'Bundles');
@@ -35,6 +41,8 @@ test.each([
   ['step.mjs', 'nodejs24.x', esm, 'esm'],
   ['step.mts', 'nodejs24.x', { format: OutputFormat.ESM }, 'esm'],
   ['step.ts', 'nodejs24.x', {}, 'cjs'],
+  ['step.mts', 'nodejs26.x', esm, 'esm'],
+  ['step.ts', 'nodejs26.x', {}, 'cjs'],
   ['step.ts', 'nodejs20.x', { format: OutputFormat.CJS, minify: true }, 'cjs'],
 ] as const)('%s on %s bundled as %o runs from the cloud assembly', async (entry, runtime, bundling, format) => {
   const stack = stepStack(entry, RUNTIMES[runtime], bundling);
