@@ -55,7 +55,7 @@ describe('no result: the action would wait 20 minutes', () => {
     const acknowledges = async (event: any) => {
       await new CodePipelineClient({}).send(new AcknowledgeJobCommand({ jobId: jobOf(event).id, nonce: '1' }));
     };
-    await expect(runStep(acknowledges)).rejects.toThrow(/it called AcknowledgeJob, which only confirms .* must call PutJobSuccessResult or PutJobFailureResult\. In a pipeline the action would wait 20 minutes for a result and then fail$/);
+    await expect(runStep(acknowledges)).rejects.toThrow(/it called AcknowledgeJob, which only confirms .* must call PutJobSuccessResult or PutJobFailureResult\. In a pipeline the action would wait 20 minutes for a result and then fail\. To report, wrap the handler in pipelineJobHandler/);
   });
 
   test('a handler that reports for another job id', async () => {
