@@ -20,6 +20,8 @@ export interface RecordedS3Request {
   readonly headers: http.IncomingHttpHeaders;
   /** Whether the client closed the connection before the response ended. */
   closedEarly?: boolean;
+  /** The status the client was answered, injected or s3rver's; undefined when no answer came. */
+  status?: number;
 }
 
 /** A fault the proxy injects into the next `times` requests that match, as S3 under load or a flaky network would. */
@@ -64,6 +66,7 @@ export class LoopbackS3 {
       if (fault?.error) {
         request.resume();
         request.on('end', () => {
+          recorded.status = fault.error!.status;
           response.writeHead(fault.error!.status, { 'content-type': 'application/xml' });
           response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.error!.code}</Code><Message>${fault.error!.message ?? 'injected by the test'}</Message></Error>`);
         });
@@ -78,9 +81,13 @@ export class LoopbackS3 {
           delete headers[name];
         }
       }
-      const forwarded = http.request({ host: '127.0.0.1', port: s3rverPort, method: request.method, path: request.url, headers }, answer => {
+      // A connection of its own for each request (agent: false): Node.js's global agent keeps sockets
+      // alive, and one that s3rver closed as idle while the proxy reused it reset the request, which the
+      // runtime then rightly retried, an extra request no test asked for (seen on a busy machine).
+      const forwarded = http.request({ host: '127.0.0.1', port: s3rverPort, method: request.method, path: request.url, headers, agent: false }, answer => {
         // A client that stops reading (the runtime, once it has the part it asked for) ends the upstream answer too.
         response.on('close', () => answer.destroy());
+        recorded.status = answer.statusCode;
         response.writeHead(answer.statusCode!, answer.headers);
         if (fault?.dropAfterBytes !== undefined) {
           let sent = 0;
