@@ -6,7 +6,7 @@ import { cx_api } from 'aws-cdk-lib';
 import type * as Artifacts from '../runtime/artifacts';
 import { describeStep, runsLocally, stepsIn, StepInAssembly, SynthesizedStep } from '../testing/assembly';
 import type { ArtifactSource, StepRun, StepRunOptions } from '../testing/run-step';
-import { missingSdkPackages } from '../testing/sdk-packages';
+import { SDK_INSTALL_COMMAND, missingSdkPackages } from '../testing/sdk-packages';
 import { StepRunError } from '../testing/step-run-error';
 import type * as Synthesized from '../testing/synthesized';
 
@@ -59,7 +59,7 @@ export async function runStepCommand(options: RunCommandOptions): Promise<number
   const missing = missingSdkPackages();
   if (missing.length > 0) {
     throw new UsageError(`run needs ${missing.join(', ')} (the AWS SDK the Lambda runtime provides to deployed functions), which are not installed here. `
-      + `Run the CLI with them: ${NPX_COMMAND} run ... (or npm install --save-dev @aws-sdk/client-codepipeline @aws-sdk/client-s3 in a Node.js project)`);
+      + `Run the CLI with them: ${NPX_COMMAND} run ... (or ${SDK_INSTALL_COMMAND} in a Node.js project)`);
   }
   // Loaded here, not at the top: they load the AWS SDK, which `list` must not need.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand: it loads the AWS SDK

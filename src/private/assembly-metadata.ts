@@ -29,12 +29,13 @@ export function recordStepInAssembly(step: IConstruct, fn: lambda.IFunction, inv
   const defined = environmentHolder(fn);
   const resource = defined?.node.defaultChild;
   const invoked = { invokedFunctionName: Lazy.any({ produce: () => Stack.of(step).resolve(invokedFunctionName) }) };
+  const qualifier = qualifierOf(fn);
   const data: StepMetadata = defined && resource instanceof CfnResource
     ? {
       functionStack: Stack.of(defined).node.path,
       functionLogicalId: Lazy.string({ produce: () => Stack.of(defined).resolve(resource.logicalId) }),
       functionPath: defined.node.path,
-      ...qualifierOf(fn) !== undefined && { qualifier: qualifierOf(fn) },
+      ...qualifier !== undefined && { qualifier },
       ...invoked,
     }
     : { functionPath: fn.node.path, imported: true, ...invoked };

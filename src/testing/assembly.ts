@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cx_api } from 'aws-cdk-lib';
 // Nothing here may load the AWS SDK: the CLI's `list` runs without it.
-import { NODE_RUNTIMES as RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
+import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
 import { StepRunError } from './step-run-error';
 import { STEP_METADATA_TYPE, StepMetadata } from '../private/assembly-metadata';
 
@@ -53,7 +53,7 @@ export const CUSTOM_RUNTIMES = ['provided.al2023', 'provided.al2'];
 
 /** Whether a local run can start a function on `runtime`. */
 export function runsLocally(runtime: string | undefined): boolean {
-  return typeof runtime === 'string' && (RUNTIMES.includes(runtime as NodeRuntime) || PYTHON_RUNTIME.test(runtime) || CUSTOM_RUNTIMES.includes(runtime));
+  return typeof runtime === 'string' && (NODE_RUNTIMES.includes(runtime as NodeRuntime) || PYTHON_RUNTIME.test(runtime) || CUSTOM_RUNTIMES.includes(runtime));
 }
 
 /** Every stack of the assembly and of the stages nested in it. */
@@ -80,7 +80,7 @@ export function describeStep(assembly: cx_api.CloudAssembly, step: StepInAssembl
   const properties = functionStack.template.Resources[logicalId].Properties;
   if (!runsLocally(properties.Runtime)) {
     throw new StepRunError(`${step.path} runs ${metadata.functionPath} on ${properties.Runtime ?? 'a container image'}, and a local run starts only `
-      + `the Lambda Node.js runtimes (${RUNTIMES.join(', ')}), Python 3 (python3.x) and custom runtimes (${CUSTOM_RUNTIMES.join(', ')}): `
+      + `the Lambda Node.js runtimes (${NODE_RUNTIMES.join(', ')}), Python 3 (python3.x) and custom runtimes (${CUSTOM_RUNTIMES.join(', ')}): `
       + 'run the step\'s logic with runStep and a Node.js stand-in handler instead');
   }
   const functionName = typeof properties.FunctionName === 'string' ? properties.FunctionName : undefined;

@@ -1,4 +1,4 @@
-import { missingSdkPackages } from './sdk-packages';
+import { SDK_INSTALL_COMMAND, missingSdkPackages } from './sdk-packages';
 
 /**
  * Imported first by cdk-lambda-invoke-step/testing: without the AWS SDK, say what to install, before
@@ -7,7 +7,7 @@ import { missingSdkPackages } from './sdk-packages';
 const missing = missingSdkPackages();
 if (missing.length > 0) {
   throw new Error(`cdk-lambda-invoke-step/testing needs ${missing.join(', ')}, which the Lambda runtime provides to deployed functions and `
-    + 'your project must install to run steps locally: npm install --save-dev @aws-sdk/client-codepipeline @aws-sdk/client-s3');
+    + `your project must install to run steps locally: ${SDK_INSTALL_COMMAND}`);
 }
 
 export {};

@@ -383,8 +383,8 @@ function checkOptions(options: StepRunOptions, inputNames: string[], outputNames
   if (!(Number.isFinite(timeoutMillis) && timeoutMillis > 0)) {
     throw new StepRunError(`timeoutMillis must be a number of milliseconds above 0, got ${timeoutMillis}`);
   }
-  if (options.runtime !== undefined && !RUNTIMES.includes(options.runtime)) {
-    throw new StepRunError(`runtime must be one of ${RUNTIMES.join(', ')} (the Lambda Node.js runtimes a step may use), got ${options.runtime}`);
+  if (options.runtime !== undefined && !NODE_RUNTIMES.includes(options.runtime)) {
+    throw new StepRunError(`runtime must be one of ${NODE_RUNTIMES.join(', ')} (the Lambda Node.js runtimes a step may use), got ${options.runtime}`);
   }
 }
 
@@ -396,16 +396,13 @@ function nodeVersionWarning(runtime: NodeRuntime): string | undefined {
       + `language features and built-in modules differ between majors, so run the harness on Node.js ${runtimeMajor} to match Lambda`;
 }
 
-/** The Lambda Node.js runtimes a step may use. */
-export const RUNTIMES = NODE_RUNTIMES;
-
 /**
  * The runtime a handler run with runStep behaves as: the one a step made from `entry` gets, the
  * newest Node.js runtime the installed aws-cdk-lib names, or this harness's newest if it names a later one.
  */
 function defaultRuntime(): NodeRuntime {
   const stepDefault = newestNodejsRuntime().name as NodeRuntime;
-  return RUNTIMES.includes(stepDefault) ? stepDefault : RUNTIMES[RUNTIMES.length - 1];
+  return NODE_RUNTIMES.includes(stepDefault) ? stepDefault : NODE_RUNTIMES[NODE_RUNTIMES.length - 1];
 }
 
 /** Why an invocation left the action without a result, and what CodePipeline would do. */

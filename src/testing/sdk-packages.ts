@@ -4,6 +4,9 @@
  */
 export const SDK_PACKAGES = ['@aws-sdk/client-codepipeline', '@aws-sdk/client-s3', '@smithy/signature-v4'];
 
+/** What a Node.js project runs to have them (the signer comes with the clients). */
+export const SDK_INSTALL_COMMAND = 'npm install --save-dev @aws-sdk/client-codepipeline @aws-sdk/client-s3';
+
 /** The SDK packages this installation cannot load. */
 export function missingSdkPackages(): string[] {
   return SDK_PACKAGES.filter(name => {

@@ -1,7 +1,7 @@
 import { Stack, Stage } from 'aws-cdk-lib';
 import { CUSTOM_RUNTIMES, describeStep, PYTHON_RUNTIME, stepsIn, SynthesizedStep } from './assembly';
-import type { NodeRuntime } from './invoke-like-lambda';
-import { RUNTIMES, StepRun, StepRunError, StepRunOptions, runBundledStep, runCustomRuntimeStep, runPythonStep } from './run-step';
+import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
+import { StepRun, StepRunError, StepRunOptions, runBundledStep, runCustomRuntimeStep, runPythonStep } from './run-step';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
 
 /** Synthesizes the step's app (or stage) and reads its function from the cloud assembly. */
@@ -54,7 +54,7 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
     timeoutMillis: found.timeoutMillis,
     functionName: found.functionName,
     memoryMb: found.memoryMb,
-    ...(RUNTIMES.includes(found.runtime as NodeRuntime) && { runtime: found.runtime as NodeRuntime }),
+    ...(NODE_RUNTIMES.includes(found.runtime as NodeRuntime) && { runtime: found.runtime as NodeRuntime }),
     ...options,
     environment: { ...found.environment, ...options.environment },
   };
