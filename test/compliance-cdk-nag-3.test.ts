@@ -78,6 +78,29 @@ describeWithCdkNag3('cdk-nag 3', () => {
     ]));
   });
 
+  test('aws-cdk-lib 2.257 to 2.269, whose acknowledge refuses an id with "::" past a prefix, still synthesize a step, and only those findings stay', () => {
+    // Those releases split an id on every '::' and throw when there are more than two parts.
+    const original = Validations.prototype.acknowledge;
+    const acknowledge = jest.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: unknown, ...rules: any) {
+      const refused = rules.find((rule: { id: string }) => rule.id.split('::').length > 2);
+      if (refused) {
+        throw new Error(`Invalid validation rule ID '${refused.id}'. The '::' delimiter is reserved for separating the prefix from the rule name (e.g. 'prefix::RuleName').`);
+      }
+      return original.apply(this, rules);
+    });
+    let built: ReturnType<typeof stepInPipeline>;
+    try {
+      built = stepInPipeline();
+    } finally {
+      acknowledge.mockRestore();
+    }
+    const findings = nag3Findings(built.app, STEP);
+    expect(findings).toEqual(expect.arrayContaining(USER_CHOICES));
+    const unexplained = findings.filter(finding => !USER_CHOICES.includes(finding));
+    expect(unexplained.length).toBeGreaterThan(0);
+    expect(unexplained.filter(finding => finding.split('::').length <= 2)).toEqual([]);
+  });
+
   test('a failure destination the user gives leaves only the user\'s choices', () => {
     const { app } = stepInPipeline(scope => ({ failureDestination: userFailureDestination(scope) }));
     expect(nag3Findings(app, STEP)).toEqual(USER_CHOICES);

@@ -35,6 +35,10 @@ interface ValidationsApi {
  * The explanations as `Validations.of(resource).acknowledge(...)`, which cdk-nag 3 reads. cdk-nag 3
  * matches each finding by its full id (`AwsSolutions-IAM5[Resource::*]`), never a rule's bare id,
  * so a suppression limited to some findings becomes one acknowledgment per finding.
+ *
+ * aws-cdk-lib 2.257 to 2.269 refuse an id with `::` anywhere but after a plugin prefix, which the
+ * findings on ARNs and wildcards hold (`Policy::arn:<AWS::Partition>:...`): those are left out there,
+ * one by one, rather than failing the synthesis of every step (cdk-nag 2's metadata still has them).
  */
 function acknowledgeFindings(resource: IConstruct, suppressions: NagSuppression[]): void {
   const validations: ValidationsApi | undefined = (cdk as { Validations?: ValidationsApi }).Validations;
@@ -43,7 +47,15 @@ function acknowledgeFindings(resource: IConstruct, suppressions: NagSuppression[
   }
   const acknowledgments = suppressions.flatMap(({ id, reason, applies_to }) =>
     (applies_to ? applies_to.map(finding => `${id}[${finding}]`) : [id]).map(findingId => ({ id: findingId, reason })));
-  validations.of(resource).acknowledge(...acknowledgments);
+  for (const acknowledgment of acknowledgments) {
+    try {
+      validations.of(resource).acknowledge(acknowledgment);
+    } catch (error) {
+      if (!String((error as Error)?.message).includes('\'::\' delimiter is reserved')) {
+        throw error;
+      }
+    }
+  }
 }
 
 /**

@@ -353,6 +353,11 @@ async function run(
   }
 }
 
+/** How the CLI takes a value for `#{namespace.name}`. */
+function cliVariableOption(expression: string): string {
+  return `--variable ${expression.slice(2, -1)}=<value>`;
+}
+
 /** CodePipeline's substitution: text in place of each `#{namespace.name}`, before the action runs. */
 function substituteVariables(userParameters: string | undefined, variables: Record<string, string>): string | undefined {
   const missing = new Set<string>();
@@ -364,7 +369,7 @@ function substituteVariables(userParameters: string | undefined, variables: Reco
   });
   if (missing.size > 0) {
     throw new StepRunError(`The action's UserParameters use ${[...missing].join(', ')}, which CodePipeline would fail the action on when no `
-      + 'action or pipeline provides them: pass their values in `variables`');
+      + `action or pipeline provides them: pass their values in \`variables\` (with the CLI, ${[...missing].map(cliVariableOption).join(' ')})`);
   }
   return substituted;
 }

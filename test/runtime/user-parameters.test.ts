@@ -52,5 +52,5 @@ test('a substituted text that forges the boundary line is refused, not cut short
 test('a variable no action provides fails the run, as CodePipeline fails the action', async () => {
   const step = synthesizedStep({ message: LambdaInvokeStep.freeText('#{SourceVariables.CommitMessage}'), commit: '#{SourceVariables.CommitId}' });
   await expect(runSynthesizedStep(step, { variables: { 'SourceVariables.CommitId': 'x' } }))
-    .rejects.toThrow(/use #\{SourceVariables.CommitMessage\}, which CodePipeline would fail the action on.*pass their values in `variables`/);
+    .rejects.toThrow(/use #\{SourceVariables.CommitMessage\}, which CodePipeline would fail the action on.*pass their values in `variables` \(with the CLI, --variable SourceVariables.CommitMessage=<value>\)/);
 });
