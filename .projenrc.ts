@@ -86,7 +86,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-lambda-invoke-step/cdk-lambda-invoke-step-go',
   },
 
-  gitignore: ['.scratch/', 'example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*', '.node-versions/'],
+  gitignore: ['.scratch/', 'example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*', '.node-versions/', 'test/languages/java/target/', '__pycache__/'],
 });
 
 // The runtime runs inside the function: it must never pull the CDK (megabytes, and a construct
@@ -121,11 +121,29 @@ for (const pattern of ['/.scratch/', '/.node-versions/', '/example/', '/bench/',
   project.addPackageIgnore(pattern);
 }
 
-// Only the JavaScript target can be packaged on a machine without PyPI, Maven or .NET;
-// the release workflow packages the other targets through their own package:<lang> tasks.
-const packageJs = project.tasks.tryFind('package:js')!;
+// Every build makes the JavaScript, Python, Java and Go packages (dist/), which test:languages then
+// installs in apps of each language. Java's Maven repository is the project's own (.scratch/m2), which
+// test:languages shares. No .NET SDK or NuGet is reachable here: the .NET target's sources are
+// generated (dist/dotnet), not built or tested.
+project.tasks.tryFind('package:java')!.reset('jsii-pacmak -v --target java --maven-local-repository .scratch/m2');
+// Go's module and build caches are the project's own too (absolute paths, as Go requires).
+project.tasks.tryFind('package:go')!.reset('GOMODCACHE="$PWD/.scratch/go/mod" GOCACHE="$PWD/.scratch/go/cache" GOFLAGS=-modcacherw jsii-pacmak -v --target go');
+project.tasks.tryFind('package:dotnet')!.reset('jsii-pacmak -v --target dotnet --code-only');
 project.packageTask.reset();
-project.packageTask.spawn(packageJs);
+for (const language of ['js', 'python', 'java', 'go', 'dotnet']) {
+  project.packageTask.spawn(project.tasks.tryFind(`package:${language}`)!);
+}
+
+// The packages in real apps (test/languages/), as the last step of packaging (projen locks the build
+// task, which runs the tests before packaging): each language's app synthesizes the
+// TypeScript app's templates at the aws-cdk-lib floor and at the newest release every registry serves,
+// and pytest, JUnit and `go test` run the steps through the CLI (scripts/test-languages.sh).
+const testLanguages = project.addTask('test:languages', {
+  description: 'Build apps in TypeScript, Python, Java and Go on the packages in dist/, compare their templates and run their steps through the CLI',
+  exec: 'bash scripts/test-languages.sh',
+  receiveArgs: true,
+});
+project.packageTask.spawn(testLanguages);
 
 // The runtime imports the AWS SDK v3 clients (@aws-sdk/client-codepipeline, @aws-sdk/client-s3). The Lambda
 // Node.js runtime provides them and NodejsFunction leaves them out of the bundle. jsii accepts no

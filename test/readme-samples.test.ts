@@ -54,3 +54,19 @@ test('README has Node.js-only samples, and every one type-checks', () => {
     fs.rmSync(SCRATCH, { recursive: true, force: true });
   }
 }, 120_000);
+
+// README's samples in other languages, and the quick start's stack and handler, are the apps that
+// scripts/test-languages.sh builds and runs in every build (test/languages/): a sample marked
+// `<!-- file: <path> -->` is that file, one marked `<!-- excerpt of: <path> -->` a part of it.
+test('README\'s samples marked with a file are that file, or a part of it', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const marked = [...readme.matchAll(/<!-- (file|excerpt of): (\S+) -->\n(?:<!--[^\n]*-->\n)?```\w*\n([\s\S]*?)```\n/g)]
+    .map(([, kind, file, sample]) => ({ kind, file, sample }));
+  expect(marked.filter(({ kind }) => kind === 'file').length).toBeGreaterThanOrEqual(4);
+  expect(marked.filter(({ kind }) => kind === 'excerpt of').length).toBeGreaterThanOrEqual(6);
+  const mismatched = marked.filter(({ kind, file, sample }) => {
+    const content = fs.readFileSync(path.join(ROOT, file), 'utf8');
+    return kind === 'file' ? content !== sample : !content.includes(sample.replace(/\n$/, ''));
+  });
+  expect(mismatched.map(({ kind, file }) => `${kind} ${file}`)).toEqual([]);
+});
