@@ -45,6 +45,8 @@ for version in "${versions[@]}"; do
   node_dir=$scratch/node-$version
   mkdir -p "$node_dir"
   echo '{ "private": true }' > "$node_dir/package.json"
+  # Reinstalled every run: the package keeps its version (0.0.0) from one build to the next.
+  rm -rf "$node_dir/node_modules/cdk-lambda-invoke-step"
   npm install --prefix "$node_dir" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
     "aws-cdk-lib@$version" "constructs@10" \
     "esbuild@$(node -p 'require("esbuild/package.json").version')" \

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { cx_api } from 'aws-cdk-lib';
 import type * as Artifacts from '../runtime/artifacts';
 import { describeStep, runsLocally, stepsIn, StepInAssembly, SynthesizedStep } from '../testing/assembly';
+import { pipelineVariablesIn } from '../testing/job-event';
 import type { ArtifactSource, StepRun, StepRunOptions } from '../testing/run-step';
 import { SDK_INSTALL_COMMAND, missingSdkPackages } from '../testing/sdk-packages';
 import { StepRunError } from '../testing/step-run-error';
@@ -47,11 +48,23 @@ export function listSteps(app: string): string {
         `  action:   ${typeof described === 'string' ? '(unknown)' : described.action?.path ?? 'none: the step is in no pipeline of this assembly'}`,
         `  function: ${step.metadata.functionPath}${runtime ? ` (${runtime})` : ''}`,
         `  local run: ${typeof described === 'string' ? `no: ${described}` : 'yes'}`,
+        ...(typeof described === 'string' ? [] : whatRunNeeds(described)),
       ].join('\n');
     }).join('\n\n') + '\n';
   } finally {
     cleanUp();
   }
+}
+
+/** What `run` must be given for the step's action: its input artifacts, and the variables its UserParameters use. */
+function whatRunNeeds(step: SynthesizedStep): string[] {
+  const inputs = step.action?.inputArtifacts ?? [];
+  const userParameters = step.action?.configuration.UserParameters;
+  const variables = typeof userParameters === 'string' ? pipelineVariablesIn(userParameters) : [];
+  return [
+    ...(inputs.length > 0 ? [`  inputs:   ${inputs.join(', ')} (--input <name>=<directory or .zip>)`] : []),
+    ...(variables.length > 0 ? [`  variables: ${variables.join(', ')} (--variable <namespace.name>=<value>)`] : []),
+  ];
 }
 
 /** Runs one step, prints progress to stderr and the summary (or JSON) to stdout, and returns the exit code. */
@@ -94,7 +107,7 @@ export async function runStepCommand(options: RunCommandOptions): Promise<number
 /** A directory with a manifest as it is; anything else as a command that synthesizes into a directory of ours. */
 function loadAssembly(app: string): { assembly: cx_api.CloudAssembly; cleanUp: () => void } {
   if (fs.existsSync(path.join(app, 'manifest.json'))) {
-    return { assembly: new cx_api.CloudAssembly(app), cleanUp: () => undefined };
+    return { assembly: readAssembly(app), cleanUp: () => undefined };
   }
   if (fs.existsSync(app)) {
     throw new UsageError(`--app ${app} is a path without a manifest.json: give a cloud assembly directory (cdk.out), or a command that synthesizes one`);
@@ -106,7 +119,32 @@ function loadAssembly(app: string): { assembly: cx_api.CloudAssembly; cleanUp: (
     fs.rmSync(outdir, { recursive: true, force: true });
     throw new UsageError(`--app '${app}' did not synthesize a cloud assembly (exit code ${synth.status ?? synth.signal}): it must write one to $CDK_OUTDIR, as \`cdk synth\` asks apps to`);
   }
-  return { assembly: new cx_api.CloudAssembly(outdir), cleanUp: () => fs.rmSync(outdir, { recursive: true, force: true }) };
+  try {
+    return { assembly: readAssembly(outdir), cleanUp: () => fs.rmSync(outdir, { recursive: true, force: true }) };
+  } catch (error) {
+    fs.rmSync(outdir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * The CLI reads an assembly with the aws-cdk-lib installed beside it, which refuses the manifests of
+ * a newer one (an app in another language brings its own aws-cdk-lib): that error names the CDK CLI's
+ * version, so it is said again in terms of this CLI.
+ */
+function readAssembly(directory: string): cx_api.CloudAssembly {
+  try {
+    return new cx_api.CloudAssembly(directory);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (/schema version/i.test(message)) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const readerVersion: string = require('aws-cdk-lib/package.json').version;
+      throw new UsageError(`The cloud assembly in ${directory} was made by a newer aws-cdk-lib than the ${readerVersion} that `
+        + `cdk-lambda-invoke-step reads it with (${message}): install the app's aws-cdk-lib version, or a later one, beside cdk-lambda-invoke-step`);
+    }
+    throw error;
+  }
 }
 
 function tryDescribe(assembly: cx_api.CloudAssembly, step: StepInAssembly): SynthesizedStep | string {

@@ -74,3 +74,11 @@ export function buildJobEvent(settings: JobEventSettings) {
     },
   };
 }
+
+/** The CodePipeline variables (`namespace.name`) a text uses as `#{namespace.name}`, each once, in order. */
+export function pipelineVariablesIn(text: string): string[] {
+  return [...new Set([...text.matchAll(PIPELINE_VARIABLE)].map(match => match[1]))];
+}
+
+/** `#{namespace.name}`, as CodePipeline substitutes it in an action's configuration. */
+export const PIPELINE_VARIABLE = /#\{([^}]+)\}/g;

@@ -12,7 +12,7 @@ import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
 import { loopbackS3ClientConfig } from './endpoints/s3-client';
 import type { KnownCredentials } from './endpoints/sigv4';
 import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
-import { buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
+import { PIPELINE_VARIABLE, buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
 import { newestNodejsRuntime } from '../private/bundled-function';
 import { InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
 import type { FunctionDescription } from './runners/lambda-environment';
@@ -361,7 +361,7 @@ function cliVariableOption(expression: string): string {
 /** CodePipeline's substitution: text in place of each `#{namespace.name}`, before the action runs. */
 function substituteVariables(userParameters: string | undefined, variables: Record<string, string>): string | undefined {
   const missing = new Set<string>();
-  const substituted = userParameters?.replace(/#\{([^}]+)\}/g, (expression, name: string) => {
+  const substituted = userParameters?.replace(PIPELINE_VARIABLE, (expression, name: string) => {
     if (!(name in variables)) {
       missing.add(expression);
     }

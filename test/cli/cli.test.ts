@@ -1,7 +1,7 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
+import { App, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_lambda as lambda, aws_s3 as s3 } from 'aws-cdk-lib';
 import { ExamplePipelineStack } from '../../example/pipeline-stack';
 import { LambdaInvokeStep } from '../../src';
 import { newestNodejsRuntime } from '../../src/private/bundled-function';
@@ -47,6 +47,43 @@ beforeAll(() => {
 
 afterAll(() => {
   fs.rmSync(work, { recursive: true, force: true });
+});
+
+test('list: what run must be given, the action\'s input artifacts and the variables its UserParameters use', async () => {
+  const outdir = path.join(work, 'variables.out');
+  const app = new App({ outdir });
+  const stack = new Stack(app, 'WithVariables');
+  const source = new codepipeline.Artifact('Source');
+  const step = new LambdaInvokeStep(stack, 'Check', {
+    existingFunction: new lambda.Function(stack, 'Checker', {
+      runtime: lambda.Runtime.PYTHON_3_13, handler: 'handlers.forgets_to_report', code: lambda.Code.fromAsset(path.join(ROOT, 'test', 'fixtures', 'python-steps')),
+    }),
+    inputs: [source],
+    userParameters: { commit: '#{SourceVariables.VersionId}', again: '#{SourceVariables.VersionId}', region: '#{codepipeline.PipelineExecutionId}' },
+  });
+  new codepipeline.Pipeline(stack, 'Pipeline', {
+    stages: [
+      { stageName: 'Source', actions: [new actions.S3SourceAction({ actionName: 'Source', bucket: new s3.Bucket(stack, 'Bucket'), bucketKey: 'source.zip', output: source, variablesNamespace: 'SourceVariables' })] },
+      { stageName: 'Check', actions: [step.action] },
+    ],
+  });
+  app.synth();
+  const { code, stdout } = await cli('list', '--app', outdir);
+  expect(code).toBe(0);
+  expect(stdout).toContain('  local run: yes\n'
+    + '  inputs:   Source (--input <name>=<directory or .zip>)\n'
+    + '  variables: SourceVariables.VersionId, codepipeline.PipelineExecutionId (--variable <namespace.name>=<value>)\n');
+});
+
+test('an assembly made by a newer aws-cdk-lib than the CLI\'s: exit code 2, naming both and what to install', async () => {
+  const newer = path.join(work, 'newer.out');
+  fs.cpSync(assembly, newer, { recursive: true });
+  const manifest = JSON.parse(fs.readFileSync(path.join(newer, 'manifest.json'), 'utf8'));
+  fs.writeFileSync(path.join(newer, 'manifest.json'), JSON.stringify({ ...manifest, version: '999.0.0' }));
+  const { code, stderr } = await cli('list', '--app', newer);
+  expect(code).toBe(2);
+  const readerVersion = JSON.parse(fs.readFileSync(require.resolve('aws-cdk-lib/package.json'), 'utf8')).version;
+  expect(stderr).toMatch(new RegExp(`made by a newer aws-cdk-lib than the ${readerVersion.replace(/\./g, '\\.')} that cdk-lambda-invoke-step reads it with \\(.*999\\.0\\.0.*\\): install the app's aws-cdk-lib version, or a later one`));
 });
 
 test('list: every step, both ways to name it, its runtime and whether it runs locally', async () => {

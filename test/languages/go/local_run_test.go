@@ -102,7 +102,7 @@ func TestPythonStepReadsTheStageOutput(t *testing.T) {
 
 	run := runStep(t, cloudAssembly, "DeliveryStack/ReportCheckFunction",
 		"--input", "Synth_Output="+synthOutput,
-		// CDK Pipelines passes the Prod stage's output under its stack's artifact id.
+		// The stage's output, under the name CDK Pipelines gives it (`cdk-lambda-invoke-step list` prints it).
 		"--variable", "DeliveryStackProdApp094C3279.Url=https://app.example.com")
 
 	if run.Outcome != "succeeded" || run.OutputVariables["CHECKED_URL"] != "https://app.example.com" {

@@ -64,7 +64,7 @@ def test_python_step_reads_the_stage_output(tmp_path):
 
     run = run_step(cloud_assembly, "DeliveryStack/ReportCheckFunction",
                    "--input", f"Synth_Output={synth_output}",
-                   # CDK Pipelines passes the Prod stage's output under its stack's artifact id.
+                   # The stage's output, under the name CDK Pipelines gives it (`cdk-lambda-invoke-step list` prints it).
                    "--variable", "DeliveryStackProdApp094C3279.Url=https://app.example.com",
                    "--python", sys.executable)
 

@@ -83,7 +83,7 @@ class LocalRunTest {
 
         JsonNode run = runStep(cloudAssembly, "DeliveryStack/ReportCheckFunction",
                 "--input", "Synth_Output=" + synthOutput,
-                // CDK Pipelines passes the Prod stage's output under its stack's artifact id.
+                // The stage's output, under the name CDK Pipelines gives it (`cdk-lambda-invoke-step list` prints it).
                 "--variable", "DeliveryStackProdApp094C3279.Url=https://app.example.com");
 
         assertEquals("succeeded", run.get("outcome").asText(), run.toString());
