@@ -34,7 +34,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // testTimeout: many tests start processes (bundled handlers, npm, esbuild) and servers; jest's
   // default of 5 s failed two of them on a busy 2-core machine (a continuing bundled step, a bundled
   // zip probe). A test that hangs still fails, after two minutes, naming itself.
-  jestOptions: { updateSnapshot: javascript.UpdateSnapshot.NEVER, jestVersion: '^29', jestConfig: { testTimeout: 120_000 } },
+  // globalSetup builds the failure reporter's shipped code from its source before the tests use it.
+  jestOptions: {
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    jestVersion: '^29',
+    jestConfig: { testTimeout: 120_000, globalSetup: '<rootDir>/test/support/global-setup.js' },
+  },
   // Lint everything against the dev tsconfig at the root, which includes test/ and example/.
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'bench', 'projenrc', '.projenrc.ts'], projectService: false, tsconfigPath: './tsconfig.dev.json' },
 
@@ -98,6 +103,19 @@ project.eslint?.addOverride({
       patterns: [{
         group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'constructs/*', '../*', '!../common', '../common/*', '!../common/limits', '!../common/wire-format'],
         message: 'src/runtime/ runs inside the Lambda function: it imports nothing from aws-cdk-lib, constructs or the construct layer (only ../common/limits and ../common/wire-format).',
+      }],
+    }],
+  },
+});
+
+// The failure reporter runs in a function of its own too: the same rule, and it shares the runtime's redaction.
+project.eslint?.addOverride({
+  files: ['src/failure-reporter/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      patterns: [{
+        group: ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'constructs/*', '../*', '!../common', '../common/*', '!../common/limits', '!../common/wire-format', '!../runtime', '../runtime/*', '!../runtime/redact'],
+        message: 'src/failure-reporter/ runs inside the reporter function: it imports nothing from aws-cdk-lib, constructs or the construct layer (only ../common/limits, ../common/wire-format and ../runtime/redact).',
       }],
     }],
   },
@@ -167,6 +185,8 @@ project.package.addField('typesVersions', { '*': { runtime: ['lib/runtime/index.
 // Part of compiling, not post-compile: `exports` serves lib/runtime/index.mjs, so a package packed after
 // `npx projen compile` must hold it too.
 project.compileTask.exec('node scripts/build-esm-runtime.mjs');
+// The step's failure reporter, pre-built into lib/assets/failure-reporter/ as aws-cdk-lib ships its handlers.
+project.compileTask.exec('node scripts/build-failure-reporter.mjs');
 // Packing refuses a build that lacks a file `exports` or `bin` names (npm runs prepack for `npm pack`
 // and for jsii-pacmak's pack alike), instead of shipping a package whose imports fail in users' bundles.
 project.package.setScript('prepack', 'node scripts/check-package-files.mjs');
@@ -203,12 +223,13 @@ const nodeVersions = project.addTask('test:node-versions', {
 });
 project.testTask.spawn(nodeVersions);
 
-project.addTask('example', {
+const example = project.addTask('example', {
   description: 'Synthesize the example pipeline app (the main job)',
-  // Transpile only: type-checking is the build's job, and it kept the main job silent for seconds.
-  exec: 'ts-node --transpile-only --project tsconfig.dev.json example/main.ts',
-  receiveArgs: true,
+  // The failure reporter's code first: the example runs the construct from src/, on a fresh clone too.
+  exec: 'node scripts/build-failure-reporter.mjs',
 });
+// Transpile only: type-checking is the build's job, and it kept the main job silent for seconds.
+example.exec('ts-node --transpile-only --project tsconfig.dev.json example/main.ts', { receiveArgs: true });
 
 project.addTask('bench', {
   description: 'Benchmarks (not part of the test suite): prints a table, writes JSON to .bench/',

@@ -1,6 +1,7 @@
 // Refuses to pack a package whose `exports`, `main`, `types` or `bin` name a file that is not built,
 // such as lib/runtime/index.mjs after a compile that stopped early: users' bundles would fail on
-// `Could not resolve "cdk-lambda-invoke-step/runtime"`, far from the cause. npm runs it as `prepack`.
+// `Could not resolve "cdk-lambda-invoke-step/runtime"`, far from the cause. It refuses one without
+// the failure reporter's code too, which every step deploys. npm runs it as `prepack`.
 // Usage: node scripts/check-package-files.mjs [package directory]
 import * as fs from 'fs';
 import * as path from 'path';
@@ -26,5 +27,11 @@ const missing = [...new Set(named)].filter(file => !fs.existsSync(path.join(dire
 if (missing.length > 0) {
   console.error(`Not packing ${manifest.name}: package.json names ${missing.length === 1 ? 'a file that does' : 'files that do'} not exist: `
     + `${missing.join(', ')}. Build it first: npx projen compile`);
+  process.exit(1);
+}
+// The failure reporter's code, which every step deploys (scripts/build-failure-reporter.mjs).
+const reporter = 'lib/assets/failure-reporter/index.js';
+if (!fs.existsSync(path.join(directory, reporter))) {
+  console.error(`Not packing ${manifest.name}: ${reporter}, the failure reporter's code that every step deploys, does not exist. Build it first: npx projen compile`);
   process.exit(1);
 }

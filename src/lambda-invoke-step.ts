@@ -13,6 +13,7 @@ import { DECLARED_OUTPUT_VARIABLES_ENV } from './common/wire-format';
 import { recordStepInAssembly } from './private/assembly-metadata';
 import { bundleFunction } from './private/bundled-function';
 import { FailureHandling, configureExistingFunction, planFailureHandling, restrictFailureQueue } from './private/failure-destination';
+import { followStepFunction } from './private/failure-reporter';
 import { grantJobResults } from './private/job-result-policy';
 import { importedQualifier, setStepEnvironment } from './private/lambda-function';
 import { explainStepFindings } from './private/nag';
@@ -54,8 +55,10 @@ export interface LambdaInvokeStepProps {
   readonly existingFunction?: lambda.IFunction;
 
   /**
-   * Whether the construct sets the function's asynchronous invocation config: `failureDestination`,
-   * `retryAttempts` and `maxEventAge`. For an alias or version, the config is the qualifier's own.
+   * Whether the construct sets the function's asynchronous invocation config: the failure reporter
+   * (or `failureDestination`) as its on-failure destination, `retryAttempts` and `maxEventAge`. For an
+   * alias or version, the config is the qualifier's own. Without it, no failure reporter is made, and a
+   * crash leaves the action waiting 20 minutes for a result (the step warns).
    *
    * For an imported function, `true` creates an `AWS::Lambda::EventInvokeConfig` that replaces
    * whatever asynchronous invocation config the function (or its qualifier) has, and deleting the
@@ -157,19 +160,36 @@ export interface LambdaInvokeStepProps {
   readonly actionRole?: iam.IRole;
 
   /**
-   * Where Lambda sends an invocation event it could not process (after `retryAttempts`, or older
-   * than `maxEventAge`). The event contains the job's temporary artifact credentials: the
-   * destination must be protected like a secret.
+   * Whether a failed invocation of the function fails its job at once, through the step's failure
+   * reporter: a function of the step's own, the on-failure destination of the step's function. When
+   * an invocation fails for good (retries exhausted, or the event too old), whatever the reason (an
+   * error the function did not report, an init error, a crash, running out of memory or time), it
+   * calls PutJobFailureResult with the error Lambda recorded, the number of attempts and the
+   * function's log group, so the pipeline fails within seconds instead of waiting 20 minutes for a result.
+   *
+   * It works when the step configures the function's asynchronous invocation (`configureAsyncInvoke`).
+   * A report the reporter could not make goes, with the event, to the failure destination.
+   *
+   * @default true
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
+   */
+  readonly failureReporterEnabled?: boolean;
+
+  /**
+   * Where a failed invocation's event is kept when nothing could report it: with the failure reporter,
+   * the reporter's own failed invocations (its record holds the step's record, with the event, as
+   * `requestPayload`); without it, the function's failed invocations. The event contains the job's
+   * temporary artifact credentials: the destination must be protected like a secret.
    *
    * @default - an SQS queue the construct creates (`failureQueue`): SSE encrypted, SSL only,
-   * 14 days retention, only the function may send to it
+   * 14 days retention, only its sender (the reporter, or the function without one) may send to it
    * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html
    */
   readonly failureDestination?: lambda.IDestination;
 
   /**
-   * Whether an asynchronous failure destination is configured at all.
-   * Set to `false` to keep none; events Lambda cannot process are then dropped.
+   * Whether a failure destination is configured at all.
+   * Set to `false` to keep none; events nothing could report are then dropped.
    *
    * @default true
    */
@@ -204,11 +224,13 @@ export interface LambdaInvokeStepProps {
   /**
    * How many times Lambda retries an asynchronous invocation that failed (0 to 2).
    *
-   * The runtime makes an invocation fail only when it could not report the job's result to
-   * CodePipeline; a retry then gets another chance to report before the job's 20 minute timeout.
-   * When the job is already finished, a retry is harmless: the runtime stops without running the step.
+   * With the failure reporter, none by default: a crash most often repeats, and every retry delays the
+   * report by the attempt and Lambda's wait (1 minute before the first retry, 2 before the second).
+   * Retry in the pipeline instead (a stage's retry on failure). Without the reporter, a retry is the
+   * only other chance to report, so Lambda's default of 2 stays. Throttled invocations are retried by
+   * Lambda whatever this is, for up to `maxEventAge`.
    *
-   * @default 2
+   * @default - 0 with the failure reporter, 2 without it
    * @see https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html
    */
   readonly retryAttempts?: number;
@@ -271,6 +293,12 @@ export class LambdaInvokeStep extends Construct {
   /** The failure destination queue the construct created; undefined when a destination was given or none is wanted. */
   public readonly failureQueue?: sqs.IQueue;
 
+  /**
+   * The function that fails the job of an invocation that failed for good (`failureReporterEnabled`);
+   * undefined when it is turned off or the step leaves the asynchronous invocation config alone.
+   */
+  public readonly failureReporter?: lambda.IFunction;
+
   /** The output variables declared with `outputVariables`; undefined when none were declared. */
   public readonly outputVariables?: string[];
 
@@ -306,6 +334,7 @@ export class LambdaInvokeStep extends Construct {
 
     const failures = planFailureHandling(this, props);
     this.failureQueue = failures.queue;
+    this.failureReporter = failures.reporter;
     if (props.entry !== undefined) {
       this.nodejsFunction = this.bundleFunction(props, failures);
       this.lambdaFunction = this.nodejsFunction;
@@ -321,15 +350,18 @@ export class LambdaInvokeStep extends Construct {
       failureDestinationEnabled: props.failureDestinationEnabled ?? true,
       failureQueueHasDeadLetterQueue: props.failureQueueDeadLetterQueue !== undefined,
     });
+    if (failures.reporter) {
+      followStepFunction(failures.reporter, this.lambdaFunction);
+    }
     if (this.failureQueue) {
-      restrictFailureQueue(this.failureQueue, this.lambdaFunction.role);
+      restrictFailureQueue(this.failureQueue, (failures.reporter ?? this.lambdaFunction).role);
     }
 
     noteUserParameters(this, this.lambdaFunction, userParameters);
     // aws-cdk-lib's import drops an ARN's qualifier from the function's name, which would invoke $LATEST.
     const qualifier = importedQualifier(this.lambdaFunction);
     const functionName = qualifier ? `${this.lambdaFunction.functionName}:${qualifier}` : this.lambdaFunction.functionName;
-    recordStepInAssembly(this, this.lambdaFunction, functionName);
+    recordStepInAssembly(this, this.lambdaFunction, functionName, this.failureReporter);
     this._actionDescription = {
       actionName: props.actionName ?? id,
       runOrder: props.runOrder,

@@ -62,10 +62,11 @@ test('a default step: every inherent finding is explained or avoided, every choi
   expect(nagFindings(stack, STEP_PATH)).toEqual(USER_CHOICES);
 });
 
-test('a default step under Control Tower: only the function outside a VPC and the failure queue without a DLQ', () => {
+test('a default step under Control Tower: only the function outside a VPC (and its failure reporter, which runs where it runs) and the failure queue without a DLQ', () => {
   const { app, stack } = stepInPipeline();
   expect(controlTowerFindings(app, stack, STEP)).toEqual([
     'SmokeTest/FailureQueue/Resource: CT.SQS.PR.1',
+    'SmokeTest/FailureReporter/Resource: CT.LAMBDA.PR.3',
     'SmokeTest/Function/Resource: CT.LAMBDA.PR.3',
   ]);
 });
@@ -93,7 +94,16 @@ test('without the explanations, the inherent findings come back (the check can f
     'SmokeTest/Function/ServiceRole/Resource: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
     'SmokeTest/JobResultPolicy/Resource: HIPAA.Security-IAMNoInlinePolicy',
     'SmokeTest/TracingPolicy/Resource: AwsSolutions-IAM5[Resource::*]',
+    'SmokeTest/FailureReporter/ReportPolicy/Resource: AwsSolutions-IAM5[Resource::*]',
+    'SmokeTest/FailureReporter/Resource: NIST.800.53.R5-LambdaConcurrency',
+    'SmokeTest/FailureReporter/Resource: Serverless-LambdaDLQ',
+    'SmokeTest/FailureReporter/ServiceRole/Resource: AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+    'SmokeTest/FailureReporter/TracingPolicy/Resource: AwsSolutions-IAM5[Resource::*]',
+    'SmokeTest/InvokeFailureReporterPolicy/Resource: PCI.DSS.321-IAMNoInlinePolicy',
   ]));
+  // The reporter follows the function's VPC and tracing: when the function has neither, each finding shows once, on the function.
+  const { stack: defaultStack } = stepInPipeline();
+  expect(nagFindings(defaultStack, STEP_PATH).filter(finding => finding.startsWith('SmokeTest/FailureReporter/'))).toEqual([]);
 });
 
 test('a failure destination the user gives: its grant is a policy of the step\'s own, explained, and the step leaves only the user\'s choices', () => {
@@ -119,6 +129,7 @@ test('in CDK Pipelines, the step\'s function and action leave only the user\'s c
     .toEqual(USER_CHOICES.map(finding => finding.replace(/^SmokeTest\//, 'SmokeTestFunction/')));
   expect(controlTowerFindings(app, stack, /^(SmokeTestFunction|Pipeline\/Pipeline\/Prod\/SmokeTest)\//)).toEqual([
     'SmokeTestFunction/FailureQueue/Resource: CT.SQS.PR.1',
+    'SmokeTestFunction/FailureReporter/Resource: CT.LAMBDA.PR.3',
     'SmokeTestFunction/Function/Resource: CT.LAMBDA.PR.3',
   ]);
 });

@@ -1,7 +1,7 @@
 import { Stack, StackProps, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_iam as iam, aws_s3 as s3 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
-import { HANDLER_ENTRY, appWithoutBundling, findAction, namedRole, onlyLogicalId, partitionArn } from './support/template';
+import { HANDLER_ENTRY, appWithoutBundling, failureReporterLogicalId, findAction, namedRole, stepFunctionLogicalId, partitionArn } from './support/template';
 
 const PIPELINE_ENV = { account: '111111111111', region: 'us-east-1' };
 const OTHER_ACCOUNT = { account: '222222222222', region: 'us-east-1' };
@@ -42,10 +42,20 @@ describe('a step in another account', () => {
     const { action, functionTemplate, roleName } = synth();
     expect(action.RoleArn).toEqual(partitionArn(`:iam::222222222222:role/${roleName}`));
     expect(action.Region).toBeUndefined();
-    const functionName = functionTemplate.findResources('AWS::Lambda::Function')[onlyLogicalId(functionTemplate, 'AWS::Lambda::Function')].Properties.FunctionName;
+    const functionName = functionTemplate.findResources('AWS::Lambda::Function')[stepFunctionLogicalId(functionTemplate)].Properties.FunctionName;
     expect(typeof functionName).toBe('string');
     expect(action.Configuration.FunctionName).toBe(functionName);
     functionTemplate.hasResourceProperties('AWS::IAM::Role', { RoleName: roleName });
+  });
+
+  test('the failure reporter is in the function\'s stack and account, beside it, and the pipeline\'s stack holds none', () => {
+    const { functionTemplate, pipelineTemplate } = synth();
+    const reporter = failureReporterLogicalId(functionTemplate);
+    functionTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: stepFunctionLogicalId(functionTemplate) },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [reporter, 'Arn'] } } },
+    });
+    pipelineTemplate.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
   test('the action role trusts the pipeline\'s role, and the pipeline\'s role may assume it', () => {
@@ -132,7 +142,7 @@ describe('a step in another region', () => {
     const action = findAction(pipelineTemplate, 'SmokeTest');
     expect(action.Region).toBe('eu-west-1');
     expect(action.Configuration.FunctionName).toBe(
-      functionTemplate.findResources('AWS::Lambda::Function')[onlyLogicalId(functionTemplate, 'AWS::Lambda::Function')].Properties.FunctionName);
+      functionTemplate.findResources('AWS::Lambda::Function')[stepFunctionLogicalId(functionTemplate)].Properties.FunctionName);
   });
 
   test('the pipeline keeps an artifact bucket in that region, and may invoke the function there', () => {
@@ -170,6 +180,6 @@ test('in the pipeline\'s own account and region, the function keeps a CloudForma
   const stacks = twoStacks(PIPELINE_ENV);
   stacks.addStep();
   const functionTemplate = Template.fromStack(stacks.functionStack);
-  expect(functionTemplate.findResources('AWS::Lambda::Function')[onlyLogicalId(functionTemplate, 'AWS::Lambda::Function')].Properties.FunctionName).toBeUndefined();
+  expect(functionTemplate.findResources('AWS::Lambda::Function')[stepFunctionLogicalId(functionTemplate)].Properties.FunctionName).toBeUndefined();
   expect(findAction(Template.fromStack(stacks.pipelineStack), 'SmokeTest').Region).toBeUndefined();
 });

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokePipelinesStep, LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
-import { HANDLER_ENTRY, appWithoutBundling, findAction, onlyLogicalId, pipelineStack, roleRunningAction, statementsOfRole } from './support/template';
+import { HANDLER_ENTRY, appWithoutBundling, findAction, failureReporterLogicalId, onlyLogicalId, stepFunctionLogicalId, pipelineStack, roleRunningAction, statementsOfRole } from './support/template';
 
 const JOB_RESULT_ACTIONS = ['codepipeline:PutJobSuccessResult', 'codepipeline:PutJobFailureResult'];
 const IMPORTED_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:validator';
@@ -38,29 +38,36 @@ const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('/
 describe('a Function this app defines (any runtime)', () => {
   test('is invoked by the action, with no NodejsFunction made', () => {
     const { template, step, existingFunction } = synthWith(stack => pythonFunction(stack));
-    const functionId = onlyLogicalId(template, 'AWS::Lambda::Function');
+    const functionId = stepFunctionLogicalId(template);
     expect(findAction(template, 'Validate').Configuration.FunctionName).toEqual({ Ref: functionId });
     expect(step.lambdaFunction).toBe(existingFunction);
     expect(step.nodejsFunction).toBeUndefined();
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The function and the step's failure reporter.
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    expect(failureReporterLogicalId(template)).not.toBe(functionId);
   });
 
   test('gets the job result permissions in the step\'s policy', () => {
     const { template, stack, step } = synthWith(s => pythonFunction(s));
-    const roleId = template.findResources('AWS::Lambda::Function')[onlyLogicalId(template, 'AWS::Lambda::Function')].Properties.Role['Fn::GetAtt'][0];
+    const roleId = template.findResources('AWS::Lambda::Function')[stepFunctionLogicalId(template)].Properties.Role['Fn::GetAtt'][0];
     expect(statementsOfRole(template, roleId)).toContainEqual({ Action: JOB_RESULT_ACTIONS, Effect: 'Allow', Resource: '*' });
     expect(step.jobResultPolicy).toBeDefined();
     expect(warningsOf(stack)).toEqual([]);
   });
 
-  test('gets the step\'s asynchronous invocation config and failure queue, for its unqualified ($LATEST) config', () => {
+  test('gets the step\'s asynchronous invocation config, failure reporter and failure queue, for its unqualified ($LATEST) config', () => {
     const { template, step } = synthWith(stack => pythonFunction(stack));
     expect(step.failureQueue).toBeDefined();
+    expect(step.failureReporter).toBeDefined();
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      FunctionName: { Ref: onlyLogicalId(template, 'AWS::Lambda::Function') },
+      FunctionName: { Ref: stepFunctionLogicalId(template) },
       Qualifier: '$LATEST',
-      MaximumRetryAttempts: 2,
+      MaximumRetryAttempts: 0,
       MaximumEventAgeInSeconds: 1200,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureReporterLogicalId(template), 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: failureReporterLogicalId(template) },
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] } } },
     });
   });
@@ -89,10 +96,12 @@ describe('a Function this app defines (any runtime)', () => {
     }));
     expect(step.jobResultPolicy).toBeUndefined();
     const policies = Object.values<any>(template.findResources('AWS::IAM::Policy'));
-    expect(policies.flatMap(policy => policy.Properties.PolicyDocument.Statement).filter((s: any) => s.Resource === '*' && String(s.Action).includes('PutJob')))
+    expect(policies.flatMap(policy => policy.Properties.PolicyDocument.Statement).filter((s: any) => String(s.Action).includes('PutJobSuccessResult')))
       .toEqual([]);
-    expect(warningsOf(stack)).toEqual([expect.stringMatching(
-      /The function TestStack\/Validator has a role CDK may not change \(TestStack\/Locked\): grant codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult/)]);
+    expect(warningsOf(stack)).toEqual([
+      expect.stringMatching(/^The function TestStack\/Validator has a role CDK may not change \(TestStack\/Locked\): grant it lambda:InvokeFunction on the step's failure reporter \(TestStack\/Validate\/FailureReporter\) yourself/),
+      expect.stringMatching(/The function TestStack\/Validator has a role CDK may not change \(TestStack\/Locked\): grant codepipeline:PutJobSuccessResult and codepipeline:PutJobFailureResult/),
+    ]);
   });
 });
 
@@ -102,11 +111,13 @@ describe('an alias or a version this app defines', () => {
       { outputVariables: ['VERDICT'] });
     expect(findAction(template, 'Validate').Configuration.FunctionName).toEqual({ 'Fn::Join': ['', [expect.anything(), ':live']] });
     expect(JSON.stringify(findAction(template, 'Validate').Configuration.FunctionName)).toContain(onlyLogicalId(template, 'AWS::Lambda::Alias'));
-    const [config] = Object.values<any>(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    const [config] = Object.values<any>(template.findResources('AWS::Lambda::EventInvokeConfig'))
+      .filter(candidate => candidate.Properties.FunctionName.Ref === stepFunctionLogicalId(template));
     // The alias's own config: its qualifier is read from the alias's ARN.
     expect(JSON.stringify(config.Properties.Qualifier)).toContain(onlyLogicalId(template, 'AWS::Lambda::Alias'));
-    expect(config.Properties.MaximumRetryAttempts).toBe(2);
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    expect(config.Properties.MaximumRetryAttempts).toBe(0);
+    // The alias's, and the failure reporter's own.
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES: '["VERDICT"]' } } });
   });
 
@@ -114,7 +125,7 @@ describe('an alias or a version this app defines', () => {
     const { template } = synthWith(stack => pythonFunction(stack).currentVersion);
     const versionId = onlyLogicalId(template, 'AWS::Lambda::Version');
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { Qualifier: { 'Fn::GetAtt': [versionId, 'Version'] } });
-    const roleId = template.findResources('AWS::Lambda::Function')[onlyLogicalId(template, 'AWS::Lambda::Function')].Properties.Role['Fn::GetAtt'][0];
+    const roleId = template.findResources('AWS::Lambda::Function')[stepFunctionLogicalId(template)].Properties.Role['Fn::GetAtt'][0];
     expect(statementsOfRole(template, roleId)).toContainEqual({ Action: JOB_RESULT_ACTIONS, Effect: 'Allow', Resource: '*' });
   });
 });
@@ -152,13 +163,15 @@ describe('an imported function', () => {
       FunctionName: 'validator',
       Qualifier: 'prod',
       MaximumEventAgeInSeconds: 1800,
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] } } },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureReporterLogicalId(template), 'Arn'] } } },
     });
   });
 
   test('without a role cannot send to the default failure queue: the step says what to give', () => {
     expect(() => synthWith(s => lambda.Function.fromFunctionArn(s, 'Imported', IMPORTED_ARN), { configureAsyncInvoke: true })).toThrow(
-      /\[TestStack\/Validate\] `existingFunction` \(TestStack\/Imported\) has no role the failure queue could allow to send: import it with its `role` .* or give `failureDestination`/);
+      /\[TestStack\/Validate\] `existingFunction` \(TestStack\/Imported\) has no role the step could allow to hand its failed events to the step's failure reporter: import it with its `role` .* or set `failureReporterEnabled: false` and give `failureDestination`/);
+    expect(() => synthWith(s => lambda.Function.fromFunctionArn(s, 'Imported', IMPORTED_ARN), { configureAsyncInvoke: true, failureReporterEnabled: false })).toThrow(
+      /has no role the step could allow to hand its failed events to the step's failure queue: import it with its `role` .*, or give `failureDestination`/);
   });
 
   test('with a mutable role gets the job result permissions on that role', () => {
@@ -170,7 +183,8 @@ describe('an imported function', () => {
       Roles: ['validator-role'],
       PolicyDocument: { Statement: [{ Action: JOB_RESULT_ACTIONS, Effect: 'Allow', Resource: '*' }] },
     });
-    expect(warningsOf(stack)).toEqual([]);
+    // Its asynchronous invocation config is its own unless configureAsyncInvoke, so nothing reports its crashes.
+    expect(warningsOf(stack)).toEqual([expect.stringMatching(/^The step leaves the asynchronous invocation config of TestStack\/Imported alone, so it has no failure reporter/)]);
   });
 
   test('refuses asynchronous invocation settings unless configureAsyncInvoke is true', () => {

@@ -13,7 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../src';
-import { appWithoutBundling, findAction, HANDLER_ENTRY, onlyLogicalId, pipelineStack, roleRunningAction, statementsOfRole } from './support/template';
+import { appWithoutBundling, findAction, HANDLER_ENTRY, failureReporterLogicalId, onlyLogicalId, stepFunctionLogicalId, pipelineStack, roleRunningAction, statementsOfRole } from './support/template';
 
 function synthStep(props: Partial<LambdaInvokeStepProps> = {}) {
   const { stack, pipeline, source } = pipelineStack();
@@ -23,7 +23,7 @@ function synthStep(props: Partial<LambdaInvokeStepProps> = {}) {
   return { stack, pipeline, source, step, template };
 }
 
-const functionLogicalId = (template: Template) => onlyLogicalId(template, 'AWS::Lambda::Function');
+const functionLogicalId = (template: Template) => stepFunctionLogicalId(template);
 const functionArn = (template: Template) => ({ 'Fn::GetAtt': [functionLogicalId(template), 'Arn'] });
 const functionRoleArn = (template: Template) => template.findResources('AWS::Lambda::Function')[functionLogicalId(template)].Properties.Role;
 /** The logical ids of the default policy of the function's role: where aws-cdk-lib's grants go, and a user's statements. */
@@ -154,23 +154,28 @@ describe('the failure destination', () => {
     });
   });
 
-  test('queue refuses messages from anyone but the function role', () => {
-    const { template } = synthStep();
-    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([{
-          Action: 'sqs:SendMessage',
-          Effect: 'Deny',
-          Principal: { AWS: '*' },
-          Resource: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] },
-          Condition: { ArnNotEquals: { 'aws:PrincipalArn': functionRoleArn(template) } },
-        }]),
-      },
-    });
+  test('queue refuses messages from anyone but its sender: the failure reporter\'s role, or the function\'s without a reporter', () => {
+    for (const failureReporterEnabled of [true, false]) {
+      const { template } = synthStep({ failureReporterEnabled });
+      const sender = failureReporterEnabled
+        ? template.findResources('AWS::Lambda::Function')[failureReporterLogicalId(template)].Properties.Role
+        : functionRoleArn(template);
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([{
+            Action: 'sqs:SendMessage',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Resource: { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] },
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': sender } },
+          }]),
+        },
+      });
+    }
   });
 
-  test('the function may send to it, from a policy of the step\'s own that the invoke config waits for', () => {
-    const { template, stack, step } = synthStep();
+  test('without a failure reporter, the function may send to it, from a policy of the step\'s own that the invoke config waits for', () => {
+    const { template, stack, step } = synthStep({ failureReporterEnabled: false });
     const policyId = stack.getLogicalId(step.node.findChild('FailureQueuePolicy').node.defaultChild as iam.CfnPolicy);
     const queueArn = { 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::SQS::Queue'), 'Arn'] };
     const policy = template.findResources('AWS::IAM::Policy')[policyId];
@@ -205,8 +210,8 @@ describe('the failure destination', () => {
     });
   });
 
-  test('is wired as the on-failure destination with 2 retries and a 20 minute event age', () => {
-    const { template } = synthStep();
+  test('without a failure reporter, is wired as the on-failure destination with 2 retries and a 20 minute event age', () => {
+    const { template } = synthStep({ failureReporterEnabled: false });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: functionLogicalId(template) },
       Qualifier: '$LATEST',
@@ -217,8 +222,8 @@ describe('the failure destination', () => {
   });
 
   test('takes retry attempts and maximum event age', () => {
-    const { template } = synthStep({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 });
+    const { template } = synthStep({ retryAttempts: 1, maxEventAge: Duration.hours(1) });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: functionLogicalId(template) }, MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 3600 });
   });
 
   test('queue takes a retention period and a customer managed key', () => {

@@ -25,7 +25,7 @@ function packageWith(present: string[]): string {
 }
 
 const EXPORTED = ['lib/index.js', 'lib/index.d.ts', 'lib/runtime/index.js', 'lib/runtime/index.mjs', 'lib/runtime/index.d.ts',
-  'lib/testing/index.js', 'lib/testing/index.d.ts', 'lib/cli/main.js', '.jsii'];
+  'lib/testing/index.js', 'lib/testing/index.d.ts', 'lib/cli/main.js', '.jsii', 'lib/assets/failure-reporter/index.js'];
 
 test('npm pack refuses a package without the ES module runtime, naming the file', async () => {
   const directory = packageWith(EXPORTED.filter(file => file !== 'lib/runtime/index.mjs'));
@@ -33,6 +33,17 @@ test('npm pack refuses a package without the ES module runtime, naming the file'
     const packing = run('npm', ['pack', '--dry-run'], { cwd: directory });
     await expect(packing).rejects.toMatchObject({
       stderr: expect.stringContaining('package.json names a file that does not exist: ./lib/runtime/index.mjs. Build it first: npx projen compile'),
+    });
+  } finally {
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}, 60_000);
+
+test('npm pack refuses a package without the failure reporter\'s code, which every step deploys', async () => {
+  const directory = packageWith(EXPORTED.filter(file => file !== 'lib/assets/failure-reporter/index.js'));
+  try {
+    await expect(run('npm', ['pack', '--dry-run'], { cwd: directory })).rejects.toMatchObject({
+      stderr: expect.stringContaining('lib/assets/failure-reporter/index.js, the failure reporter\'s code that every step deploys, does not exist. Build it first: npx projen compile'),
     });
   } finally {
     fs.rmSync(directory, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { cx_api } from 'aws-cdk-lib';
 import type * as Artifacts from '../runtime/artifacts';
 import { describeStep, runsLocally, stepsIn, StepInAssembly, SynthesizedStep } from '../testing/assembly';
 import { pipelineVariablesIn } from '../testing/job-event';
+import { describeSeconds } from '../testing/lambda-retries';
 import type { ArtifactSource, StepRun, StepRunOptions } from '../testing/run-step';
 import { SDK_INSTALL_COMMAND, missingSdkPackages } from '../testing/sdk-packages';
 import { StepRunError } from '../testing/step-run-error';
@@ -241,6 +242,7 @@ function summary(run: StepRun, written: string[]): string {
   return [
     `outcome: ${run.outcome} after ${run.invocations} invocation${run.invocations === 1 ? '' : 's'}`,
     ...run.failureDetails ? [`failure (${run.failureDetails.type}): ${run.failureDetails.message}`] : [],
+    ...run.failureReport ? [`reported by: the step's failure reporter, about ${describeSeconds(run.failureReport.approximateSecondsAfterStart)} after the action started in a pipeline`] : [],
     ...run.executionDetails?.summary ? [`summary: ${run.executionDetails.summary}`] : [],
     `output variables: ${Object.entries(run.outputVariables).map(([name, value]) => `${name} = ${value}`).join(', ') || 'none'}`,
     ...Object.entries(run.outputArtifacts).map(([name, files]) =>
@@ -267,6 +269,7 @@ function jsonSummary(run: StepRun) {
     outcome: run.outcome,
     invocations: run.invocations,
     failureDetails: run.failureDetails,
+    failureReport: run.failureReport,
     executionDetails: run.executionDetails,
     outputVariables: run.outputVariables,
     outputArtifacts: Object.fromEntries(Object.entries(run.outputArtifacts)

@@ -16,3 +16,9 @@ export const PARAMETER_VARIABLES_ENV = 'CDK_LAMBDA_INVOKE_STEP_PARAMETER_VARIABL
  */
 export const FREE_TEXT_HEADER = 'cdk-lambda-invoke-step:free-text:';
 export const FREE_TEXT_PLACEHOLDER_KEY = '$freeText';
+
+/**
+ * The failure reporter's: the step's function's log group, set when it is not `/aws/lambda/<name>`
+ * (a function with its own log group), so that the failure message says where the logs are.
+ */
+export const FAILURE_REPORTER_LOG_GROUP_ENV = 'STEP_FUNCTION_LOG_GROUP';

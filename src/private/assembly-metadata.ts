@@ -18,6 +18,11 @@ export interface StepMetadata {
   readonly qualifier?: string;
   /** The action's FunctionName as the step's own stack renders it, by which its action is found in that stack. */
   readonly invokedFunctionName?: unknown;
+  /**
+   * The step's failure reporter's logical id in the step's stack, when it has one. A local run reads the
+   * function's asynchronous invocation config from the template; this says which destination is the reporter.
+   */
+  readonly failureReporterLogicalId?: string;
 }
 
 /**
@@ -25,10 +30,16 @@ export interface StepMetadata {
  * snapshots stay as they are): a cloud assembly made by a CDK app in any language then says which
  * function each step runs, which the CLI reads.
  */
-export function recordStepInAssembly(step: IConstruct, fn: lambda.IFunction, invokedFunctionName: string): void {
+export function recordStepInAssembly(step: IConstruct, fn: lambda.IFunction, invokedFunctionName: string, failureReporter?: lambda.IFunction): void {
   const defined = environmentHolder(fn);
   const resource = defined?.node.defaultChild;
-  const invoked = { invokedFunctionName: Lazy.any({ produce: () => Stack.of(step).resolve(invokedFunctionName) }) };
+  const reporterResource = failureReporter?.node.defaultChild;
+  const invoked = {
+    invokedFunctionName: Lazy.any({ produce: () => Stack.of(step).resolve(invokedFunctionName) }),
+    ...reporterResource instanceof CfnResource && {
+      failureReporterLogicalId: Lazy.string({ produce: () => Stack.of(step).resolve(reporterResource.logicalId) }),
+    },
+  };
   const qualifier = qualifierOf(fn);
   const data: StepMetadata = defined && resource instanceof CfnResource
     ? {

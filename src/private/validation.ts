@@ -45,7 +45,7 @@ const PROP_RULES: readonly PropRule[] = [
 const FAILURE_QUEUE_PROPS = ['failureQueueRetentionPeriod', 'failureQueueEncryptionKey', 'failureQueueDeadLetterQueue'] as const;
 
 /** The props that configure the function's asynchronous invocation. */
-const ASYNC_INVOKE_PROPS = ['failureDestination', 'failureDestinationEnabled', ...FAILURE_QUEUE_PROPS, 'retryAttempts', 'maxEventAge'] as const;
+const ASYNC_INVOKE_PROPS = ['failureReporterEnabled', 'failureDestination', 'failureDestinationEnabled', ...FAILURE_QUEUE_PROPS, 'retryAttempts', 'maxEventAge'] as const;
 
 /** NodejsFunctionProps the step sets itself, with the prop to use instead. */
 const OWNED_FUNCTION_PROPS = {

@@ -24,6 +24,10 @@ export interface SynthesizedStep {
   readonly runtime: string;
   /** The function's memory size in MB. */
   readonly memoryMb: number;
+  /** How many times Lambda retries a failed invocation: the function's asynchronous invocation config, or Lambda's default, 2. */
+  readonly retryAttempts: number;
+  /** Whether the function's on-failure destination is the step's failure reporter. */
+  readonly failureReporter: boolean;
   /** The pipeline action that invokes the function, when the assembly holds one. */
   readonly action?: {
     readonly name: string;
@@ -96,7 +100,29 @@ export function describeStep(assembly: cx_api.CloudAssembly, step: StepInAssembl
     // An alias or version is invoked as <name>:<qualifier>, and its action's event says so.
     functionName: metadata.qualifier ? `${invokedName}:${metadata.qualifier}` : invokedName,
     runtime: properties.Runtime,
+    ...asyncInvocation(functionStack, logicalId, metadata),
     action: findAction(stacks, step, functionStack, logicalId, functionName),
+  };
+}
+
+/** Lambda's default for a function without an asynchronous invocation config (MaximumRetryAttempts). */
+const LAMBDA_DEFAULT_RETRY_ATTEMPTS = 2;
+
+/**
+ * The function's asynchronous invocation config as the template gives it (the qualifier's own for an
+ * alias or version): its retries, and whether its on-failure destination is the step's failure reporter.
+ */
+function asyncInvocation(stack: cx_api.CloudFormationStackArtifact, logicalId: string, metadata: StepMetadata): Pick<SynthesizedStep, 'retryAttempts' | 'failureReporter'> {
+  const configs = Object.values<any>(stack.template.Resources ?? {})
+    .filter(resource => resource.Type === 'AWS::Lambda::EventInvokeConfig' && resource.Properties?.FunctionName?.Ref === logicalId)
+    .map(resource => resource.Properties);
+  // An alias's or version's config names its qualifier as text, or as a token (aws-cdk-lib takes it from the ARN).
+  const config = configs.find(candidate => candidate.Qualifier === (metadata.qualifier ?? '$LATEST'))
+    ?? configs.find(candidate => typeof candidate.Qualifier !== 'string');
+  const destination = config?.DestinationConfig?.OnFailure?.Destination?.['Fn::GetAtt']?.[0];
+  return {
+    retryAttempts: config?.MaximumRetryAttempts ?? LAMBDA_DEFAULT_RETRY_ATTEMPTS,
+    failureReporter: metadata.failureReporterLogicalId !== undefined && destination === metadata.failureReporterLogicalId,
   };
 }
 

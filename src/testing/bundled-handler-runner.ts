@@ -86,7 +86,7 @@ export async function resolve(specifier, context, next) {
 }
 
 /** Reports the end, then lets requests the handler left running reach the endpoints (which refuse them) before exiting. */
-function settle(report: { error?: string }, code: number) {
+function settle(report: { error?: { errorType: string; errorMessage: string } }, code: number) {
   process.send!({ settled: true, ...report });
   setTimeout(() => process.exit(code), Number(process.env.LOCAL_STEP_GRACE ?? 0));
 }
@@ -99,5 +99,5 @@ invokeOnce().then(() => settle({}, 0), (error: unknown) => {
   }
   const { name, message } = (error ?? {}) as { name?: string; message?: string };
   console.error(`Invoke Error ${name}: ${message}`);
-  settle({ error: `${name}: ${message}` }, 1);
+  settle({ error: { errorType: String(name), errorMessage: String(message) } }, 1);
 });

@@ -15,6 +15,8 @@ export { LoopbackS3Endpoint } from './endpoints/s3';
 export type { StoredObjectInfo } from './endpoints/s3';
 export { templateForSnapshot, assetHashSerializer, appWithoutBundling, MASKED_ASSET_HASH } from './snapshot';
 export type { CredentialLeak } from './credential-leaks';
+export type { FailureReport } from './lambda-retries';
+export type { FunctionError } from './runners/invoker';
 export type { NodeRuntime } from './invoke-like-lambda';
 export type { LoopbackCodePipelineOptions } from './endpoints/codepipeline';
 export type { LoopbackS3EndpointOptions } from './endpoints/s3';

@@ -9,12 +9,14 @@ import type { CredentialLeak } from './credential-leaks';
 import { LoopbackCodePipeline, RecordedCall } from './endpoints/codepipeline';
 import { loopbackFunctionEnvironment } from './endpoints/function-environment';
 import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
-import { loopbackS3ClientConfig } from './endpoints/s3-client';
+import { LOCAL_REGION, loopbackS3ClientConfig } from './endpoints/s3-client';
 import type { KnownCredentials } from './endpoints/sigv4';
+import { recordedError, runFailureReporter } from './failure-reporting';
 import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
 import { PIPELINE_VARIABLE, buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
+import { FailureReport, MAX_RETRY_ATTEMPTS, describeSeconds, secondsToReport } from './lambda-retries';
 import { newestNodejsRuntime } from '../private/bundled-function';
-import { InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
+import { FunctionError, InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
 import type { FunctionDescription } from './runners/lambda-environment';
 import { exclusively, inProcess } from './runners/node-in-process';
 import { inNodeProcess } from './runners/node-process';
@@ -95,6 +97,19 @@ export interface StepRunOptions {
   /** Use this S3-compatible server instead of the built-in one. */
   readonly s3?: ExternalS3;
   /**
+   * How many times Lambda retries an invocation that failed without reporting (the function's
+   * asynchronous invocation config, 0 to 2): the function is run again with the same event.
+   * @default 0, a step's default with its failure reporter; or the synthesized function's config (Lambda's 2 without one)
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Whether the step's failure reporter fails the job when an invocation fails for good (an error,
+   * a crash, a timeout): the run then ends `failed` with the reporter's message, as the pipeline would.
+   * Without it, such a run fails as the action would wait 20 minutes for a result.
+   * @default true, or whether the synthesized step has one
+   */
+  readonly failureReporter?: boolean;
+  /**
    * Send this CodePipeline job event instead of building one (for example an event from the AWS
    * documentation): its artifact locations and credentials are used as they are, and an
    * `expirationTime` in the past makes S3 refuse them as expired.
@@ -128,6 +143,11 @@ export interface StepRun {
   readonly credentialLeaks: CredentialLeak[];
   /** The first event the step was invoked with (its credentials are the run's, made up). */
   readonly event: any;
+  /**
+   * Set when the function's invocations failed without reporting and the step's failure reporter failed
+   * the job: how many attempts, the last error, and about when a pipeline would see it.
+   */
+  readonly failureReport?: FailureReport;
   /** The version of Node.js the handler ran on: the one running the harness, such as `20.20.2`. */
   readonly nodeVersion: string;
   /** What differed from Lambda in this run and may matter, such as a Node.js major other than the function's runtime. */
@@ -208,6 +228,11 @@ async function run(
   let s3: S3Client | undefined;
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'step-run-'));
   const functionCredentials = madeUpCredentials();
+  const reporterCredentials = madeUpCredentials();
+  const retryAttempts = options.retryAttempts ?? 0;
+  const reporterLogs: string[] = [];
+  const warnings: string[] = [];
+  let failureReport: FailureReport | undefined;
   const accountId = options.accountId ?? DEFAULT_ACCOUNT;
   const given = options.event ? structuredClone(options.event) as any : undefined;
   const artifactCredentials = given?.['CodePipeline.job']?.data?.artifactCredentials
@@ -219,6 +244,8 @@ async function run(
     'artifactCredentials.sessionToken': artifactCredentials.sessionToken,
     'AWS_SECRET_ACCESS_KEY': functionCredentials.secretAccessKey,
     'AWS_SESSION_TOKEN': functionCredentials.sessionToken,
+    'reporter secretAccessKey': reporterCredentials.secretAccessKey,
+    'reporter sessionToken': reporterCredentials.sessionToken,
   };
   const logs: string[] = [];
   try {
@@ -244,6 +271,7 @@ async function run(
     const known: KnownCredentials[] = [
       { ...artifactCredentials, expiresAt, principal: 'artifact' },
       { ...functionCredentials, principal: 'function' },
+      { ...reporterCredentials, principal: 'reporter' },
     ];
     codePipeline = await LoopbackCodePipeline.start({ credentials: known });
     builtInS3 = options.s3 ? undefined : await LoopbackS3Endpoint.start({ buckets, credentials: known });
@@ -276,8 +304,13 @@ async function run(
     let invocations = 0;
     let current = event;
     let last: RecordedCall | undefined;
-    while (invocations < maxInvocations) {
+    // The current event's attempts that failed without reporting, which Lambda retries.
+    let failedAttempts: Array<{ millis: number; error: FunctionError }> = [];
+    // Lambda's retries run the function again; maxInvocations counts the job's invocations, not them.
+    let retries = 0;
+    while (invocations - retries < maxInvocations) {
       invocations++;
+      const started = Date.now();
       const before = codePipeline.calls.length;
       const lateS3Before = builtInS3?.lateRequests.length ?? 0;
       const jobId = current?.['CodePipeline.job']?.id;
@@ -286,21 +319,55 @@ async function run(
       const notes: InvocationNotes = { unsupportedUses: [], returnedWithoutPromise: false };
       options.onProgress?.(`invocation ${invocations} of job ${jobId}${invocations > 1 ? ' (continued)' : ''}`);
       const end = await invoke(current, { timeoutMillis, environment, runtime }, logs, notes);
+      const millis = end.timedOut ? timeoutMillis : Date.now() - started;
       codePipeline.endInvocation();
       builtInS3?.endInvocation();
-      const result = codePipeline.calls.slice(before).find(call => !call.error && call.operation.startsWith('PutJob') && call.input.jobId === jobId);
+      let result = codePipeline.calls.slice(before).find(call => !call.error && call.operation.startsWith('PutJob') && call.input.jobId === jobId);
       if (!result || notes.unsupportedUses.length > 0) {
         await delay(LATE_CALL_GRACE_MILLIS);
       }
       if (notes.unsupportedUses.length > 0) {
         throw new StepRunError(`${notes.unsupportedUses[0]}. In a pipeline every invocation would fail, and the action would wait ${ACTION_TIMEOUT} for a result`, redactAll(logs, secrets));
       }
+      const error = result ? undefined : recordedError(end, timeoutMillis);
+      if (error) {
+        // Lambda counts the invocation as failed: it runs the function again with the same event, or gives up.
+        failedAttempts.push({ millis, error });
+        if (failedAttempts.length <= retryAttempts) {
+          retries++;
+          options.onProgress?.(`invocation ${invocations} failed without reporting (${redact(describeError(error), secrets)}): `
+            + `Lambda retries it (retry ${failedAttempts.length} of ${retryAttempts})`);
+          continue;
+        }
+      }
+      if (!result && error && options.failureReporter !== false) {
+        reporterLogs.push(...await runFailureReporter({
+          codePipeline,
+          credentials: { ...reporterCredentials, principal: 'reporter' },
+          functionArn: functionArnOf(data?.actionConfiguration?.configuration?.FunctionName, accountId),
+        }, current, error, failedAttempts.length));
+        failureReport = {
+          attempts: failedAttempts.length,
+          error,
+          approximateSecondsAfterStart: secondsToReport(failedAttempts.map(attempt => attempt.millis)),
+        };
+        result = codePipeline.calls.slice(before).find(call => !call.error && call.operation === 'PutJobFailureResult' && call.input.jobId === jobId);
+      }
       if (!result) {
         const calls = codePipeline.calls.slice(before);
         const lateS3Requests = builtInS3?.lateRequests.slice(lateS3Before) ?? [];
-        const message = noResultMessage(invocations, jobId, { ...end, ...notes }, timeoutMillis, calls, lateS3Requests, secrets);
+        const message = noResultMessage(invocations, jobId, { ...end, ...notes }, timeoutMillis, calls, lateS3Requests, secrets,
+          { attempts: Math.max(1, failedAttempts.length), reporterOff: options.failureReporter === false, reporterLogs });
         throw new StepRunError(message, redactAll(logs, secrets));
       }
+      if (failureReport) {
+        warnings.push(reporterNote(failureReport, retryAttempts, secrets));
+      } else if (failedAttempts.length > 0) {
+        warnings.push(`Invocation ${invocations - failedAttempts.length} failed without reporting (${redact(describeError(failedAttempts[0].error), secrets)}); `
+          + `Lambda retried it (retryAttempts ${retryAttempts}) and attempt ${failedAttempts.length + 1} reported. In a pipeline that report comes about `
+          + `${describeSeconds(secondsToReport([...failedAttempts.map(attempt => attempt.millis), millis]))} after the action started`);
+      }
+      failedAttempts = [];
       last = result;
       const token = last.operation === 'PutJobSuccessResult' ? last.input.continuationToken : undefined;
       if (!token) {
@@ -311,7 +378,7 @@ async function run(
       current['CodePipeline.job'].id = randomUUID();
     }
     await delay(LATE_CALL_GRACE_MILLIS);
-    const leaks = findCredentialLeaks(secrets, logs, codePipeline.calls);
+    const leaks = findCredentialLeaks(secrets, [...logs, ...reporterLogs], codePipeline.calls);
     if (leaks.length > 0 && options.failOnCredentialLeak !== false) {
       throw new StepRunError(`The step leaked the job's secrets: ${describeLeaks(leaks)}. Lambda writes every log line to CloudWatch Logs, where anyone who can read the logs could use them; never log the event or its artifactCredentials`, redactAll(logs, secrets));
     }
@@ -342,8 +409,9 @@ async function run(
       lateCalls: lateCalls(codePipeline.calls, builtInS3?.lateRequests ?? []),
       credentialLeaks: leaks,
       event,
+      failureReport,
       nodeVersion: process.versions.node,
-      warnings: runtimeWarnings(runtime).filter((warning): warning is string => warning !== undefined),
+      warnings: [...warnings, ...runtimeWarnings(runtime).filter((warning): warning is string => warning !== undefined)],
     };
   } finally {
     s3?.destroy();
@@ -384,6 +452,10 @@ function checkOptions(options: StepRunOptions, inputNames: string[], outputNames
   if (!(Number.isInteger(maxInvocations) && maxInvocations >= 1)) {
     throw new StepRunError(`maxInvocations must be an integer of at least 1 (the first invocation counts), got ${maxInvocations}`);
   }
+  const retryAttempts = options.retryAttempts ?? 0;
+  if (!(Number.isInteger(retryAttempts) && retryAttempts >= 0 && retryAttempts <= MAX_RETRY_ATTEMPTS)) {
+    throw new StepRunError(`retryAttempts must be an integer from 0 to ${MAX_RETRY_ATTEMPTS} (Lambda's MaximumRetryAttempts), got ${retryAttempts}`);
+  }
   const timeoutMillis = options.timeoutMillis ?? 60_000;
   if (!(Number.isFinite(timeoutMillis) && timeoutMillis > 0)) {
     throw new StepRunError(`timeoutMillis must be a number of milliseconds above 0, got ${timeoutMillis}`);
@@ -414,10 +486,11 @@ function defaultRuntime(): NodeRuntime {
 function noResultMessage(
   invocation: number, jobId: string, end: InvocationEnd & InvocationNotes, timeoutMillis: number,
   calls: readonly RecordedCall[], lateS3Requests: readonly string[], secrets: Record<string, string | undefined>,
+  failed: { attempts: number; reporterOff: boolean; reporterLogs: readonly string[] },
 ): string {
   const how = end.timedOut
     ? `did not finish within its ${timeoutMillis} ms timeout`
-    : end.error ? `failed (${redact(end.error.split('\n')[0], secrets)})` : 'returned';
+    : end.error ? `failed (${redact(end.detail ?? describeError(end.error), secrets)})` : 'returned';
   const reasons = calls.filter(call => !call.late).map(call => {
     if (call.error === 'JobNotFoundException') {
       return `it called ${call.operation} for job ${call.input?.jobId}, not the job it was invoked for (${jobId}), and CodePipeline answered JobNotFoundException`;
@@ -436,10 +509,37 @@ function noResultMessage(
   if (late.length > 0) {
     reasons.push(`it made requests after its invocation ended (${late.join(', ')}): Lambda freezes the function once the handler's promise settles, so they would not be sent; await every call before returning`);
   }
+  if (end.timedOut || end.error) {
+    reasons.push(failed.attempts > 1 ? `Lambda ran it ${failed.attempts} times (retryAttempts ${failed.attempts - 1}), each failing` : 'Lambda did not retry it (retryAttempts 0)');
+    reasons.push(failed.reporterOff
+      ? 'the step has no failure reporter to fail the job (failureReporterEnabled false, or configureAsyncInvoke false)'
+      : `the step's failure reporter could not fail the job (${redact(failed.reporterLogs.join(' '), secrets)})`);
+  }
   return `The handler ${how} in invocation ${invocation} without reporting a result for job ${jobId}`
     + `${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}. In a pipeline the action would wait ${ACTION_TIMEOUT} for a result and then fail. `
     + 'To report, wrap the handler in pipelineJobHandler from cdk-lambda-invoke-step/runtime, which reports what it returns or throws, '
     + 'or call CodePipeline\'s PutJobSuccessResult or PutJobFailureResult with the job\'s id and await it before the handler returns';
+}
+
+/** An error as `errorType: errorMessage`, its first line. */
+function describeError(error: FunctionError): string {
+  return `${error.errorType}: ${error.errorMessage}`.split('\n')[0];
+}
+
+/** The function's ARN as Lambda records it for an invocation of `functionName` (an unqualified name runs `$LATEST`). */
+function functionArnOf(functionName: unknown, accountId: string): string {
+  const name = typeof functionName === 'string' && functionName.length > 0 ? functionName : 'local-step';
+  const qualified = name.startsWith('arn:') ? name : `arn:aws:lambda:${LOCAL_REGION}:${accountId}:function:${name}`;
+  return qualified.split(':').length > 7 ? qualified : `${qualified}:$LATEST`;
+}
+
+/** What the pipeline sees when the failure reporter failed the job, and when. */
+function reporterNote(report: FailureReport, retryAttempts: number, secrets: Record<string, string | undefined>): string {
+  const waits = retryAttempts === 0 ? '' : `, and Lambda's waits of ${retryAttempts === 1 ? '1 minute' : '1 and 2 minutes'} before its retries`;
+  return `The function failed without reporting in ${report.attempts === 1 ? 'its only attempt' : `each of its ${report.attempts} attempts`} `
+    + `(${redact(describeError(report.error), secrets)}), so the step's failure reporter failed the job. In a pipeline that happens about `
+    + `${describeSeconds(report.approximateSecondsAfterStart)} after the action started (the attempts' durations here, a timeout counted in full${waits}), `
+    + `instead of after the action's ${ACTION_TIMEOUT} wait`;
 }
 
 function lateCalls(calls: readonly RecordedCall[], lateS3Requests: readonly string[]): string[] {

@@ -54,6 +54,8 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
     timeoutMillis: found.timeoutMillis,
     functionName: found.functionName,
     memoryMb: found.memoryMb,
+    retryAttempts: found.retryAttempts,
+    failureReporter: found.failureReporter,
     ...(NODE_RUNTIMES.includes(found.runtime as NodeRuntime) && { runtime: found.runtime as NodeRuntime }),
     ...options,
     environment: { ...found.environment, ...options.environment },

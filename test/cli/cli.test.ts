@@ -42,6 +42,10 @@ beforeAll(() => {
     runtime: lambda.Runtime.PYTHON_3_11, handler: 'handlers.prints_event', code: lambda.Code.fromAsset(path.join(ROOT, 'test', 'fixtures', 'python-steps')),
   });
   new LambdaInvokeStep(python, 'Leaky', { existingFunction: leaks });
+  const raises = new lambda.Function(python, 'Raises', {
+    runtime: lambda.Runtime.PYTHON_3_11, handler: 'handlers.raises', code: lambda.Code.fromAsset(path.join(ROOT, 'test', 'fixtures', 'python-steps')),
+  });
+  new LambdaInvokeStep(python, 'Crashing', { existingFunction: raises });
   app.synth();
 });
 
@@ -139,6 +143,17 @@ test('exit 2 when the step leaves the job without a result, with the reason and 
   const { code, stdout } = await cli('run', '--app', assembly, '--step', 'PythonSteps/Forgetful', '--python', PYTHON);
   expect(code).toBe(2);
   expect(stdout).toMatch(/^The handler returned in invocation 1 without reporting a result for job [0-9a-f-]{36}\. In a pipeline the action would wait 20 minutes/);
+});
+
+test('exit 1 when the function raises: the failure reporter fails the job, and the CLI says what the pipeline would show, and when', async () => {
+  const { code, stdout } = await cli('run', '--app', assembly, '--step', 'PythonSteps/Crashing', '--python', PYTHON);
+  expect(code).toBe(1);
+  expect(stdout).toMatch(/^outcome: failed after 1 invocation\nfailure \(JobFailed\): The step's function PythonSteps-Raises[A-Za-z0-9]*-[A-Z0-9]+ failed without reporting a result: ValueError: the build output has no manifest\.json\. /);
+  expect(stdout).toMatch(/\nreported by: the step's failure reporter, about \d+ s after the action started in a pipeline\n/);
+  const json = await cli('run', '--app', assembly, '--step', 'PythonSteps/Crashing', '--python', PYTHON, '--json');
+  expect(JSON.parse(json.stdout).failureReport).toEqual({
+    attempts: 1, error: { errorType: 'ValueError', errorMessage: 'the build output has no manifest.json' }, approximateSecondsAfterStart: expect.any(Number),
+  });
 });
 
 test('a leak names the log line by the number printed beside it', async () => {

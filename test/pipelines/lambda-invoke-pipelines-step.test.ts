@@ -4,7 +4,7 @@ import { LambdaInvokePipelinesStep, LambdaInvokeStep } from '../../src';
 import { LIMITS } from '../../src/common/limits';
 import { naming } from '../support/messages';
 import { AppStage, ENV, pipelinesApp } from '../support/pipelines-app';
-import { HANDLER_ENTRY, actionNamed, findAction, onlyLogicalId, pipelineActions, roleRunningAction, statementsOfRole } from '../support/template';
+import { HANDLER_ENTRY, actionNamed, failureReporterLogicalId, findAction, stepFunctionLogicalId, pipelineActions, roleRunningAction, statementsOfRole } from '../support/template';
 
 describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wave\'s post', selfMutation => {
   let template: Template;
@@ -29,7 +29,7 @@ describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wa
   test('the action invokes the function with the synth output as input and its own output', () => {
     const { action } = actionNamed(template, /SmokeTest$/);
     expect(action.ActionTypeId).toEqual({ Category: 'Invoke', Owner: 'AWS', Provider: 'Lambda', Version: '1' });
-    expect(action.Configuration.FunctionName).toEqual({ Ref: onlyLogicalId(template, 'AWS::Lambda::Function') });
+    expect(action.Configuration.FunctionName).toEqual({ Ref: stepFunctionLogicalId(template) });
     expect(action.InputArtifacts).toEqual([{ Name: 'Synth_Output' }]);
     expect(action.OutputArtifacts).toEqual([{ Name: 'SmokeTest_Output' }]);
   });
@@ -70,14 +70,18 @@ describe.each([true, false])('in a CDK Pipelines app (self-mutation %s), in a wa
     expect(statements).toContainEqual({ Action: 'lambda:ListFunctions', Effect: 'Allow', Resource: '*' });
     expect(statements).toContainEqual(expect.objectContaining({
       Action: 'lambda:InvokeFunction',
-      Resource: expect.arrayContaining([{ 'Fn::GetAtt': [onlyLogicalId(template, 'AWS::Lambda::Function'), 'Arn'] }]),
+      Resource: expect.arrayContaining([{ 'Fn::GetAtt': [stepFunctionLogicalId(template), 'Arn'] }]),
     }));
   });
 
-  test('the function, its role and its failure queue exist once', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+  test('the function, its failure reporter and its failure queue exist once, with a config each for the function and the reporter', () => {
+    template.resourceCountIs('AWS::Lambda::Function', 2);
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: stepFunctionLogicalId(template) },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureReporterLogicalId(template), 'Arn'] } } },
+    });
   });
 });
 
@@ -233,7 +237,8 @@ describe('bad input', () => {
     pipeline.addStage(prod, { post: [new LambdaInvokePipelinesStep('ProdTest', { lambdaInvokeStep: smokeTestFunction })] });
     const template = Template.fromStack(pipelineStack);
     expect(actionNamed(template, /BetaTest$/).action.Configuration.FunctionName).toEqual(actionNamed(template, /ProdTest$/).action.Configuration.FunctionName);
-    template.resourceCountIs('AWS::Lambda::Function', 1);
+    // The function and its failure reporter.
+    template.resourceCountIs('AWS::Lambda::Function', 2);
   });
 
   test('a LambdaInvokeStep with codepipeline.Artifact inputs or outputs', () => {

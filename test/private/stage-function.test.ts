@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { LambdaInvokePipelinesStep, LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
 import { ENV } from '../support/pipelines-app';
-import { HANDLER_ENTRY, appWithoutBundling, findAction, namedRole, onlyLogicalId, partitionArn } from '../support/template';
+import { HANDLER_ENTRY, appWithoutBundling, failureReporterLogicalId, findAction, namedRole, stepFunctionLogicalId, partitionArn } from '../support/template';
 
 /** An application stage whose smoke test function is defined beside the application, in the stage's own stack. */
 class SmokeTestedStage extends Stage {
@@ -33,7 +33,7 @@ function synthPlacedInPost(stageEnv: Environment) {
   built.pipeline.addStage(built.prod, { post: [new LambdaInvokePipelinesStep('SmokeTest', { lambdaInvokeStep: built.prod.smokeTest, inputs: [built.synth] })] });
   const pipelineTemplate = Template.fromStack(built.pipelineStack);
   const stageTemplate = Template.fromJSON(built.prod.synth().getStackArtifact(built.prod.app.artifactId).template);
-  const functionName: string = stageTemplate.findResources('AWS::Lambda::Function')[onlyLogicalId(stageTemplate, 'AWS::Lambda::Function')].Properties.FunctionName;
+  const functionName: string = stageTemplate.findResources('AWS::Lambda::Function')[stepFunctionLogicalId(stageTemplate)].Properties.FunctionName;
   const action = findAction(pipelineTemplate, 'SmokeTest');
   return { ...built, pipelineTemplate, stageTemplate, functionName, action };
 }
@@ -64,6 +64,12 @@ describe('a step defined in a stage\'s stack, in the post of that stage', () => 
     });
     stageTemplate.resourceCountIs('AWS::SQS::Queue', 1);
     stageTemplate.resourcePropertiesCountIs('AWS::IAM::Role', { RoleName: Match.anyValue() }, 0);
+    // The failure reporter is in the stage's stack too, beside the function it reports for.
+    stageTemplate.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: stepFunctionLogicalId(stageTemplate) },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failureReporterLogicalId(stageTemplate), 'Arn'] } } },
+    });
+    pipelineTemplate.resourceCountIs('AWS::Lambda::Function', 0);
   });
 
   test('another account: a role in the stage\'s stack runs the action, trusting the pipeline\'s account, with the pipeline\'s artifacts open to it', () => {
@@ -89,6 +95,8 @@ describe('a step defined in a stage\'s stack, in the post of that stage', () => 
         ]),
       },
     });
+    // The failure reporter reports in the stage's account, where the function runs.
+    expect(failureReporterLogicalId(stageTemplate)).toBeDefined();
     const roleArn = partitionArn(`:iam::222222222222:role/${roleName}`);
     pipelineTemplate.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([{ Action: 'sts:AssumeRole', Effect: 'Allow', Resource: roleArn }]) },

@@ -95,3 +95,21 @@ export function namedRole(template: Template, roleName?: string): [string, any] 
   }
   return [named[0][0], named[0][1].Properties];
 }
+
+/** The logical id of the only function that is not a step's failure reporter. */
+export function stepFunctionLogicalId(template: Template): string {
+  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter(id => !/FailureReporter[0-9A-F]{8}$/.test(id));
+  if (ids.length !== 1) {
+    throw new Error(`expected one function besides failure reporters, found ${ids.length}`);
+  }
+  return ids[0];
+}
+
+/** The logical id of the only failure reporter. */
+export function failureReporterLogicalId(template: Template): string {
+  const ids = Object.keys(template.findResources('AWS::Lambda::Function')).filter(id => /FailureReporter[0-9A-F]{8}$/.test(id));
+  if (ids.length !== 1) {
+    throw new Error(`expected one failure reporter, found ${ids.length}`);
+  }
+  return ids[0];
+}

@@ -88,10 +88,26 @@ test('continuations are followed the way CodePipeline does, up to the limit', as
   expect(resumed.outcome).toBe('succeeded');
 });
 
-test('a handler that never reports times out with a clear error, and both endpoints are stopped', async () => {
+test('a handler that never reports times out: the failure reporter fails the job with the timeout, as in a pipeline', async () => {
+  const run = await runStep(() => new Promise(() => undefined), { timeoutMillis: 300 });
+  expect(run.outcome).toBe('failed');
+  expect(run.failureDetails).toEqual({
+    type: 'JobFailed',
+    message: expect.stringMatching(/^The step's function local-step failed without reporting a result: Sandbox\.Timedout: Task timed out after 0\.30 seconds\. /.source
+      + /Lambda stopped after 1 attempt: its retries were exhausted \(RetriesExhausted\)\. It ran out of time: raise the function's timeout\. /.source
+      + /Its logs: log group \/aws\/lambda\/local-step in us-east-1, request [0-9a-f-]{36}\. \(Reported by the step's failure reporter\.\)$/.source),
+    externalExecutionId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+  });
+  expect(run.failureReport).toEqual({ attempts: 1, error: { errorType: 'Sandbox.Timedout', errorMessage: 'Task timed out after 0.30 seconds' }, approximateSecondsAfterStart: 0 });
+  expect(run.warnings).toContainEqual(expect.stringMatching(/^The function failed without reporting in its only attempt \(Sandbox\.Timedout: Task timed out after 0\.30 seconds\), so the step's failure reporter failed the job\. In a pipeline that happens about 0 s after the action started/));
+  // The reporter's call is CodePipeline's last, signed with the reporter's own role.
+  expect(run.calls.map(call => [call.operation, call.error])).toEqual([['PutJobFailureResult', undefined]]);
+});
+
+test('without the failure reporter, a handler that never reports times out with a clear error, and both endpoints are stopped', async () => {
   const endpoints = await endpointsStartedDuring(async () => {
-    await expect(runStep(() => new Promise(() => undefined), { timeoutMillis: 300 }))
-      .rejects.toThrow(/^The handler did not finish within its 300 ms timeout in invocation 1 without reporting a result for job [0-9a-f-]{36}\. In a pipeline the action would wait 20 minutes for a result and then fail\. To report, wrap the handler in pipelineJobHandler from cdk-lambda-invoke-step\/runtime, which reports what it returns or throws, or call CodePipeline's PutJobSuccessResult or PutJobFailureResult with the job's id and await it before the handler returns$/);
+    await expect(runStep(() => new Promise(() => undefined), { timeoutMillis: 300, failureReporter: false }))
+      .rejects.toThrow(/^The handler did not finish within its 300 ms timeout in invocation 1 without reporting a result for job [0-9a-f-]{36}: Lambda did not retry it \(retryAttempts 0\); the step has no failure reporter to fail the job \(failureReporterEnabled false, or configureAsyncInvoke false\)\. In a pipeline the action would wait 20 minutes for a result and then fail\. To report, wrap the handler in pipelineJobHandler from cdk-lambda-invoke-step\/runtime, which reports what it returns or throws, or call CodePipeline's PutJobSuccessResult or PutJobFailureResult with the job's id and await it before the handler returns$/);
   });
   expect(endpoints).toHaveLength(2);
   expect(await Promise.all(endpoints.map(answers))).toEqual([false, false]);
@@ -135,11 +151,72 @@ test('a timeout that is not a positive number of milliseconds is refused', async
     .rejects.toThrow(new StepRunError('timeoutMillis must be a number of milliseconds above 0, got 0'));
 });
 
-test('a handler that returns without reporting, or throws, is a clear error', async () => {
+test('a handler that returns without reporting is a success to Lambda: no reporter runs, and the action would wait 20 minutes', async () => {
   await expect(runStep(async () => undefined)).rejects.toThrow(/^The handler returned in invocation 1 without reporting a result for job [0-9a-f-]{36}\. In a pipeline the action would wait 20 minutes/);
-  await expect(runStep(async () => {
-    throw new Error('boom');
-  })).rejects.toThrow(/^The handler failed \(Error: boom\) in invocation 1 without reporting a result/);
+});
+
+describe('a handler that throws without reporting', () => {
+  const throws = async () => {
+    throw new TypeError('boom');
+  };
+
+  test('fails its job through the failure reporter, with the error Lambda records', async () => {
+    const run = await runStep(throws);
+    expect(run.outcome).toBe('failed');
+    expect(run.invocations).toBe(1);
+    expect(run.failureDetails?.message).toMatch(/^The step's function local-step failed without reporting a result: TypeError: boom\. Lambda stopped after 1 attempt: /);
+    expect(run.failureReport).toMatchObject({ attempts: 1, error: { errorType: 'TypeError', errorMessage: 'boom' } });
+  });
+
+  test('is run again for each of the function\'s retries, and the report comes after Lambda\'s waits of 1 and 2 minutes', async () => {
+    const progress: string[] = [];
+    const run = await runStep(throws, { retryAttempts: 2, onProgress: message => progress.push(message) });
+    expect(run.outcome).toBe('failed');
+    expect(run.invocations).toBe(3);
+    expect(run.failureDetails?.message).toContain('Lambda stopped after 3 attempts: its retries were exhausted (RetriesExhausted).');
+    expect(run.failureReport?.attempts).toBe(3);
+    expect(run.failureReport!.approximateSecondsAfterStart).toBeGreaterThanOrEqual(180);
+    expect(run.failureReport!.approximateSecondsAfterStart).toBeLessThan(240);
+    expect(progress.filter(message => message.includes('Lambda retries it'))).toEqual([
+      'invocation 1 failed without reporting (TypeError: boom): Lambda retries it (retry 1 of 2)',
+      'invocation 2 failed without reporting (TypeError: boom): Lambda retries it (retry 2 of 2)',
+    ]);
+    expect(run.warnings[0]).toMatch(/^The function failed without reporting in each of its 3 attempts \(TypeError: boom\), .* about 3 min \d+ s after the action started \(the attempts' durations here, a timeout counted in full, and Lambda's waits of 1 and 2 minutes before its retries\)/);
+  });
+
+  test('that reports on a retry succeeds, and the run says when the report would come', async () => {
+    let attempts = 0;
+    const run = await runStep(async (event: any) => {
+      attempts++;
+      if (attempts === 1) {
+        throw new Error('the registry was not reachable');
+      }
+      const client = new CodePipelineClient({});
+      await client.send(new PutJobSuccessResultCommand({ jobId: event['CodePipeline.job'].id }));
+      client.destroy();
+    }, { retryAttempts: 1 });
+    expect(run.outcome).toBe('succeeded');
+    expect(run.invocations).toBe(2);
+    expect(run.failureReport).toBeUndefined();
+    expect(run.warnings[0]).toMatch(/^Invocation 1 failed without reporting \(Error: the registry was not reachable\); Lambda retried it \(retryAttempts 1\) and attempt 2 reported\. In a pipeline that report comes about 1 min \d+ s after the action started$/);
+  });
+
+  test('its retries do not count as the job\'s invocations (maxInvocations)', async () => {
+    const run = await runStep(throws, { retryAttempts: 2, maxInvocations: 1 });
+    expect(run.outcome).toBe('failed');
+    expect(run.invocations).toBe(3);
+  });
+
+  test('without the failure reporter, leaves the action waiting, after the retries', async () => {
+    await expect(runStep(throws, { failureReporter: false, retryAttempts: 1 })).rejects.toThrow(
+      /^The handler failed \(TypeError: boom\) in invocation 2 without reporting a result for job [0-9a-f-]{36}: Lambda ran it 2 times \(retryAttempts 1\), each failing; the step has no failure reporter to fail the job .*\. In a pipeline the action would wait 20 minutes/);
+  });
+
+  test('retryAttempts beyond what Lambda allows is refused', async () => {
+    for (const retryAttempts of [3, -1, 1.5]) {
+      await expect(runStep(throws, { retryAttempts })).rejects.toThrow(naming('retryAttempts', 'an integer from 0 to 2', `got ${retryAttempts}`));
+    }
+  });
 });
 
 test('a second result for the job is refused with InvalidJobStateException, as CodePipeline refuses it; the first stands', async () => {

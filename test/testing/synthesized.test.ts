@@ -145,12 +145,12 @@ test('the action reference fixture event, as it is: a continued job whose parame
   expect(run.failureDetails).toMatchObject({ type: 'ConfigurationError', message: 'The action\'s UserParameters are not valid JSON (11 characters)' });
 });
 
-test('a bundled handler that never reports is timed out with a clear error and its process is stopped', async () => {
+test('a bundled handler that never reports is timed out, its process is stopped, and the failure reporter fails the job', async () => {
   const stack = new Stack(new App(), 'Hanging');
   new LambdaInvokeStep(stack, 'Hangs', { entry: path.join(__dirname, '..', 'fixtures', 'hanging-handler.ts') });
   const pidFile = path.join(temporaryDirectory('hanging-'), 'pid');
-  await expect(runSynthesizedStep(stack, { s3: s3rverAs(), timeoutMillis: 500, environment: { HANGING_HANDLER_PID_FILE: pidFile } }))
-    .rejects.toThrow(naming('did not finish', '500 ms timeout', 'invocation 1', 'without reporting a result'));
+  const run = await runSynthesizedStep(stack, { s3: s3rverAs(), timeoutMillis: 500, environment: { HANGING_HANDLER_PID_FILE: pidFile } });
+  expect(run.failureDetails?.message).toContain('Sandbox.Timedout: Task timed out after 0.50 seconds.');
   const pid = Number(fs.readFileSync(pidFile, 'utf8'));
   fs.rmSync(path.dirname(pidFile), { recursive: true, force: true });
   // Signal 0 only asks whether the process exists.

@@ -101,6 +101,11 @@ export class LoopbackCodePipeline {
     this.invocationOpen = true;
   }
 
+  /** The failure reporter is invoked: its calls are on time until `endInvocation()`. */
+  public startReporterInvocation(): void {
+    this.invocationOpen = true;
+  }
+
   /** The invocation ended: Lambda freezes the function, so anything it sends from now on is late and refused. */
   public endInvocation(): void {
     this.invocationOpen = false;
@@ -160,7 +165,10 @@ export class LoopbackCodePipeline {
     } catch {
       return refuse('SerializationException', 'The request body is not valid JSON');
     }
-    if (signature.credentials.principal !== 'function') {
+    if (signature.credentials.principal === 'reporter' && operation !== 'PutJobFailureResult') {
+      return refuse('AccessDeniedException', `The step's failure reporter's role is not authorized to perform: codepipeline:${operation} (it may call PutJobFailureResult only)`);
+    }
+    if (signature.credentials.principal === 'artifact') {
       return refuse('AccessDeniedException', `User: the job's artifact credentials are not authorized to perform: codepipeline:${operation} (they grant access to the artifact bucket only; call CodePipeline with the function's own role)`);
     }
     if (!OPERATIONS[operation]) {

@@ -10,8 +10,8 @@ export interface KnownCredentials {
   readonly sessionToken?: string;
   /** When they stop working, as STS credentials do. */
   readonly expiresAt?: number;
-  /** Who signs with them: `artifact` (the job's artifactCredentials) or `function` (the function's role). */
-  readonly principal: 'artifact' | 'function';
+  /** Who signs with them: `artifact` (the job's artifactCredentials), `function` (the function's role) or `reporter` (the step's failure reporter's role). */
+  readonly principal: 'artifact' | 'function' | 'reporter';
 }
 
 /** Why a request's signature was refused; endpoints turn these into their service's error codes. */

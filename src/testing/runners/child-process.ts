@@ -2,12 +2,12 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { InvocationEnd, Invoker, InvocationSettings, LATE_CALL_GRACE_MILLIS } from './invoker';
+import { FunctionError, InvocationEnd, Invoker, InvocationSettings, LATE_CALL_GRACE_MILLIS } from './invoker';
 
 /** A message a runner sends when the handler has settled, and what it noticed on the way. */
 export interface RunnerMessage {
   readonly settled?: true;
-  readonly error?: string;
+  readonly error?: FunctionError;
   readonly unsupported?: string;
   readonly returnedWithoutPromise?: true;
 }
@@ -104,13 +104,18 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
       stopGroup(child.pid);
     }, timeoutMillis + 1_000);
     child.on('error', reject);
-    child.on('close', code => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       stopGroup(child.pid);
       runner.onExit?.();
       fs.rmSync(path.dirname(eventFile), { recursive: true, force: true });
       const said = lastStderr.length > 0 ? `; its last lines on stderr: ${lastStderr.map(line => JSON.stringify(line)).join(' ')}` : '';
-      resolve(end ?? { timedOut: false, error: `the process exited with code ${code} before the handler settled${said}` });
+      // As Lambda records a runtime that exits during an invocation.
+      resolve(end ?? {
+        timedOut: false,
+        error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`}` },
+        detail: `the process exited with ${signal ? `signal ${signal}` : `code ${code}`} before the handler settled${said}`,
+      });
     });
   });
 }

@@ -6,9 +6,17 @@ export interface InvocationNotes {
   returnedWithoutPromise: boolean;
 }
 
+/** An error as Lambda records it for a failed invocation (the `responsePayload` of its invocation record). */
+export interface FunctionError {
+  readonly errorType: string;
+  readonly errorMessage: string;
+}
+
 export interface InvocationEnd {
   readonly timedOut: boolean;
-  readonly error?: string;
+  readonly error?: FunctionError;
+  /** What the harness saw besides the error, for its own messages (an early exit's last stderr lines). */
+  readonly detail?: string;
 }
 
 export interface InvocationSettings {

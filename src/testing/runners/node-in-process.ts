@@ -21,7 +21,13 @@ export function inProcess(handler: (...args: any[]) => unknown): Invoker {
       }));
       const finished = invocation.then(
         (): InvocationEnd => ({ timedOut: false }),
-        (error: unknown): InvocationEnd => ({ timedOut: false, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+        (error: unknown): InvocationEnd => ({
+          timedOut: false,
+          // As Lambda's Node.js runtime records a thrown value.
+          error: error instanceof Error
+            ? { errorType: error.name, errorMessage: error.message }
+            : { errorType: typeof error, errorMessage: String(error) },
+        }),
       );
       const timedOut = new Promise<InvocationEnd>(resolve => {
         timer = setTimeout(() => resolve({ timedOut: true }), timeoutMillis + 100);

@@ -65,7 +65,7 @@ def fail(report_body, exit_code):
     print('[ERROR] ' + report_body['errorType'] + ': ' + report_body['errorMessage'], flush=True)
     if report_body['stackTrace']:
         print('Traceback (most recent call last):\n' + ''.join(report_body['stackTrace']), flush=True)
-    report({'settled': True, 'error': report_body['errorType'] + ': ' + report_body['errorMessage']})
+    report({'settled': True, 'error': {'errorType': report_body['errorType'], 'errorMessage': report_body['errorMessage']}})
     linger_and_exit(exit_code)
 
 def linger_and_exit(code):

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
 import { inChildProcess, RunnerMessage } from './child-process';
-import type { Invoker } from './invoker';
+import type { FunctionError, Invoker } from './invoker';
 import { FunctionDescription, lambdaRuntimeEnvironment } from './lambda-environment';
 import { listenOnLoopback, stopServer } from '../endpoints/listen';
 import { StepRunError } from '../step-run-error';
@@ -73,24 +73,24 @@ class RuntimeApi {
       if (this.settled) {
         return reply(400, { errorMessage: 'The invocation already has a response', errorType: 'InvalidStateTransition' });
       }
-      this.settle(invocation[2] === 'response' ? undefined : errorText(body, request));
+      this.settle(invocation[2] === 'response' ? undefined : reportedError(body, request));
       return reply(202, { status: 'OK' });
     }
     if (request.method === 'POST' && url === `${API}/init/error`) {
-      this.settle(`init error: ${errorText(body, request)}`);
+      this.settle(reportedError(body, request));
       return reply(202, { status: 'OK' });
     }
     reply(404, { errorMessage: `The Runtime API has no ${request.method} ${url}`, errorType: 'NotFound' });
   }
 
-  private settle(error?: string) {
+  private settle(error?: FunctionError) {
     this.settled = true;
     this.listeners.forEach(deliver => deliver({ settled: true, ...(error !== undefined && { error }) }));
   }
 }
 
-/** `errorType: errorMessage` of a reported error, from its JSON body or the Lambda-Runtime-Function-Error-Type header. */
-function errorText(body: string, request: http.IncomingMessage): string {
+/** A reported error's type and message, from its JSON body or the Lambda-Runtime-Function-Error-Type header. */
+function reportedError(body: string, request: http.IncomingMessage): FunctionError {
   let parsed: { errorType?: string; errorMessage?: string } = {};
   try {
     parsed = JSON.parse(body);
@@ -98,7 +98,7 @@ function errorText(body: string, request: http.IncomingMessage): string {
     // Not JSON: the body is the message.
   }
   const type = parsed.errorType ?? request.headers['lambda-runtime-function-error-type'] ?? 'Unhandled';
-  return `${type}: ${parsed.errorMessage ?? body}`;
+  return { errorType: String(type), errorMessage: String(parsed.errorMessage ?? body) };
 }
 
 /** A custom runtime (`provided.al2023`, `provided.al2`): the code's executable `bootstrap`, started against a Runtime API of its own. */

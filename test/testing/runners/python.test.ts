@@ -84,12 +84,18 @@ describe('the false passes stay impossible', () => {
     expect(error.logs!.join('\n')).toContain('<artifactCredentials.secretAccessKey>');
   });
 
-  test('an escaping exception is logged and reported as Lambda reports it, and the job has no result', async () => {
-    const error: StepRunError = await runPython('handlers.raises').catch(caught => caught);
+  test('an escaping exception is logged as Lambda logs it, and the failure reporter fails the job with it', async () => {
+    const run = await runPython('handlers.raises');
+    expect(run.outcome).toBe('failed');
+    expect(run.failureDetails?.message).toMatch(/^The step's function local-step failed without reporting a result: ValueError: the build output has no manifest\.json\. Lambda stopped after 1 attempt/);
+    expect(run.logs).toContain('[ERROR] ValueError: the build output has no manifest.json');
+    expect(run.logs).toContain('Traceback (most recent call last):');
+    expect(run.logs.join('\n')).toMatch(/handlers\.py", line \d+, in raises/);
+  });
+
+  test('without the failure reporter, an escaping exception leaves the job without a result', async () => {
+    const error: StepRunError = await runPython('handlers.raises', { failureReporter: false }).catch(caught => caught);
     expect(error.message).toMatch(/^The handler failed \(ValueError: the build output has no manifest\.json\) in invocation 1 without reporting a result .* would wait 20 minutes/);
-    expect(error.logs).toContain('[ERROR] ValueError: the build output has no manifest.json');
-    expect(error.logs).toContain('Traceback (most recent call last):');
-    expect(error.logs!.join('\n')).toMatch(/handlers\.py", line \d+, in raises/);
   });
 
   test('returning without reporting', async () => {
@@ -97,7 +103,14 @@ describe('the false passes stay impossible', () => {
   });
 
   test('reporting for another job', async () => {
-    await expect(runPython('handlers.reports_another_job')).rejects.toThrow(/it called PutJobSuccessResult for job 11111111-2222-4333-8444-555555555555, not the job it was invoked for .*JobNotFoundException/);
+    // boto3 raises CodePipeline's JobNotFoundException, which escapes the handler: the job fails with it.
+    const run = await runPython('handlers.reports_another_job');
+    expect(run.outcome).toBe('failed');
+    expect(run.calls.map(call => [call.operation, call.input.jobId, call.error])).toEqual([
+      ['PutJobSuccessResult', '11111111-2222-4333-8444-555555555555', 'JobNotFoundException'],
+      ['PutJobFailureResult', run.event['CodePipeline.job'].id, undefined],
+    ]);
+    expect(run.failureDetails?.message).toContain('failed without reporting a result: JobNotFoundException: An error occurred (JobNotFoundException) when calling the PutJobSuccessResult operation');
   });
 
   test('reading the artifacts with the function\'s own role is refused as at the artifact bucket', async () => {
@@ -110,8 +123,8 @@ describe('the false passes stay impossible', () => {
     const directory = temporaryDirectory('python-timeout-');
     const pidFile = path.join(directory, 'child.pid');
     try {
-      await expect(runPython('handlers.hangs', { timeoutMillis: 1_500, environment: { CHILD_PID_FILE: pidFile } }))
-        .rejects.toThrow(/^The handler did not finish within its 1500 ms timeout in invocation 1/);
+      const run = await runPython('handlers.hangs', { timeoutMillis: 1_500, environment: { CHILD_PID_FILE: pidFile } });
+      expect(run.failureDetails?.message).toContain('Sandbox.Timedout: Task timed out after 1.50 seconds.');
       const child = Number(fs.readFileSync(pidFile, 'utf8'));
       expect(isRunning(child)).toBe(false);
     } finally {
@@ -127,8 +140,11 @@ describe('the false passes stay impossible', () => {
   });
 
   test('a handler that cannot be imported is Lambda\'s Runtime.ImportModuleError', async () => {
-    await expect(runPython('missing_module.handler')).rejects.toThrow(/failed \(Runtime\.ImportModuleError: Unable to import module 'missing_module': No module named 'missing_module'\)/);
-    await expect(runPython('handlers.missing')).rejects.toThrow(/failed \(Runtime\.HandlerNotFound: Handler 'missing' missing on module 'handlers'\)/);
+    const missingModule = await runPython('missing_module.handler');
+    expect(missingModule.failureDetails?.message).toContain('Runtime.ImportModuleError: Unable to import module \'missing_module\': No module named \'missing_module\'. '
+      + 'Lambda stopped after 1 attempt: its retries were exhausted (RetriesExhausted). The function could not start: check its handler setting and its code.');
+    const missingHandler = await runPython('handlers.missing');
+    expect(missingHandler.failureDetails?.message).toContain('Runtime.HandlerNotFound: Handler \'missing\' missing on module \'handlers\'.');
   });
 });
 

@@ -44,8 +44,15 @@ test('a result sent after the handler returned does not count: Lambda freezes th
     /^The handler returned in invocation 1 without reporting a result for job [0-9a-f-]{36}(: it made requests after its invocation ended \(CodePipeline PutJobSuccessResult\): Lambda freezes the function[^.]*)?\. In a pipeline/);
 });
 
-test('a bootstrap that exits before responding: no result, with its exit code and its last lines on stderr', async () => {
-  await expect(run('fails.handler', { runtime: 'provided.al2023' }))
+test('a bootstrap that exits before responding: the reporter fails the job with Lambda\'s Runtime.ExitError', async () => {
+  const failed = await run('fails.handler', { runtime: 'provided.al2023' });
+  expect(failed.outcome).toBe('failed');
+  expect(failed.failureDetails?.message).toContain('failed without reporting a result: Runtime.ExitError: Runtime exited with error: exit status 3. Lambda stopped after 1 attempt');
+  expect(failed.logs).toContain('no manifest in the build output');
+});
+
+test('without the reporter, a bootstrap that exits before responding leaves no result, with its exit code and its last lines on stderr', async () => {
+  await expect(run('fails.handler', { runtime: 'provided.al2023', failureReporter: false }))
     .rejects.toThrow(/failed \(the process exited with code 3 before the handler settled; its last lines on stderr: "no manifest in the build output"\)/);
 });
 
@@ -59,9 +66,9 @@ test('next gives the event with Lambda\'s headers; an error posted for the invoc
     'sleep 60',
   ].join('\n'));
   try {
-    const error: StepRunError = await runCustomRuntimeStep(directory, 'ignored', { runtime: 'provided.al2023', functionName: 'bash-step' }).catch(caught => caught);
-    expect(error.message).toMatch(/^The handler failed \(BuildFailed: the build is red\) in invocation 1/);
-    expect(error.logs).toEqual(expect.arrayContaining([
+    const failed = await runCustomRuntimeStep(directory, 'ignored', { runtime: 'provided.al2023', functionName: 'bash-step' });
+    expect(failed.failureDetails?.message).toMatch(/^The step's function bash-step failed without reporting a result: BuildFailed: the build is red\. Lambda stopped after 1 attempt/);
+    expect(failed.logs).toEqual(expect.arrayContaining([
       expect.stringMatching(/^lambda-runtime-aws-request-id: [0-9a-f-]{36}$/),
       expect.stringMatching(/^lambda-runtime-deadline-ms: \d{13}$/),
       'lambda-runtime-invoked-function-arn: arn:aws:lambda:us-east-1:123456789012:function:bash-step',
@@ -79,9 +86,9 @@ test('a runtime that reports an init error, and a response for another request i
     'sleep 60',
   ].join('\n'));
   try {
-    const error: StepRunError = await runCustomRuntimeStep(directory, 'ignored', { runtime: 'provided.al2023' }).catch(caught => caught);
-    expect(error.message).toMatch(/^The handler failed \(init error: Runtime\.NoHandler: no handler script\)/);
-    expect(error.logs).toContainEqual(expect.stringContaining('"errorType":"InvalidRequestID"'));
+    const failed = await runCustomRuntimeStep(directory, 'ignored', { runtime: 'provided.al2023' });
+    expect(failed.failureDetails?.message).toContain('failed without reporting a result: Runtime.NoHandler: no handler script.');
+    expect(failed.logs).toContainEqual(expect.stringContaining('"errorType":"InvalidRequestID"'));
   } finally {
     fs.rmSync(directory, { recursive: true, force: true });
   }
@@ -91,8 +98,8 @@ test('a step past its timeout is stopped with the processes it started', async (
   const directory = temporaryDirectory('custom-timeout-');
   const pidFile = path.join(directory, 'child.pid');
   try {
-    await expect(run('hangs.handler', { runtime: 'provided.al2023', timeoutMillis: 1_500, environment: { CHILD_PID_FILE: pidFile } }))
-      .rejects.toThrow(/^The handler did not finish within its 1500 ms timeout/);
+    const failed = await run('hangs.handler', { runtime: 'provided.al2023', timeoutMillis: 1_500, environment: { CHILD_PID_FILE: pidFile } });
+    expect(failed.failureDetails?.message).toContain('Sandbox.Timedout: Task timed out after 1.50 seconds.');
     expect(isRunning(Number(fs.readFileSync(pidFile, 'utf8')))).toBe(false);
   } finally {
     fs.rmSync(directory, { recursive: true, force: true });
