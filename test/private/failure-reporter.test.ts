@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Duration, Stack, aws_ec2 as ec2, aws_lambda as lambda, aws_logs as logs, aws_sqs as sqs } from 'aws-cdk-lib';
+import { Duration, Stack, aws_ec2 as ec2, aws_lambda as lambda, aws_logs as logs, aws_s3_assets as s3assets, aws_sqs as sqs } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
+import { newestNodejsRuntime } from '../../src/private/bundled-function';
 import { FAILURE_REPORTER_ASSET } from '../../src/private/failure-reporter';
 import {
   HANDLER_ENTRY, failureReporterLogicalId, pipelineStack, statementsOfRole, stepFunctionLogicalId,
@@ -58,11 +59,13 @@ describe('a default step', () => {
   test('the reporter is the pre-built code the package ships, on the newest Node.js runtime, with memory and a timeout of its own', () => {
     const { template, stack } = synth();
     const reporter = template.toJSON().Resources[failureReporterLogicalId(template)];
-    expect(reporter.Properties).toMatchObject({ Handler: 'index.handler', Runtime: 'nodejs24.x', MemorySize: 256, Timeout: 30 });
+    // The step's default runtime: nodejs24.x at the floor, nodejs26.x from aws-cdk-lib 2.278.
+    expect(reporter.Properties).toMatchObject({ Handler: 'index.handler', Runtime: newestNodejsRuntime().name, MemorySize: 256, Timeout: 30 });
     expect(reporter.Properties.Environment).toBeUndefined();
-    const asset = stack.node.findAll().find(construct => construct.node.path === 'TestStack/SmokeTest/FailureReporter/Code/Stage');
-    expect(asset).toBeDefined();
-    expect(reporter.Metadata['aws:asset:path']).toBeUndefined(); // bundling is skipped in these apps; the path is checked below
+    const code = stack.node.findAll().find(construct => construct.node.path === 'TestStack/SmokeTest/FailureReporter/Code');
+    expect(code).toBeInstanceOf(s3assets.Asset);
+    expect((code as s3assets.Asset).isZipArchive).toBe(true);
+    expect(reporter.Properties.Code.S3Key).toBe(`${(code as s3assets.Asset).assetHash}.zip`);
     expect(fs.existsSync(path.join(FAILURE_REPORTER_ASSET, 'index.js'))).toBe(true);
   });
 
