@@ -35,10 +35,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // default of 5 s failed two of them on a busy 2-core machine (a continuing bundled step, a bundled
   // zip probe). A test that hangs still fails, after two minutes, naming itself.
   // globalSetup builds the failure reporter's shipped code from its source before the tests use it.
+  // .scratch/ holds the module caches and venvs the client tests use (Go's modules carry .snap files of their own).
   jestOptions: {
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     jestVersion: '^29',
-    jestConfig: { testTimeout: 120_000, globalSetup: '<rootDir>/test/support/global-setup.js' },
+    jestConfig: { testTimeout: 120_000, globalSetup: '<rootDir>/test/support/global-setup.js', modulePathIgnorePatterns: ['<rootDir>/.scratch/'] },
   },
   // Lint everything against the dev tsconfig at the root, which includes test/ and example/.
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'example', 'bench', 'projenrc', '.projenrc.ts'], projectService: false, tsconfigPath: './tsconfig.dev.json' },
@@ -91,7 +92,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-lambda-invoke-step/cdk-lambda-invoke-step-go',
   },
 
-  gitignore: ['.scratch/', 'example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*', '.node-versions/', 'test/languages/java/target/', '__pycache__/'],
+  gitignore: ['.scratch/', 'example/cdk.out', '*.tgz', '.bench/', '.jsii.tabl.json', '.readme-samples/', 'test/cdk-integ.out.*', 'test/*.snapshot/asset.*', '.node-versions/', 'test/languages/java/target/', 'test/fixtures/java-step/target/', '__pycache__/'],
 });
 
 // The runtime runs inside the function: it must never pull the CDK (megabytes, and a construct
@@ -199,7 +200,10 @@ project.npmignore?.include('/lib/**/*.mjs', '/lib/**/*.mjs.map', '/src/**/*.ts')
 // --directory: snippets compile against this project's node_modules, so `path` and `__dirname` have @types/node.
 project.postCompileTask.exec('jsii-rosetta extract --strict --directory .');
 
-// Before jest: Debian's boto3 for the Python runner's tests, installed when missing (scripts/).
+// Before jest: the clients AWS publishes (awslambdaric, Powertools, the newest boto3, aws-sam-cli, the Java
+// runtime interface client and the Java and Go steps' dependencies) into .scratch/, each skipped when there.
+project.testTask.prependExec('bash scripts/install-aws-clients.sh');
+// Before that: Debian's boto3 for the Python runner's tests, installed when missing (scripts/).
 project.testTask.prependExec('bash scripts/ensure-python-boto3.sh');
 
 // Integration snapshots (test/integ.*.ts, committed *.snapshot/ folders): verified on every build,

@@ -32,4 +32,5 @@ node scripts/build-esm-runtime.mjs
 
 # The install test packs and installs the floor build (it is the same package whatever aws-cdk-lib
 # is installed here); the rest runs as it is, with the template validation test switched on.
-CDK_LATEST_RELEASE_RUN=1 npx jest --ci --coverage=false --testPathIgnorePatterns '/node_modules/' 'test/install.test.ts'
+# The clients the install script put in the working tree's .scratch/ (venvs, Maven repository, Go caches, builds).
+CDK_STEP_SCRATCH="$root/.scratch" CDK_LATEST_RELEASE_RUN=1 npx jest --ci --coverage=false --testPathIgnorePatterns '/node_modules/' 'test/install.test.ts'

@@ -8,6 +8,7 @@ import { describeStep, runsLocally, stepsIn, StepInAssembly, SynthesizedStep } f
 import { pipelineVariablesIn } from '../testing/job-event';
 import { describeSeconds } from '../testing/lambda-retries';
 import type { ArtifactSource, StepRun, StepRunOptions } from '../testing/run-step';
+import type { RunnerOptions } from '../testing/runtimes';
 import { SDK_INSTALL_COMMAND, missingSdkPackages } from '../testing/sdk-packages';
 import { StepRunError } from '../testing/step-run-error';
 import type * as Synthesized from '../testing/synthesized';
@@ -21,14 +22,15 @@ export const NPX_COMMAND = 'npx -p cdk-lambda-invoke-step -p @aws-sdk/client-cod
 /** A mistake in how the CLI was called, or in what it was given: exit code 2, with the message. */
 export class UsageError extends Error {}
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends Omit<RunnerOptions, 'runtime'> {
   readonly app: string;
   readonly step: string;
   readonly input?: string[];
   readonly outputDir?: string;
   readonly userParameters?: string;
   readonly variable?: string[];
-  readonly python: string;
+  readonly layer?: string[];
+  readonly event?: string;
   readonly timeout?: string;
   readonly json?: boolean;
 }
@@ -198,18 +200,40 @@ async function collectInputs(values: string[]): Promise<Record<string, ArtifactS
 }
 
 function runOptions(options: RunCommandOptions, inputs: Record<string, ArtifactSource>, onProgress: (message: string) => void): StepRunOptions {
+  const { python, pythonRuntimeClient, java, mavenRepository } = options;
   const timeoutSeconds = options.timeout === undefined ? undefined : Number(options.timeout);
   if (timeoutSeconds !== undefined && !(timeoutSeconds > 0)) {
     throw new UsageError(`--timeout must be a number of seconds above 0, got '${options.timeout}'`);
   }
   return {
+    ...(options.event !== undefined && { event: readEvent(options.event) }),
     inputArtifacts: inputs,
     ...(options.userParameters !== undefined && { userParameters: options.userParameters }),
     variables: Object.fromEntries((options.variable ?? []).map(value => splitPair('--variable', value, 'namespace.name=value'))),
-    python: options.python,
+    layers: Object.fromEntries((options.layer ?? []).map(value => {
+      // An ARN holds colons and no `=`, so the first `=` ends it.
+      const [arn, directory] = splitPair('--layer', value, '<layer version ARN>=<directory>');
+      return [arn, path.resolve(directory)];
+    })),
+    python,
+    pythonRuntimeClient,
+    java,
+    mavenRepository,
     ...(timeoutSeconds !== undefined && { timeoutMillis: timeoutSeconds * 1000 }),
     onProgress,
   };
+}
+
+/** `--event <file>`: a JSON job event; the run checks its fields. */
+function readEvent(file: string): unknown {
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    throw new UsageError(`--event ${file}: the file is not there`);
+  }
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--event ${file} is not JSON: ${(error as Error).message}`);
+  }
 }
 
 function splitPair(option: string, value: string, form: string): [string, string] {
@@ -241,6 +265,7 @@ function writeOutputs(run: StepRun, directory: string): string[] {
 function summary(run: StepRun, written: string[]): string {
   return [
     `outcome: ${run.outcome} after ${run.invocations} invocation${run.invocations === 1 ? '' : 's'}`,
+    `runtime client: ${run.runtimeClient}`,
     ...run.failureDetails ? [`failure (${run.failureDetails.type}): ${run.failureDetails.message}`] : [],
     ...run.failureReport ? [`reported by: the step's failure reporter, about ${describeSeconds(run.failureReport.approximateSecondsAfterStart)} after the action started in a pipeline`] : [],
     ...run.executionDetails?.summary ? [`summary: ${run.executionDetails.summary}`] : [],
@@ -268,6 +293,7 @@ function jsonSummary(run: StepRun) {
   return {
     outcome: run.outcome,
     invocations: run.invocations,
+    runtimeClient: run.runtimeClient,
     failureDetails: run.failureDetails,
     failureReport: run.failureReport,
     executionDetails: run.executionDetails,

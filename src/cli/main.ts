@@ -6,6 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { listSteps, runStepCommand, RunCommandOptions, UsageError } from './commands';
+import { RUNTIME_FAMILIES } from '../testing/runtimes';
 
 /** Exit codes: what a pipeline would do with the step, and the CLI's own failures. */
 const EXIT = { succeeded: 0, jobFailed: 1, noResult: 2 } as const;
@@ -26,7 +27,7 @@ function program(): Command {
       process.stdout.write(listSteps(options.app));
     });
 
-  cli.command('run')
+  const run = cli.command('run')
     .description('run one step end to end, as its pipeline action would invoke it')
     .addOption(app)
     .requiredOption('--step <path>', 'the step\'s construct path (PipelineStack/SmokeTest), or <pipeline path>/<stage>/<action>')
@@ -34,12 +35,18 @@ function program(): Command {
     .option('--output-dir <dir>', 'write each output artifact\'s files under <dir>/<artifact name>/')
     .option('--user-parameters <string>', 'the action\'s UserParameters instead of the synthesized ones')
     .option('--variable <namespace.name=value>', 'the value of a CodePipeline variable the UserParameters use (repeatable)', collect)
-    .option('--python <interpreter>', 'the Python interpreter for a Python function', 'python3')
+    .option('--layer <arn=directory>', 'the content of a layer the function names by ARN (repeatable)', collect)
+    .option('--event <file>', 'a CodePipeline job event (JSON) to send instead of the one the action would get, such as `sam local generate-event codepipeline job`\'s')
     .option('--timeout <seconds>', 'the function\'s timeout instead of the synthesized one')
     .option('--json', 'print one JSON object instead of a summary')
     .action(async (options: RunCommandOptions) => {
       process.exitCode = await runStepCommand(options);
     });
+  // Each runtime family's own options (runtimes.ts), named as the runner options they set.
+  for (const option of RUNTIME_FAMILIES.flatMap(family => family.cliOptions)) {
+    const added = new Option(option.flags, option.description);
+    run.addOption(option.choices ? added.choices(option.choices) : added);
+  }
   return cli;
 }
 

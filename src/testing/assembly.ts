@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cx_api } from 'aws-cdk-lib';
 // Nothing here may load the AWS SDK: the CLI's `list` runs without it.
-import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
+import { runtimeFamilyOf, runtimesRunLocally } from './runtimes';
 import { StepRunError } from './step-run-error';
 import { STEP_METADATA_TYPE, StepMetadata } from '../private/assembly-metadata';
 
@@ -11,7 +11,7 @@ import { STEP_METADATA_TYPE, StepMetadata } from '../private/assembly-metadata';
 export interface SynthesizedStep {
   /** The step's construct path. */
   readonly path: string;
-  /** The function's code in the cloud assembly: the bundled asset, a `Code.fromAsset` directory, or inline code written to `index.js` or `index.py` there. */
+  /** The function's code in the cloud assembly: the bundled asset, a `Code.fromAsset` directory or .zip/.jar file, or inline code written to `index.js` or `index.py` there. */
   readonly assetDirectory: string;
   /** The function's handler, such as `index.handler`. */
   readonly handler: string;
@@ -28,6 +28,11 @@ export interface SynthesizedStep {
   readonly retryAttempts: number;
   /** Whether the function's on-failure destination is the step's failure reporter. */
   readonly failureReporter: boolean;
+  /**
+   * The function's layers in order: a layer of the app's own has its content in the cloud assembly
+   * (`directory`); one given by ARN (`arn`) has not, and a local run needs a directory for it.
+   */
+  readonly layers: ReadonlyArray<{ readonly arn: string; readonly directory?: string }>;
   /** The pipeline action that invokes the function, when the assembly holds one. */
   readonly action?: {
     readonly name: string;
@@ -49,15 +54,9 @@ export interface StepInAssembly {
   readonly metadata: StepMetadata;
 }
 
-/** The Lambda Python 3 runtimes. */
-export const PYTHON_RUNTIME = /^python3\.\d+$/;
-
-/** The Lambda OS-only runtimes, which run the code's `bootstrap` against the Runtime API. */
-export const CUSTOM_RUNTIMES = ['provided.al2023', 'provided.al2'];
-
 /** Whether a local run can start a function on `runtime`. */
 export function runsLocally(runtime: string | undefined): boolean {
-  return typeof runtime === 'string' && (NODE_RUNTIMES.includes(runtime as NodeRuntime) || PYTHON_RUNTIME.test(runtime) || CUSTOM_RUNTIMES.includes(runtime));
+  return runtimeFamilyOf(runtime) !== undefined;
 }
 
 /** Every stack of the assembly and of the stages nested in it. */
@@ -84,8 +83,7 @@ export function describeStep(assembly: cx_api.CloudAssembly, step: StepInAssembl
   const properties = functionStack.template.Resources[logicalId].Properties;
   if (!runsLocally(properties.Runtime)) {
     throw new StepRunError(`${step.path} runs ${metadata.functionPath} on ${properties.Runtime ?? 'a container image'}, and a local run starts only `
-      + `the Lambda Node.js runtimes (${NODE_RUNTIMES.join(', ')}), Python 3 (python3.x) and custom runtimes (${CUSTOM_RUNTIMES.join(', ')}): `
-      + 'run the step\'s logic with runStep and a Node.js stand-in handler instead');
+      + `${runtimesRunLocally()}: run the step's logic with runStep and a Node.js stand-in handler instead`);
   }
   const functionName = typeof properties.FunctionName === 'string' ? properties.FunctionName : undefined;
   const invokedName = functionName ?? generatedFunctionName(functionStack.stackName, logicalId);
@@ -101,6 +99,7 @@ export function describeStep(assembly: cx_api.CloudAssembly, step: StepInAssembl
     functionName: metadata.qualifier ? `${invokedName}:${metadata.qualifier}` : invokedName,
     runtime: properties.Runtime,
     ...asyncInvocation(functionStack, logicalId, metadata),
+    layers: (properties.Layers ?? []).map((layer: unknown) => layerOf(functionStack, layer, step.path)),
     action: findAction(stacks, step, functionStack, logicalId, functionName),
   };
 }
@@ -134,18 +133,55 @@ function codeDirectory(assembly: cx_api.CloudAssembly, code: any, runtime: strin
   if (typeof code?.ZipFile === 'string') {
     const directory = path.join(assembly.directory, `inline-code.${createHash('sha256').update(code.ZipFile).digest('hex').slice(0, 16)}`);
     fs.mkdirSync(directory, { recursive: true });
-    fs.writeFileSync(path.join(directory, PYTHON_RUNTIME.test(runtime) ? 'index.py' : 'index.js'), code.ZipFile);
+    const inlineFile = runtimeFamilyOf(runtime)?.inlineFile;
+    if (!inlineFile) {
+      throw new StepRunError(`${stepPath}'s function has inline code on ${runtime}, which Lambda takes only for Node.js and Python`);
+    }
+    fs.writeFileSync(path.join(directory, inlineFile), code.ZipFile);
     return directory;
   }
-  const assetHash = String(code?.S3Key ?? '').replace(/\.zip$/, '');
+  return fileAsset(assembly, code, stepPath);
+}
+
+/** Where a file asset (a function's code, a layer's content) is in the cloud assembly: a directory, or a .zip or .jar file. */
+function fileAsset(assembly: cx_api.CloudAssembly, location: any, what: string): string {
+  const assetHash = String(location?.S3Key ?? '').replace(/\.(zip|jar)$/, '');
   const source = assembly.artifacts
     .filter((artifact): artifact is cx_api.AssetManifestArtifact => artifact instanceof cx_api.AssetManifestArtifact)
     .map(manifest => JSON.parse(fs.readFileSync(manifest.file, 'utf8')).files?.[assetHash]?.source)
     .find(found => found?.path);
   if (!source) {
-    throw new StepRunError(`The cloud assembly has no file asset ${assetHash || '(none)'} for ${stepPath}: was bundling skipped (context aws:cdk:bundling-stacks)?`);
+    throw new StepRunError(`The cloud assembly has no file asset ${assetHash || '(none)'} for ${what}: was bundling skipped (context aws:cdk:bundling-stacks)?`);
   }
   return path.join(assembly.directory, source.path);
+}
+
+/**
+ * One of the function's layers as its template names it: a LayerVersion of its stack (its content
+ * is an asset of the assembly), or a layer version ARN. An ARN built from tokens is written with
+ * CloudFormation's pseudo parameters as `${AWS::Region}`, the name a run maps a directory to.
+ */
+function layerOf(stack: cx_api.CloudFormationStackArtifact, layer: any, stepPath: string): { arn: string; directory?: string } {
+  const resource = layer?.Ref !== undefined ? stack.template.Resources?.[layer.Ref] : undefined;
+  if (resource?.Type === 'AWS::Lambda::LayerVersion') {
+    return { arn: `${stack.hierarchicalId}/${layer.Ref}`, directory: fileAsset(stack.assembly, resource.Properties?.Content, `${stepPath}'s layer ${layer.Ref}`) };
+  }
+  return { arn: templateText(layer) };
+}
+
+/** A template value as text: strings as they are, Fn::Join joined, Ref and other intrinsics as `${...}`. */
+function templateText(value: any): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (Array.isArray(value?.['Fn::Join'])) {
+    const [separator, parts] = value['Fn::Join'];
+    return (parts as unknown[]).map(templateText).join(separator);
+  }
+  if (value?.Ref !== undefined) {
+    return `\${${value.Ref}}`;
+  }
+  return `\${${JSON.stringify(value)}}`;
 }
 
 /** A physical name as CloudFormation generates one for a function without FunctionName (at most 64 characters). */

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'crypto';
+import { StepRunError } from './step-run-error';
 
 export interface Credentials {
   readonly accessKeyId: string;
@@ -82,3 +83,47 @@ export function pipelineVariablesIn(text: string): string[] {
 
 /** `#{namespace.name}`, as CodePipeline substitutes it in an action's configuration. */
 export const PIPELINE_VARIABLE = /#\{([^}]+)\}/g;
+
+/**
+ * Checks an event given to a run (`event`) for what the run and CodePipeline's own events always have:
+ * the job's id, the artifact credentials, and each artifact's name and S3 location. A missing or
+ * mistyped field is refused with its path, the rule and the value, instead of failing deep inside the run.
+ */
+export function checkGivenEvent(event: unknown): void {
+  const job = (event as any)?.['CodePipeline.job'];
+  if (typeof job !== 'object' || job === null) {
+    throw new StepRunError(`The given event is not a CodePipeline job event: it must be an object holding "CodePipeline.job", got ${describeValue(event)}`);
+  }
+  const problems: string[] = [];
+  const check = (fieldPath: string, rule: string, test: (value: any) => boolean) => {
+    const value = fieldPath.split('.').reduce<any>((found, key) => found?.[key], job);
+    if (!test(value)) {
+      // A credential is never shown, even a malformed one: only its type.
+      const got = fieldPath.includes('artifactCredentials') && value !== undefined ? `a ${typeof value}` : describeValue(value);
+      problems.push(`CodePipeline.job.${fieldPath} must be ${rule}, got ${got}`);
+    }
+  };
+  const text = (value: unknown) => typeof value === 'string' && value.length > 0;
+  check('id', 'a non-empty string', text);
+  check('data.artifactCredentials.accessKeyId', 'a non-empty string', text);
+  check('data.artifactCredentials.secretAccessKey', 'a non-empty string', text);
+  check('data.artifactCredentials.sessionToken', 'a string when present', value => value === undefined || typeof value === 'string');
+  check('data.artifactCredentials.expirationTime', 'a time when present', value => value === undefined || Number.isFinite(Number(new Date(value))));
+  for (const list of ['inputArtifacts', 'outputArtifacts']) {
+    check(`data.${list}`, 'a list when present', value => value === undefined || Array.isArray(value));
+    (Array.isArray(job.data?.[list]) ? job.data[list] : []).forEach((_: unknown, index: number) => {
+      check(`data.${list}.${index}.name`, 'a non-empty string', text);
+      check(`data.${list}.${index}.location.type`, '"S3"', value => value === 'S3');
+      check(`data.${list}.${index}.location.s3Location.bucketName`, 'a non-empty string', text);
+      check(`data.${list}.${index}.location.s3Location.objectKey`, 'a non-empty string', text);
+    });
+  }
+  if (problems.length > 0) {
+    throw new StepRunError(`The given event is not a CodePipeline job event the run can serve: ${problems.join('; ')}`);
+  }
+}
+
+/** A value as a message shows it: JSON, cut short. */
+function describeValue(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value).slice(0, 60);
+}

@@ -12,16 +12,15 @@ import { LoopbackS3Endpoint, StoredObjectInfo } from './endpoints/s3';
 import { LOCAL_REGION, loopbackS3ClientConfig } from './endpoints/s3-client';
 import type { KnownCredentials } from './endpoints/sigv4';
 import { recordedError, runFailureReporter } from './failure-reporting';
+import { layersDirectory, unpackedCode } from './function-code';
 import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
-import { PIPELINE_VARIABLE, buildJobEvent, madeUpCredentials, madeUpRevision } from './job-event';
+import { PIPELINE_VARIABLE, buildJobEvent, checkGivenEvent, madeUpCredentials, madeUpRevision } from './job-event';
 import { FailureReport, MAX_RETRY_ATTEMPTS, describeSeconds, secondsToReport } from './lambda-retries';
 import { newestNodejsRuntime } from '../private/bundled-function';
 import { FunctionError, InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
-import type { FunctionDescription } from './runners/lambda-environment';
 import { exclusively, inProcess } from './runners/node-in-process';
-import { inNodeProcess } from './runners/node-process';
-import { inPythonProcess, pythonInterpreter, pythonVersionWarning } from './runners/python';
-import { inCustomRuntime } from './runners/runtime-api';
+import { nodeVersionWarning } from './runners/node-process';
+import { layerEnvironment, runtimeFamilyOf, runtimesRunLocally, type RunnerOptions, type StartedRunner } from './runtimes';
 import { StepRunError } from './step-run-error';
 import { readZip } from '../runtime/artifacts';
 import { redact } from '../runtime/redact';
@@ -45,7 +44,7 @@ export interface ExternalS3 {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
 }
 
-export interface StepRunOptions {
+export interface StepRunOptions extends RunnerOptions {
   /** The action's UserParameters: a string as it is, anything else JSON-encoded. */
   readonly userParameters?: unknown;
   /**
@@ -84,12 +83,14 @@ export interface StepRunOptions {
    */
   readonly memoryMb?: number;
   /**
-   * The Lambda runtime to behave as (callback-style handlers run only before nodejs24.x).
-   * @default - the runtime a step made from `entry` gets (the newest Node.js runtime the installed aws-cdk-lib names), or the synthesized function's
+   * Local directories for the function's layers, each holding what the layer's zip holds (a `.zip` file
+   * is unpacked). For a synthesized step, by the layer version ARN its template names: layers from the
+   * app's own assets are found in the cloud assembly, and a layer given by ARN (a public layer such as
+   * Powertools') runs only when mapped here. For runBundledStep, runPythonStep, runJavaStep and
+   * runCustomRuntimeStep, the function's layers in order, by any name.
+   * The function finds them as Lambda's /opt: through PATH, LD_LIBRARY_PATH and its language's path.
    */
-  readonly runtime?: NodeRuntime;
-  /** The Python interpreter that runs a Python function (runSynthesizedStep, runPythonStep). @default 'python3', the first on PATH */
-  readonly python?: string;
+  readonly layers?: Record<string, string>;
   /** Told what the run does as it goes: each artifact served and received, with its size, and each invocation. */
   readonly onProgress?: (message: string) => void;
   /** Fail the run when a secret of the job shows up in the logs or in a call to CodePipeline. @default true */
@@ -148,8 +149,10 @@ export interface StepRun {
    * the job: how many attempts, the last error, and about when a pipeline would see it.
    */
   readonly failureReport?: FailureReport;
-  /** The version of Node.js the handler ran on: the one running the harness, such as `20.20.2`. */
+  /** The version of Node.js the harness ran on, such as `20.20.2` (a Node.js handler's too). */
   readonly nodeVersion: string;
+  /** What ran the handler, such as `awslambdaric 4.2.2 on Python 3.11.7`. */
+  readonly runtimeClient: string;
   /** What differed from Lambda in this run and may matter, such as a Node.js major other than the function's runtime. */
   readonly warnings: string[];
 }
@@ -167,35 +170,44 @@ const DEFAULT_ACCOUNT = '123456789012';
  * state). Servers are on random ports of 127.0.0.1 and are stopped before this returns or throws.
  */
 export async function runStep(handler: PipelineJobLambdaHandler | ((...args: any[]) => unknown), options: StepRunOptions = {}): Promise<StepRun> {
-  return exclusively(() => run(() => inProcess(handler), options));
+  const runtime = options.runtime ?? defaultRuntime();
+  return exclusively(() => run(async () => ({
+    invoker: inProcess(handler),
+    runtimeClient: `the harness's in-process Node.js runner on Node.js ${process.versions.node}`,
+    warnings: [nodeVersionWarning(runtime)].filter((warning): warning is string => warning !== undefined),
+  }), { ...options, runtime }, runtime));
 }
 
 /** Runs a bundled handler (a directory holding `index.js` or, bundled as an ES module, `index.mjs`, as `NodejsFunction` builds) in a Node.js process of its own. */
 export async function runBundledStep(assetDirectory: string, handlerName: string, options: StepRunOptions = {}): Promise<StepRun> {
-  return run(() => inNodeProcess(describe(assetDirectory, handlerName, options)), options);
+  return runFunction(assetDirectory, handlerName, options.runtime ?? defaultRuntime(), options);
 }
 
-/** A Python function's settings, for runPythonStep. */
-export interface PythonStepOptions extends Omit<StepRunOptions, 'runtime'> {
-  /** The function's Lambda runtime, such as `python3.13`. */
+/** A function's settings for a runtime other than Node.js: runPythonStep, runJavaStep, runCustomRuntimeStep. */
+export interface FunctionStepOptions extends Omit<StepRunOptions, 'runtime'> {
+  /** The function's Lambda runtime, such as `python3.13`, `java21` or `provided.al2023`. */
   readonly runtime: string;
 }
 
+/** runPythonStep's options, by the name they had before Java and custom runtimes took them too. */
+export type PythonStepOptions = FunctionStepOptions;
+
 /**
  * Runs a Python handler (`module.function` in `codeDirectory`) as the Lambda Python runtime does,
- * in a Python process of its own: the event as a dict, a context object, `print` and `logging`
- * captured, an escaping exception reported as Lambda reports it, every boto3 client on loopback.
+ * in a Python process of its own: under awslambdaric, AWS's runtime interface client, when the
+ * interpreter has it, else the harness's bootstrap. Every boto3 client stays on loopback.
  */
 export async function runPythonStep(codeDirectory: string, handlerName: string, options: PythonStepOptions): Promise<StepRun> {
-  const command = options.python ?? 'python3';
-  const python = pythonInterpreter(command);
-  if (!python) {
-    throw new StepRunError(`The Python interpreter '${command}' could not be started: install Python ${options.runtime.replace(/^python/, '')} `
-      + 'or pass `python` (the path of an interpreter; with the CLI, --python <interpreter>)');
-  }
-  const { runtime, ...rest } = options;
-  return run((work: string) => inPythonProcess(describe(codeDirectory, handlerName, options), python, work), rest,
-    () => [pythonVersionWarning(runtime, python)]);
+  return runFunction(codeDirectory, handlerName, options.runtime, options);
+}
+
+/**
+ * Runs a Java handler (`package.Class::method`, or `package.Class` for a RequestHandler) as Lambda's
+ * Java runtimes do: AWS's Java runtime interface client in a JVM of its own, with the code (a
+ * directory, or a .jar or .zip file) as its task root and the jars of its `lib/` on the class path.
+ */
+export async function runJavaStep(code: string, handlerName: string, options: FunctionStepOptions): Promise<StepRun> {
+  return runFunction(code, handlerName, options.runtime, options);
 }
 
 /**
@@ -203,222 +215,330 @@ export async function runPythonStep(codeDirectory: string, handlerName: string, 
  * `codeDirectory` (Go, Rust, a shell script), started with AWS_LAMBDA_RUNTIME_API pointing at a
  * Lambda Runtime API the harness serves on loopback, once per invocation.
  */
-export async function runCustomRuntimeStep(codeDirectory: string, handlerName: string, options: Omit<PythonStepOptions, 'python'>): Promise<StepRun> {
-  const { runtime: _runtime, ...rest } = options;
-  return run(() => inCustomRuntime(describe(codeDirectory, handlerName, options)), rest, () => []);
+export async function runCustomRuntimeStep(codeDirectory: string, handlerName: string, options: FunctionStepOptions): Promise<StepRun> {
+  return runFunction(codeDirectory, handlerName, options.runtime, options);
 }
 
-/** What a runner tells the function about itself. */
-function describe(codeDirectory: string, handler: string, options: { memoryMb?: number; accountId?: string }): FunctionDescription {
-  return { codeDirectory: path.resolve(codeDirectory), handler, memoryMb: options.memoryMb ?? 128, accountId: options.accountId ?? DEFAULT_ACCOUNT };
+/**
+ * Runs a function's code on `runtime` with its family's runner (runtimes.ts), the code and layers
+ * unpacked as Lambda unpacks them. `layers` are given in order, or picked by runSynthesizedStep.
+ */
+export async function runFunction(code: string, handler: string, runtime: string, options: Omit<StepRunOptions, 'runtime'>): Promise<StepRun> {
+  const family = runtimeFamilyOf(runtime);
+  if (!family) {
+    throw new StepRunError(`runtime ${runtime} cannot run locally: a local run starts ${runtimesRunLocally()}`);
+  }
+  const runnerOptions = { ...options, runtime: family.name === 'Node.js' ? runtime as NodeRuntime : undefined };
+  return run(async work => {
+    const opt = await layersDirectory(Object.values(options.layers ?? {}), work);
+    return family.start({
+      codeDirectory: await unpackedCode(code, work),
+      handler,
+      runtime,
+      memoryMb: options.memoryMb ?? 128,
+      accountId: options.accountId ?? DEFAULT_ACCOUNT,
+      layerEnvironment: opt ? layerEnvironment(opt, runtime) : undefined,
+    }, runnerOptions, work);
+  }, runnerOptions, runtime);
 }
 
-async function run(
-  makeInvoker: (work: string) => Invoker, options: StepRunOptions,
-  runtimeWarnings: (runtime: NodeRuntime) => Array<string | undefined> = runtime => [nodeVersionWarning(runtime)],
-): Promise<StepRun> {
-  const inputNames = Object.keys(options.inputArtifacts ?? {});
-  const outputNames = options.outputArtifacts ?? [];
-  checkOptions(options, inputNames, outputNames);
-  const timeoutMillis = options.timeoutMillis ?? 60_000;
-  const maxInvocations = options.maxInvocations ?? 10;
-  const runtime = options.runtime ?? defaultRuntime();
-  let codePipeline: LoopbackCodePipeline | undefined;
-  let builtInS3: LoopbackS3Endpoint | undefined;
-  let s3: S3Client | undefined;
+/** What every run shares: the options' defaults, the made-up credentials, and the secrets no log may show. */
+interface RunContext {
+  readonly options: StepRunOptions;
+  readonly work: string;
+  /** The function's Lambda runtime. */
+  readonly runtime: string;
+  readonly accountId: string;
+  readonly timeoutMillis: number;
+  readonly functionCredentials: ReturnType<typeof madeUpCredentials>;
+  readonly reporterCredentials: ReturnType<typeof madeUpCredentials>;
+  readonly artifactCredentials: any;
+  readonly expiresAt: number;
+  readonly secrets: Record<string, string | undefined>;
+  /** The given event, or undefined to build one. */
+  readonly given?: any;
+}
+
+/** The run's loopback services: CodePipeline, and S3 (the built-in endpoint, or the given server through a client). */
+interface Endpoints {
+  readonly codePipeline: LoopbackCodePipeline;
+  readonly builtInS3?: LoopbackS3Endpoint;
+  readonly s3?: S3Client;
+  readonly s3Endpoint: string;
+}
+
+/** How the job's invocations ended: the last result call, and what happened on the way. */
+interface Invocations {
+  readonly count: number;
+  readonly last: RecordedCall;
+  readonly failureReport?: FailureReport;
+  readonly warnings: string[];
+  readonly reporterLogs: string[];
+}
+
+/** A run in phases: check and prepare, start the endpoints and serve the inputs, invoke until a result, collect the outputs. */
+async function run(startRunner: (work: string) => Promise<StartedRunner>, options: StepRunOptions, runtime: string): Promise<StepRun> {
+  checkOptions(options);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'step-run-'));
-  const functionCredentials = madeUpCredentials();
-  const reporterCredentials = madeUpCredentials();
-  const retryAttempts = options.retryAttempts ?? 0;
-  const reporterLogs: string[] = [];
-  const warnings: string[] = [];
-  let failureReport: FailureReport | undefined;
-  const accountId = options.accountId ?? DEFAULT_ACCOUNT;
-  const given = options.event ? structuredClone(options.event) as any : undefined;
-  const artifactCredentials = given?.['CodePipeline.job']?.data?.artifactCredentials
-    ?? (options.s3 ? { sessionToken: madeUpCredentials().sessionToken, ...options.s3.credentials } : madeUpCredentials());
-  // A given event's expirationTime holds; made-up credentials last an hour, as CodePipeline's do.
-  const expiresAt = Number(new Date(artifactCredentials.expirationTime ?? Date.now() + 3_600_000));
-  const secrets = {
-    'artifactCredentials.secretAccessKey': artifactCredentials.secretAccessKey,
-    'artifactCredentials.sessionToken': artifactCredentials.sessionToken,
-    'AWS_SECRET_ACCESS_KEY': functionCredentials.secretAccessKey,
-    'AWS_SESSION_TOKEN': functionCredentials.sessionToken,
-    'reporter secretAccessKey': reporterCredentials.secretAccessKey,
-    'reporter sessionToken': reporterCredentials.sessionToken,
-  };
   const logs: string[] = [];
+  let endpoints: Partial<Endpoints> = {};
   try {
-    const invoke = makeInvoker(work);
-    const event = given ?? buildJobEvent({
-      accountId,
-      bucket: options.s3?.bucket ?? options.bucket ?? `codepipeline-us-east-1-${accountId}`,
-      pipelineName: options.pipelineName ?? 'local-pipeline',
-      functionName: options.functionName ?? 'local-step',
-      userParameters: substituteVariables(
-        options.userParameters === undefined || typeof options.userParameters === 'string' ? options.userParameters : JSON.stringify(options.userParameters),
-        options.variables ?? {}),
-      inputs: inputNames.map(name => ({ name, revision: options.inputRevisions?.[name] ?? madeUpRevision() })),
-      outputs: outputNames,
-      credentials: artifactCredentials,
-      expiresAt,
-      continuationToken: options.continuationToken,
-      encryptionKeyId: options.encryptionKeyId,
-    });
-    const data = event?.['CodePipeline.job']?.data;
-    const buckets: string[] = [...data?.inputArtifacts ?? [], ...data?.outputArtifacts ?? []]
-      .map((artifact: any) => artifact.location.s3Location.bucketName);
-    const known: KnownCredentials[] = [
-      { ...artifactCredentials, expiresAt, principal: 'artifact' },
-      { ...functionCredentials, principal: 'function' },
-      { ...reporterCredentials, principal: 'reporter' },
-    ];
-    codePipeline = await LoopbackCodePipeline.start({ credentials: known });
-    builtInS3 = options.s3 ? undefined : await LoopbackS3Endpoint.start({ buckets, credentials: known });
-    const s3Endpoint = options.s3?.endpoint ?? builtInS3!.endpoint;
-    s3 = options.s3 && new S3Client(loopbackS3ClientConfig(s3Endpoint, artifactCredentials));
-    for (const artifact of data?.inputArtifacts ?? []) {
-      const source = options.inputArtifacts?.[artifact.name];
-      if (source !== undefined) {
-        const zipPath = path.join(work, `${randomUUID()}.zip`);
-        await writeZip(source, zipPath);
-        options.onProgress?.(`serving input artifact ${artifact.name} (${fs.statSync(zipPath).size} bytes zipped)`);
-        const { bucketName, objectKey } = artifact.location.s3Location;
-        if (builtInS3) {
-          await builtInS3.seedObject(bucketName, objectKey, zipPath);
-        } else {
-          await s3!.send(new PutObjectCommand({ Bucket: bucketName, Key: objectKey, Body: fs.readFileSync(zipPath) }));
-        }
-      }
-    }
-    const environment: Record<string, string> = {
-      ...options.environment,
-      ...loopbackFunctionEnvironment({
-        codePipeline: codePipeline.endpoint,
-        s3: s3Endpoint,
-        credentials: functionCredentials,
-        functionName: data?.actionConfiguration?.configuration?.FunctionName,
-        emptyDirectory: work,
-      }),
-    };
-    let invocations = 0;
-    let current = event;
-    let last: RecordedCall | undefined;
-    // The current event's attempts that failed without reporting, which Lambda retries.
-    let failedAttempts: Array<{ millis: number; error: FunctionError }> = [];
-    // Lambda's retries run the function again; maxInvocations counts the job's invocations, not them.
-    let retries = 0;
-    while (invocations - retries < maxInvocations) {
-      invocations++;
-      const started = Date.now();
-      const before = codePipeline.calls.length;
-      const lateS3Before = builtInS3?.lateRequests.length ?? 0;
-      const jobId = current?.['CodePipeline.job']?.id;
-      codePipeline.startJob(jobId);
-      builtInS3?.startInvocation();
-      const notes: InvocationNotes = { unsupportedUses: [], returnedWithoutPromise: false };
-      options.onProgress?.(`invocation ${invocations} of job ${jobId}${invocations > 1 ? ' (continued)' : ''}`);
-      const end = await invoke(current, { timeoutMillis, environment, runtime }, logs, notes);
-      const millis = end.timedOut ? timeoutMillis : Date.now() - started;
-      codePipeline.endInvocation();
-      builtInS3?.endInvocation();
-      let result = codePipeline.calls.slice(before).find(call => !call.error && call.operation.startsWith('PutJob') && call.input.jobId === jobId);
-      if (!result || notes.unsupportedUses.length > 0) {
-        await delay(LATE_CALL_GRACE_MILLIS);
-      }
-      if (notes.unsupportedUses.length > 0) {
-        throw new StepRunError(`${notes.unsupportedUses[0]}. In a pipeline every invocation would fail, and the action would wait ${ACTION_TIMEOUT} for a result`, redactAll(logs, secrets));
-      }
-      const error = result ? undefined : recordedError(end, timeoutMillis);
-      if (error) {
-        // Lambda counts the invocation as failed: it runs the function again with the same event, or gives up.
-        failedAttempts.push({ millis, error });
-        if (failedAttempts.length <= retryAttempts) {
-          retries++;
-          options.onProgress?.(`invocation ${invocations} failed without reporting (${redact(describeError(error), secrets)}): `
-            + `Lambda retries it (retry ${failedAttempts.length} of ${retryAttempts})`);
-          continue;
-        }
-      }
-      if (!result && error && options.failureReporter !== false) {
-        reporterLogs.push(...await runFailureReporter({
-          codePipeline,
-          credentials: { ...reporterCredentials, principal: 'reporter' },
-          functionArn: functionArnOf(data?.actionConfiguration?.configuration?.FunctionName, accountId),
-        }, current, error, failedAttempts.length));
-        failureReport = {
-          attempts: failedAttempts.length,
-          error,
-          approximateSecondsAfterStart: secondsToReport(failedAttempts.map(attempt => attempt.millis)),
-        };
-        result = codePipeline.calls.slice(before).find(call => !call.error && call.operation === 'PutJobFailureResult' && call.input.jobId === jobId);
-      }
-      if (!result) {
-        const calls = codePipeline.calls.slice(before);
-        const lateS3Requests = builtInS3?.lateRequests.slice(lateS3Before) ?? [];
-        const message = noResultMessage(invocations, jobId, { ...end, ...notes }, timeoutMillis, calls, lateS3Requests, secrets,
-          { attempts: Math.max(1, failedAttempts.length), reporterOff: options.failureReporter === false, reporterLogs });
-        throw new StepRunError(message, redactAll(logs, secrets));
-      }
-      if (failureReport) {
-        warnings.push(reporterNote(failureReport, retryAttempts, secrets));
-      } else if (failedAttempts.length > 0) {
-        warnings.push(`Invocation ${invocations - failedAttempts.length} failed without reporting (${redact(describeError(failedAttempts[0].error), secrets)}); `
-          + `Lambda retried it (retryAttempts ${retryAttempts}) and attempt ${failedAttempts.length + 1} reported. In a pipeline that report comes about `
-          + `${describeSeconds(secondsToReport([...failedAttempts.map(attempt => attempt.millis), millis]))} after the action started`);
-      }
-      failedAttempts = [];
-      last = result;
-      const token = last.operation === 'PutJobSuccessResult' ? last.input.continuationToken : undefined;
-      if (!token) {
-        break;
-      }
-      current = structuredClone(current);
-      current['CodePipeline.job'].data.continuationToken = token;
-      current['CodePipeline.job'].id = randomUUID();
-    }
+    const context = prepare(options, work, runtime);
+    const runner = await startRunner(work);
+    const event = context.given ?? buildEvent(context);
+    endpoints = await startEndpoints(context, event);
+    await serveInputs(context, endpoints as Endpoints, event);
+    const invocations = await invokeUntilResult(context, endpoints as Endpoints, runner.invoker, event, logs);
+    const { codePipeline, builtInS3 } = endpoints as Endpoints;
     await delay(LATE_CALL_GRACE_MILLIS);
-    const leaks = findCredentialLeaks(secrets, [...logs, ...reporterLogs], codePipeline.calls);
+    const leaks = findCredentialLeaks(context.secrets, [...logs, ...invocations.reporterLogs], codePipeline.calls);
     if (leaks.length > 0 && options.failOnCredentialLeak !== false) {
-      throw new StepRunError(`The step leaked the job's secrets: ${describeLeaks(leaks)}. Lambda writes every log line to CloudWatch Logs, where anyone who can read the logs could use them; never log the event or its artifactCredentials`, redactAll(logs, secrets));
+      throw new StepRunError(`The step leaked the job's secrets: ${describeLeaks(leaks)}. Lambda writes every log line to CloudWatch Logs, where anyone who can read the logs could use them; never log the event or its artifactCredentials`, redactAll(logs, context.secrets));
     }
-    const outputArtifacts: Record<string, Record<string, Buffer>> = {};
-    const outputArtifactEncryption: Record<string, StoredObjectInfo | undefined> = {};
-    for (const artifact of data?.outputArtifacts ?? []) {
-      const { bucketName, objectKey } = artifact.location.s3Location;
-      const zipPath = builtInS3 ? builtInS3.objectFile(bucketName, objectKey) : await downloadObject(s3!, bucketName, objectKey, work);
-      if (zipPath) {
-        options.onProgress?.(`received output artifact ${artifact.name} (${fs.statSync(zipPath).size} bytes zipped)`);
-        outputArtifacts[artifact.name] = await readZip(zipPath);
-        outputArtifactEncryption[artifact.name] = builtInS3?.objectInfo(bucketName, objectKey);
-      }
-    }
-    const input = last!.input;
-    const continued = last!.operation === 'PutJobSuccessResult' && !!input.continuationToken;
+    const outputs = await collectOutputs(context, endpoints as Endpoints, event);
+    const { last } = invocations;
+    const input = last.input;
+    const continued = last.operation === 'PutJobSuccessResult' && !!input.continuationToken;
     return {
-      outcome: last!.operation === 'PutJobFailureResult' ? 'failed' : continued ? 'continued' : 'succeeded',
-      invocations,
+      outcome: last.operation === 'PutJobFailureResult' ? 'failed' : continued ? 'continued' : 'succeeded',
+      invocations: invocations.count,
       outputVariables: input.outputVariables ?? {},
       executionDetails: input.executionDetails,
       failureDetails: input.failureDetails,
       continuationToken: continued ? input.continuationToken : undefined,
-      outputArtifacts,
-      outputArtifactEncryption,
-      logs: redactAll(logs, secrets),
-      calls: codePipeline.calls.map(call => ({ ...call, body: redact(call.body, secrets) })),
+      ...outputs,
+      logs: redactAll(logs, context.secrets),
+      calls: codePipeline.calls.map(call => ({ ...call, body: redact(call.body, context.secrets) })),
       lateCalls: lateCalls(codePipeline.calls, builtInS3?.lateRequests ?? []),
       credentialLeaks: leaks,
       event,
-      failureReport,
+      failureReport: invocations.failureReport,
       nodeVersion: process.versions.node,
-      warnings: [...warnings, ...runtimeWarnings(runtime).filter((warning): warning is string => warning !== undefined)],
+      runtimeClient: runner.runtimeClient,
+      warnings: [...invocations.warnings, ...runner.warnings],
     };
   } finally {
-    s3?.destroy();
-    await codePipeline?.stop();
-    await builtInS3?.stop();
+    endpoints.s3?.destroy();
+    await endpoints.codePipeline?.stop();
+    await endpoints.builtInS3?.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The run's defaults and made-up credentials; a given event's artifact credentials and expirationTime hold. */
+function prepare(options: StepRunOptions, work: string, runtime: string): RunContext {
+  const functionCredentials = madeUpCredentials();
+  const reporterCredentials = madeUpCredentials();
+  if (options.event !== undefined) {
+    checkGivenEvent(options.event);
+  }
+  const given = options.event ? structuredClone(options.event) as any : undefined;
+  const artifactCredentials = given?.['CodePipeline.job']?.data?.artifactCredentials
+    ?? (options.s3 ? { sessionToken: madeUpCredentials().sessionToken, ...options.s3.credentials } : madeUpCredentials());
+  // Made-up credentials last an hour, as CodePipeline's do.
+  const expiresAt = Number(new Date(artifactCredentials.expirationTime ?? Date.now() + 3_600_000));
+  return {
+    options,
+    work,
+    runtime,
+    accountId: options.accountId ?? DEFAULT_ACCOUNT,
+    timeoutMillis: options.timeoutMillis ?? 60_000,
+    functionCredentials,
+    reporterCredentials,
+    artifactCredentials,
+    expiresAt,
+    given,
+    secrets: {
+      'artifactCredentials.secretAccessKey': artifactCredentials.secretAccessKey,
+      'artifactCredentials.sessionToken': artifactCredentials.sessionToken,
+      'AWS_SECRET_ACCESS_KEY': functionCredentials.secretAccessKey,
+      'AWS_SESSION_TOKEN': functionCredentials.sessionToken,
+      'reporter secretAccessKey': reporterCredentials.secretAccessKey,
+      'reporter sessionToken': reporterCredentials.sessionToken,
+    },
+  };
+}
+
+/** The job event CodePipeline would send for the options. */
+function buildEvent({ options, accountId, artifactCredentials, expiresAt }: RunContext): any {
+  return buildJobEvent({
+    accountId,
+    bucket: options.s3?.bucket ?? options.bucket ?? `codepipeline-us-east-1-${accountId}`,
+    pipelineName: options.pipelineName ?? 'local-pipeline',
+    functionName: options.functionName ?? 'local-step',
+    userParameters: substituteVariables(
+      options.userParameters === undefined || typeof options.userParameters === 'string' ? options.userParameters : JSON.stringify(options.userParameters),
+      options.variables ?? {}),
+    inputs: Object.keys(options.inputArtifacts ?? {}).map(name => ({ name, revision: options.inputRevisions?.[name] ?? madeUpRevision() })),
+    outputs: options.outputArtifacts ?? [],
+    credentials: artifactCredentials,
+    expiresAt,
+    continuationToken: options.continuationToken,
+    encryptionKeyId: options.encryptionKeyId,
+  });
+}
+
+/** CodePipeline and S3 on loopback, each knowing the run's three principals: the job's artifact credentials, the function's role, the reporter's. */
+async function startEndpoints(context: RunContext, event: any): Promise<Endpoints> {
+  const { options, artifactCredentials, expiresAt } = context;
+  const data = event?.['CodePipeline.job']?.data;
+  const buckets: string[] = [...data?.inputArtifacts ?? [], ...data?.outputArtifacts ?? []]
+    .map((artifact: any) => artifact.location.s3Location.bucketName);
+  const known: KnownCredentials[] = [
+    { ...artifactCredentials, expiresAt, principal: 'artifact' },
+    { ...context.functionCredentials, principal: 'function' },
+    { ...context.reporterCredentials, principal: 'reporter' },
+  ];
+  const codePipeline = await LoopbackCodePipeline.start({ credentials: known });
+  try {
+    const builtInS3 = options.s3 ? undefined : await LoopbackS3Endpoint.start({ buckets, credentials: known });
+    const s3Endpoint = options.s3?.endpoint ?? builtInS3!.endpoint;
+    const s3 = options.s3 && new S3Client(loopbackS3ClientConfig(s3Endpoint, artifactCredentials));
+    return { codePipeline, builtInS3, s3, s3Endpoint };
+  } catch (error) {
+    await codePipeline.stop();
+    throw error;
+  }
+}
+
+/** Zips each given input artifact and puts it where the event says it is. */
+async function serveInputs({ options, work }: RunContext, { builtInS3, s3 }: Endpoints, event: any): Promise<void> {
+  for (const artifact of event?.['CodePipeline.job']?.data?.inputArtifacts ?? []) {
+    const source = options.inputArtifacts?.[artifact.name];
+    if (source === undefined) {
+      continue;
+    }
+    const zipPath = path.join(work, `${randomUUID()}.zip`);
+    await writeZip(source, zipPath);
+    options.onProgress?.(`serving input artifact ${artifact.name} (${fs.statSync(zipPath).size} bytes zipped)`);
+    const { bucketName, objectKey } = artifact.location.s3Location;
+    if (builtInS3) {
+      await builtInS3.seedObject(bucketName, objectKey, zipPath);
+    } else {
+      await s3!.send(new PutObjectCommand({ Bucket: bucketName, Key: objectKey, Body: fs.readFileSync(zipPath) }));
+    }
+  }
+}
+
+/**
+ * Invokes the function as Lambda would for the job: again with the same event when an attempt fails
+ * without reporting (its retries, then the failure reporter), and again with a new job while it
+ * continues the job, up to maxInvocations.
+ */
+async function invokeUntilResult(context: RunContext, endpoints: Endpoints, invoke: Invoker, event: any, logs: string[]): Promise<Invocations> {
+  const { options, timeoutMillis, secrets } = context;
+  const { codePipeline, builtInS3 } = endpoints;
+  const retryAttempts = options.retryAttempts ?? 0;
+  const maxInvocations = options.maxInvocations ?? 10;
+  const environment: Record<string, string> = {
+    ...options.environment,
+    ...loopbackFunctionEnvironment({
+      codePipeline: codePipeline.endpoint,
+      s3: endpoints.s3Endpoint,
+      credentials: context.functionCredentials,
+      functionName: event?.['CodePipeline.job']?.data?.actionConfiguration?.configuration?.FunctionName,
+      emptyDirectory: context.work,
+    }),
+  };
+  const warnings: string[] = [];
+  const reporterLogs: string[] = [];
+  let failureReport: FailureReport | undefined;
+  let invocations = 0;
+  let current = event;
+  let last: RecordedCall | undefined;
+  // The current event's attempts that failed without reporting, which Lambda retries.
+  let failedAttempts: Array<{ millis: number; error: FunctionError }> = [];
+  // Lambda's retries run the function again; maxInvocations counts the job's invocations, not them.
+  let retries = 0;
+  while (invocations - retries < maxInvocations) {
+    invocations++;
+    const started = Date.now();
+    const before = codePipeline.calls.length;
+    const lateS3Before = builtInS3?.lateRequests.length ?? 0;
+    const jobId = current?.['CodePipeline.job']?.id;
+    codePipeline.startJob(jobId);
+    builtInS3?.startInvocation();
+    const notes: InvocationNotes = { unsupportedUses: [], returnedWithoutPromise: false };
+    options.onProgress?.(`invocation ${invocations} of job ${jobId}${invocations > 1 ? ' (continued)' : ''}`);
+    const end = await invoke(current, { timeoutMillis, environment, runtime: context.runtime }, logs, notes);
+    const millis = end.timedOut ? timeoutMillis : Date.now() - started;
+    codePipeline.endInvocation();
+    builtInS3?.endInvocation();
+    const resultOf = (operations: string[]) => codePipeline.calls.slice(before)
+      .find(call => !call.error && operations.includes(call.operation) && call.input.jobId === jobId);
+    let result = resultOf(['PutJobSuccessResult', 'PutJobFailureResult']);
+    if (!result || notes.unsupportedUses.length > 0) {
+      await delay(LATE_CALL_GRACE_MILLIS);
+    }
+    if (notes.unsupportedUses.length > 0) {
+      throw new StepRunError(`${notes.unsupportedUses[0]}. In a pipeline every invocation would fail, and the action would wait ${ACTION_TIMEOUT} for a result`, redactAll(logs, secrets));
+    }
+    const error = result ? undefined : recordedError(end, timeoutMillis);
+    if (error) {
+      // Lambda counts the invocation as failed: it runs the function again with the same event, or gives up.
+      failedAttempts.push({ millis, error });
+      if (failedAttempts.length <= retryAttempts) {
+        retries++;
+        options.onProgress?.(`invocation ${invocations} failed without reporting (${redact(describeError(error), secrets)}): `
+          + `Lambda retries it (retry ${failedAttempts.length} of ${retryAttempts})`);
+        continue;
+      }
+    }
+    if (!result && error && options.failureReporter !== false) {
+      reporterLogs.push(...await runFailureReporter({
+        codePipeline,
+        credentials: { ...context.reporterCredentials, principal: 'reporter' },
+        functionArn: functionArnOf(current?.['CodePipeline.job']?.data?.actionConfiguration?.configuration?.FunctionName, context.accountId),
+      }, current, error, failedAttempts.length));
+      failureReport = {
+        attempts: failedAttempts.length,
+        error,
+        approximateSecondsAfterStart: secondsToReport(failedAttempts.map(attempt => attempt.millis)),
+      };
+      result = resultOf(['PutJobFailureResult']);
+    }
+    if (!result) {
+      const calls = codePipeline.calls.slice(before);
+      const lateS3Requests = builtInS3?.lateRequests.slice(lateS3Before) ?? [];
+      const message = noResultMessage(invocations, jobId, { ...end, ...notes }, timeoutMillis, calls, lateS3Requests, secrets,
+        { attempts: Math.max(1, failedAttempts.length), reporterOff: options.failureReporter === false, reporterLogs });
+      throw new StepRunError(message, redactAll(logs, secrets));
+    }
+    if (failureReport) {
+      warnings.push(reporterNote(failureReport, retryAttempts, secrets));
+    } else if (failedAttempts.length > 0) {
+      warnings.push(`Invocation ${invocations - failedAttempts.length} failed without reporting (${redact(describeError(failedAttempts[0].error), secrets)}); `
+        + `Lambda retried it (retryAttempts ${retryAttempts}) and attempt ${failedAttempts.length + 1} reported. In a pipeline that report comes about `
+        + `${describeSeconds(secondsToReport([...failedAttempts.map(attempt => attempt.millis), millis]))} after the action started`);
+    }
+    failedAttempts = [];
+    last = result;
+    const token = last.operation === 'PutJobSuccessResult' ? last.input.continuationToken : undefined;
+    if (!token) {
+      break;
+    }
+    current = structuredClone(current);
+    current['CodePipeline.job'].data.continuationToken = token;
+    current['CodePipeline.job'].id = randomUUID();
+  }
+  return { count: invocations, last: last!, failureReport, warnings, reporterLogs };
+}
+
+/** The files of each output artifact the function wrote, and how each was stored. */
+async function collectOutputs({ options, work }: RunContext, { builtInS3, s3 }: Endpoints, event: any)
+  : Promise<Pick<StepRun, 'outputArtifacts' | 'outputArtifactEncryption'>> {
+  const outputArtifacts: Record<string, Record<string, Buffer>> = {};
+  const outputArtifactEncryption: Record<string, StoredObjectInfo | undefined> = {};
+  for (const artifact of event?.['CodePipeline.job']?.data?.outputArtifacts ?? []) {
+    const { bucketName, objectKey } = artifact.location.s3Location;
+    const zipPath = builtInS3 ? builtInS3.objectFile(bucketName, objectKey) : await downloadObject(s3!, bucketName, objectKey, work);
+    if (zipPath) {
+      options.onProgress?.(`received output artifact ${artifact.name} (${fs.statSync(zipPath).size} bytes zipped)`);
+      outputArtifacts[artifact.name] = await readZip(zipPath);
+      outputArtifactEncryption[artifact.name] = builtInS3?.objectInfo(bucketName, objectKey);
+    }
+  }
+  return { outputArtifacts, outputArtifactEncryption };
 }
 
 /** How the CLI takes a value for `#{namespace.name}`. */
@@ -442,7 +562,9 @@ function substituteVariables(userParameters: string | undefined, variables: Reco
   return substituted;
 }
 
-function checkOptions(options: StepRunOptions, inputNames: string[], outputNames: string[]) {
+function checkOptions(options: StepRunOptions) {
+  const inputNames = Object.keys(options.inputArtifacts ?? {});
+  const outputNames = options.outputArtifacts ?? [];
   for (const [what, names] of [['inputArtifacts', inputNames], ['outputArtifacts', outputNames]] as const) {
     if (names.length > MAX_ARTIFACTS_PER_ACTION) {
       throw new StepRunError(`${what} names ${names.length} artifacts (${names.join(', ')}); a Lambda invoke action takes at most ${MAX_ARTIFACTS_PER_ACTION}`);
@@ -463,14 +585,6 @@ function checkOptions(options: StepRunOptions, inputNames: string[], outputNames
   if (options.runtime !== undefined && !NODE_RUNTIMES.includes(options.runtime)) {
     throw new StepRunError(`runtime must be one of ${NODE_RUNTIMES.join(', ')} (the Lambda Node.js runtimes a step may use), got ${options.runtime}`);
   }
-}
-
-/** Said when the handler ran on another Node.js major than its runtime's: features and built-ins may differ. */
-function nodeVersionWarning(runtime: NodeRuntime): string | undefined {
-  const runtimeMajor = runtime.replace(/^nodejs(\d+)\.x$/, '$1');
-  return process.versions.node.split('.')[0] === runtimeMajor ? undefined
-    : `The function's runtime is ${runtime}, but the handler ran on Node.js ${process.versions.node}, the Node.js running this harness: `
-      + `language features and built-in modules differ between majors, so run the harness on Node.js ${runtimeMajor} to match Lambda`;
 }
 
 /**

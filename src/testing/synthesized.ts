@@ -1,7 +1,6 @@
 import { Stack, Stage } from 'aws-cdk-lib';
-import { CUSTOM_RUNTIMES, describeStep, PYTHON_RUNTIME, stepsIn, SynthesizedStep } from './assembly';
-import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
-import { StepRun, StepRunError, StepRunOptions, runBundledStep, runCustomRuntimeStep, runPythonStep } from './run-step';
+import { describeStep, stepsIn, SynthesizedStep } from './assembly';
+import { StepRun, StepRunError, StepRunOptions, runFunction } from './run-step';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
 
 /** Synthesizes the step's app (or stage) and reads its function from the cloud assembly. */
@@ -22,7 +21,8 @@ export function findSynthesizedStep(target: LambdaInvokeStep | Stack): Synthesiz
 
 /**
  * Runs the code a synthesized LambdaInvokeStep would deploy (the bundle, an asset directory, inline
- * code) in a process of its own, Node.js or Python as its runtime says, with the environment variables the template gives the function and
+ * code) in a process of its own, with the runner of its runtime (Node.js, Python, Java, a custom runtime), its layers,
+ * the environment variables the template gives the function and
  * the user parameters and artifact names of the pipeline action that invokes it. `options` override them.
  */
 export async function runSynthesizedStep(target: LambdaInvokeStep | Stack, options: StepRunOptions = {}): Promise<StepRun> {
@@ -35,10 +35,11 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
   if (configured !== undefined && typeof configured !== 'string' && options.userParameters === undefined) {
     throw new StepRunError(`The action's UserParameters hold values known only at deploy time (${JSON.stringify(configured).slice(0, 200)}): pass \`userParameters\``);
   }
-  const expectedInputs = found.action?.inputArtifacts;
+  // A given event names its own artifacts; otherwise the action's are the ones it gets.
+  const expectedInputs = options.event ? artifactNames((options.event as any)?.['CodePipeline.job']?.data?.inputArtifacts) : found.action?.inputArtifacts;
   const unknown = Object.keys(options.inputArtifacts ?? {}).filter(name => expectedInputs && !expectedInputs.includes(name));
   if (unknown.length > 0) {
-    throw new StepRunError(`The action has no input artifact ${unknown.map(name => `'${name}'`).join(', ')}; its input artifacts are: ${expectedInputs!.join(', ') || 'none'}`);
+    throw new StepRunError(`${options.event ? 'The given event' : 'The action'} has no input artifact ${unknown.map(name => `'${name}'`).join(', ')}; its input artifacts are: ${expectedInputs!.join(', ') || 'none'}`);
   }
   // An artifact nobody gave would be served empty, and a step that passes on it proves nothing. A given
   // event names its own artifacts.
@@ -48,7 +49,9 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
       + `${missing.length > 1 ? 'them' : 'it'}: pass inputArtifacts: { ${missing.map(name => `${name}: <files or a directory>`).join(', ')} } `
       + `(with the CLI, ${missing.map(name => `--input ${name}=<directory or .zip>`).join(' ')}); { ${missing[0]}: {} } serves an empty artifact on purpose`);
   }
-  const settings: StepRunOptions = {
+  const { runtime, ...given } = options;
+  // `runtime` lets a Node.js function behave as another Node.js runtime; other families run as the template says.
+  return runFunction(found.assetDirectory, found.handler, runtime && found.runtime.startsWith('nodejs') ? runtime : found.runtime, {
     userParameters: configured,
     outputArtifacts: found.action?.outputArtifacts,
     timeoutMillis: found.timeoutMillis,
@@ -56,17 +59,33 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
     memoryMb: found.memoryMb,
     retryAttempts: found.retryAttempts,
     failureReporter: found.failureReporter,
-    ...(NODE_RUNTIMES.includes(found.runtime as NodeRuntime) && { runtime: found.runtime as NodeRuntime }),
-    ...options,
+    ...given,
     environment: { ...found.environment, ...options.environment },
-  };
-  if (PYTHON_RUNTIME.test(found.runtime)) {
-    return runPythonStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime });
+    layers: layerDirectories(found, options.layers ?? {}),
+  });
+}
+
+/**
+ * The function's layers in order, each with its directory: its asset in the cloud assembly, or the one
+ * `mapped` gives its ARN. A layer without content, and a mapping for a layer the function lacks, are refused.
+ */
+function layerDirectories(found: SynthesizedStep, mapped: Record<string, string>): Record<string, string> {
+  const byArn = found.layers.filter(layer => !layer.directory).map(layer => layer.arn);
+  const unused = Object.keys(mapped).filter(arn => !byArn.includes(arn));
+  if (unused.length > 0) {
+    throw new StepRunError(`layers maps ${unused.join(', ')}, which the function does not use: its layers given by ARN are ${byArn.join(', ') || 'none'}`);
   }
-  if (CUSTOM_RUNTIMES.includes(found.runtime)) {
-    return runCustomRuntimeStep(found.assetDirectory, found.handler, { ...settings, runtime: found.runtime });
+  const missing = byArn.filter(arn => mapped[arn] === undefined);
+  if (missing.length > 0) {
+    throw new StepRunError(`The function uses the layer${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, given by ARN: what ${missing.length > 1 ? 'they hold is' : 'it holds is'} `
+      + 'not in the cloud assembly, and the function would run without it. Give a directory with the layer\'s content (what its zip holds, such as python/ '
+      + `or nodejs/node_modules/): layers: { ${missing.map(arn => `'${arn}': '<directory>'`).join(', ')} } (with the CLI, ${missing.map(arn => `--layer ${arn}=<directory>`).join(' ')})`);
   }
-  return runBundledStep(found.assetDirectory, found.handler, settings);
+  return Object.fromEntries(found.layers.map(layer => [layer.arn, layer.directory ?? mapped[layer.arn]]));
+}
+
+function artifactNames(artifacts: unknown): string[] | undefined {
+  return Array.isArray(artifacts) ? artifacts.map(artifact => String(artifact?.name)) : undefined;
 }
 
 function onlyStepIn(stack: Stack): LambdaInvokeStep {

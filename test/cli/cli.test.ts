@@ -148,7 +148,7 @@ test('exit 2 when the step leaves the job without a result, with the reason and 
 test('exit 1 when the function raises: the failure reporter fails the job, and the CLI says what the pipeline would show, and when', async () => {
   const { code, stdout } = await cli('run', '--app', assembly, '--step', 'PythonSteps/Crashing', '--python', PYTHON);
   expect(code).toBe(1);
-  expect(stdout).toMatch(/^outcome: failed after 1 invocation\nfailure \(JobFailed\): The step's function PythonSteps-Raises[A-Za-z0-9]*-[A-Z0-9]+ failed without reporting a result: ValueError: the build output has no manifest\.json\. /);
+  expect(stdout).toMatch(/^outcome: failed after 1 invocation\nruntime client: [^\n]+\nfailure \(JobFailed\): The step's function PythonSteps-Raises[A-Za-z0-9]*-[A-Z0-9]+ failed without reporting a result: ValueError: the build output has no manifest\.json\. /);
   expect(stdout).toMatch(/\nreported by: the step's failure reporter, about \d+ s after the action started in a pipeline\n/);
   const json = await cli('run', '--app', assembly, '--step', 'PythonSteps/Crashing', '--python', PYTHON, '--json');
   expect(JSON.parse(json.stdout).failureReport).toEqual({

@@ -57,7 +57,7 @@ test('an existing Python function that raises, with the retries its config gives
     /^The step's function Crashing-Validator[A-Za-z0-9]*-[A-Z0-9]+ failed without reporting a result: ValueError: the build output has no manifest\.json\. Lambda stopped after 2 attempts: /);
   expect(run.failureReport).toMatchObject({ attempts: 2, error: { errorType: 'ValueError', errorMessage: 'the build output has no manifest.json' } });
   expect(run.failureReport!.approximateSecondsAfterStart).toBeGreaterThanOrEqual(60);
-  expect(run.logs.filter(line => line === '[ERROR] ValueError: the build output has no manifest.json')).toHaveLength(2);
+  expect(run.logs.filter(line => line.startsWith('[ERROR] ValueError: the build output has no manifest.json\n'))).toHaveLength(2);
   expectNoSecrets(run);
 });
 

@@ -240,12 +240,13 @@ describe('a function the construct did not bundle', () => {
     expect((await recorded(runSynthesizedStep(stack, { s3: s3rverAs(), userParameters: { greeting: 'hello' } }))).outputVariables).toEqual({ GREETING: 'hello' });
   });
 
-  test('a runtime other than Node.js and Python is refused, naming it and what can run instead', async () => {
-    const stack = withFunction(scope => new lambda.Function(scope, 'Java', {
-      runtime: lambda.Runtime.JAVA_21, handler: 'example.Handler::handleRequest', code: lambda.Code.fromAsset(path.join(__dirname, '..', 'fixtures', 'unbundled-handler')),
+  test('a runtime no runner starts is refused, naming it and what can run instead', async () => {
+    const stack = withFunction(scope => new lambda.Function(scope, 'Ruby', {
+      runtime: lambda.Runtime.RUBY_3_3, handler: 'index.handler', code: lambda.Code.fromAsset(path.join(__dirname, '..', 'fixtures', 'unbundled-handler')),
     }));
-    await expect(runSynthesizedStep(stack)).rejects.toThrow(new RegExp('^Existing/Step runs Existing/Java on java21, and a local run starts only the Lambda Node\\.js runtimes '
-      + '\\(nodejs20\\.x, nodejs22\\.x, nodejs24\\.x, nodejs26\\.x\\), Python 3 \\(python3\\.x\\) and custom runtimes \\(provided\\.al2023, provided\\.al2\\): run the step\'s logic with runStep'));
+    await expect(runSynthesizedStep(stack)).rejects.toThrow(new RegExp('^Existing/Step runs Existing/Ruby on ruby3\\.3, and a local run starts only '
+      + 'Node\\.js \\(nodejs20\\.x, nodejs22\\.x, nodejs24\\.x, nodejs26\\.x\\), Python \\(python3\\.x\\), Java \\(java17, java21, java25\\) '
+      + 'and custom runtimes \\(provided\\.al2023, provided\\.al2\\): run the step\'s logic with runStep'));
   });
 
   test('an imported function is refused: its code is not in the cloud assembly', async () => {

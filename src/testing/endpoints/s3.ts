@@ -8,7 +8,7 @@ import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
 import { AwsChunkedDecoder, S3BodyError } from './aws-chunked';
 import { listenOnLoopback, stopServer } from './listen';
-import { header, KnownCredentials, SignatureProblem, verifySignature } from './sigv4';
+import { ChunkSigning, chunkSigningOf, header, KnownCredentials, SignatureProblem, verifySignature } from './sigv4';
 
 /** How an object was written: the encryption and checksum headers of its upload. */
 export interface StoredObjectInfo {
@@ -69,6 +69,9 @@ const CHECKSUMS: Readonly<Record<string, () => { update(data: Buffer): void; dig
   sha1: () => hashOf('sha1'),
   sha256: () => hashOf('sha256'),
 };
+/** The aws-chunked bodies S3 takes (x-amz-content-sha256): unsigned with trailers, or each chunk signed, with or without trailers. */
+const STREAMING_PAYLOADS = ['STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER'];
+
 /** S3 enforces this on every part of a multipart upload but the last. */
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 
@@ -100,11 +103,13 @@ export class LoopbackS3Endpoint {
   private readonly credentials: readonly KnownCredentials[];
   private readonly objects = new Map<string, StoredObject>();
   private readonly uploads = new Map<string, Upload>();
+  /** Each authorized request's chunk signing, for a body whose chunks are signed. */
+  private readonly chunkSigning = new WeakMap<http.IncomingMessage, ChunkSigning>();
   private readonly server = http.createServer((request, response) => {
     const requestId = randomBytes(8).toString('hex').toUpperCase();
     this.handle(request, response).catch((error: unknown) => {
       const refusal = error instanceof S3Error ? error
-        : error instanceof S3BodyError ? new S3Error(400, error.code, error.message)
+        : error instanceof S3BodyError ? new S3Error(error.status, error.code, error.message)
           : new S3Error(500, 'InternalError', String(error));
       request.resume();
       if (response.headersSent) {
@@ -230,6 +235,7 @@ export class LoopbackS3Endpoint {
     if (signature.credentials.principal !== 'artifact') {
       throw new S3Error(403, 'AccessDenied', 'Access Denied: the function\'s own role has no access to the pipeline\'s artifact bucket; use the job\'s artifactCredentials');
     }
+    this.chunkSigning.set(request, chunkSigningOf(request, signature.credentials));
   }
 
   private async putObject(request: http.IncomingMessage, response: http.ServerResponse, bucket: string, key: string) {
@@ -375,9 +381,10 @@ export class LoopbackS3Endpoint {
   private async receiveBody(request: http.IncomingMessage, info: StoredObjectInfo, contentType?: string): Promise<StoredObject> {
     const contentSha256 = header(request, 'x-amz-content-sha256');
     const chunked = contentSha256?.startsWith('STREAMING-');
-    if (chunked && contentSha256 !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') {
-      throw new S3Error(501, 'NotImplemented', `The loopback S3 endpoint does not implement signed aws-chunked payloads (${contentSha256})`);
+    if (chunked && !STREAMING_PAYLOADS.includes(contentSha256!)) {
+      throw new S3Error(400, 'InvalidArgument', `x-amz-content-sha256 ${contentSha256} is not a payload S3 takes: ${STREAMING_PAYLOADS.join(', ')}, a SHA-256 or UNSIGNED-PAYLOAD`);
     }
+    const signed = chunked && contentSha256 !== 'STREAMING-UNSIGNED-PAYLOAD-TRAILER';
     const trailerNames = (header(request, 'x-amz-trailer') ?? '').split(',').map(name => name.trim().toLowerCase()).filter(Boolean);
     const algorithms = [...new Set([
       ...Object.keys(request.headers).filter(name => name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-type' && name !== 'x-amz-checksum-mode'),
@@ -398,7 +405,7 @@ export class LoopbackS3Endpoint {
         callback(null, chunk);
       },
     });
-    const decoder = chunked ? new AwsChunkedDecoder() : undefined;
+    const decoder = chunked ? new AwsChunkedDecoder(signed ? this.chunkSigning.get(request) : undefined) : undefined;
     const file = this.newFile();
     await pipeline([request, ...(decoder ? [decoder] : []), measure, fs.createWriteStream(file)] as unknown as [Readable, Writable]);
 

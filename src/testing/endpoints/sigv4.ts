@@ -88,6 +88,38 @@ export async function verifySignature(
   return { ok: true, credentials, service };
 }
 
+/** What a signed aws-chunked body's chunks are signed with: the request's signing key and scope, and its signature as the seed. */
+export interface ChunkSigning {
+  readonly signingKey: Buffer;
+  readonly amzDate: string;
+  readonly scope: string;
+  readonly seedSignature: string;
+}
+
+/** The chunk signing of a request whose Authorization header verifySignature accepted with `credentials`. */
+export function chunkSigningOf(request: http.IncomingMessage, credentials: KnownCredentials): ChunkSigning {
+  const [, , shortDate, region, service, , signature] = AUTHORIZATION.exec(header(request, 'authorization') ?? '')!;
+  const signingKey = [shortDate, region, service, 'aws4_request']
+    .reduce((key, part) => createHmac('sha256', key).update(part).digest(), Buffer.from(`AWS4${credentials.secretAccessKey}`));
+  return { signingKey, amzDate: header(request, 'x-amz-date') ?? '', scope: `${shortDate}/${region}/${service}/aws4_request`, seedSignature: signature };
+}
+
+/** A chunk's signature (SigV4 streaming): over the previous signature and the chunk's SHA-256. */
+export function chunkSignature(signing: ChunkSigning, previousSignature: string, chunkSha256: string): string {
+  return sign(signing, ['AWS4-HMAC-SHA256-PAYLOAD', signing.amzDate, signing.scope, previousSignature, EMPTY_SHA256, chunkSha256]);
+}
+
+/** The trailer's signature (SigV4 streaming with trailers): over the last chunk's signature and the canonical trailers (`name:value\n` each). */
+export function trailerSignature(signing: ChunkSigning, previousSignature: string, canonicalTrailers: string): string {
+  return sign(signing, ['AWS4-HMAC-SHA256-TRAILER', signing.amzDate, signing.scope, previousSignature, createHash('sha256').update(canonicalTrailers).digest('hex')]);
+}
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+function sign(signing: ChunkSigning, stringToSign: string[]): string {
+  return createHmac('sha256', signing.signingKey).update(stringToSign.join('\n')).digest('hex');
+}
+
 /** The service a request was signed for, read from its credential scope (no verification). */
 export function signedService(request: http.IncomingMessage): string | undefined {
   return AUTHORIZATION.exec(header(request, 'authorization') ?? '')?.[4];

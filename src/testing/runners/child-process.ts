@@ -29,6 +29,12 @@ export interface RunnerCommand {
   readonly cwd?: string;
   /** Called once the process has exited, with everything it started. */
   readonly onExit?: () => void;
+  /**
+   * Gives the process Lambda's telemetry log: _LAMBDA_TELEMETRY_LOG_FD names a file descriptor where
+   * Lambda's runtime clients (awslambdaric, the Java client, the harness's Python bootstrap) write each
+   * log event as one frame.
+   */
+  readonly telemetryLog?: boolean;
 }
 
 /**
@@ -52,8 +58,9 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
         LOCAL_STEP_TIMEOUT: String(timeoutMillis),
         LOCAL_STEP_RUNTIME: runtime,
         LOCAL_STEP_GRACE: String(LATE_CALL_GRACE_MILLIS),
+        ...(runner.telemetryLog && { _LAMBDA_TELEMETRY_LOG_FD: String(TELEMETRY_FD) }),
       },
-      stdio: ['ignore', 'pipe', 'pipe', runner.channel === 'ipc' ? 'ipc' : 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', runner.channel === 'ipc' ? 'ipc' : 'pipe', ...runner.telemetryLog ? ['pipe' as const] : []],
       detached: true,
       cwd: runner.cwd,
     });
@@ -89,6 +96,9 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
         resolve(end);
       }
     };
+    if (runner.telemetryLog) {
+      logFrames(child.stdio[TELEMETRY_FD] as NodeJS.ReadableStream, message => logs.push(message.replace(/\n$/, '')));
+    }
     if (runner.channel === 'ipc') {
       child.on('message', onMessage);
     } else if (runner.channel === 'fd3') {
@@ -119,6 +129,36 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
     });
   });
 }
+
+/**
+ * Reads Lambda's telemetry log frames: a 4-byte type (0xa55a in its high half, the level and format
+ * in its low), a 4-byte length and an 8-byte timestamp, big-endian, then the message. Each frame is
+ * one log event, as CloudWatch Logs shows it, however many lines it holds.
+ */
+function logFrames(stream: NodeJS.ReadableStream, onFrame: (message: string) => void) {
+  const HEADER = 16;
+  let buffered = Buffer.alloc(0);
+  stream.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    while (buffered.length >= HEADER) {
+      if (buffered.readUInt16BE(0) !== 0xa55a) {
+        // Not a frame: what was written is kept as text rather than lost.
+        onFrame(buffered.toString('utf8'));
+        buffered = Buffer.alloc(0);
+        return;
+      }
+      const end = HEADER + buffered.readUInt32BE(4);
+      if (buffered.length < end) {
+        return;
+      }
+      onFrame(buffered.subarray(HEADER, end).toString('utf8'));
+      buffered = buffered.subarray(end);
+    }
+  });
+}
+
+/** The telemetry log's file descriptor: after stdin, stdout, stderr and the runner's own channel. */
+const TELEMETRY_FD = 4;
 
 /** How many of an early exit's last stderr lines its error shows. */
 const STDERR_LINES_SHOWN = 5;

@@ -1,5 +1,3 @@
-import type { NodeRuntime } from '../invoke-like-lambda';
-
 /** What an invocation reported besides its end: uses of what the runtime does not have (even late). */
 export interface InvocationNotes {
   readonly unsupportedUses: string[];
@@ -23,7 +21,8 @@ export interface InvocationSettings {
   readonly timeoutMillis: number;
   /** The function's environment: Lambda's variables, the template's, every SDK endpoint on loopback. */
   readonly environment: Record<string, string>;
-  readonly runtime: NodeRuntime;
+  /** The function's Lambda runtime (what a Node.js runner behaves as). */
+  readonly runtime: string;
 }
 
 /** Runs one invocation of a step's function, as one Lambda runtime would, and tells how it ended. */

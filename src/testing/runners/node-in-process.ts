@@ -1,7 +1,7 @@
 import { format } from 'util';
 import type { InvocationEnd, Invoker } from './invoker';
 import { runInFunctionScope } from '../function-scope';
-import { invokeLikeLambda } from '../invoke-like-lambda';
+import { invokeLikeLambda, type NodeRuntime } from '../invoke-like-lambda';
 import { lambdaContext } from '../lambda-context';
 
 /**
@@ -15,7 +15,7 @@ export function inProcess(handler: (...args: any[]) => unknown): Invoker {
     const context = lambdaContext(timeoutMillis);
     let timer: NodeJS.Timeout | undefined;
     try {
-      const invocation = runInFunctionScope(environment, () => invokeLikeLambda(handler, event, context, runtime, {
+      const invocation = runInFunctionScope(environment, () => invokeLikeLambda(handler, event, context, runtime as NodeRuntime, {
         onUnsupported: use => notes.unsupportedUses.push(use),
         onReturnedWithoutPromise: () => notes.returnedWithoutPromise = true,
       }));

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { inChildProcess } from './child-process';
+import type { NodeRuntime } from '../invoke-like-lambda';
 import type { Invoker } from './invoker';
 import { FunctionDescription, lambdaRuntimeEnvironment } from './lambda-environment';
 import { StepRunError } from '../step-run-error';
@@ -13,7 +14,8 @@ export function inNodeProcess(fn: FunctionDescription): Invoker {
     args: runner,
     environment: {
       ...lambdaRuntimeEnvironment(fn, environment),
-      NODE_PATH: nodePath,
+      // Layers first, then the SDK, as Lambda's NODE_PATH puts /opt/nodejs before the runtime's own modules.
+      NODE_PATH: [fn.layerEnvironment?.NODE_PATH, nodePath].filter(Boolean).join(path.delimiter),
       LOCAL_STEP_ASSET: fn.codeDirectory,
       LOCAL_STEP_HANDLER: fn.handler,
     },
@@ -39,3 +41,11 @@ function sdkNodeModules(): string {
   }
 }
 
+
+/** Said when the handler ran on another Node.js major than its runtime's: features and built-ins may differ. */
+export function nodeVersionWarning(runtime: NodeRuntime): string | undefined {
+  const runtimeMajor = runtime.replace(/^nodejs(\d+)\.x$/, '$1');
+  return process.versions.node.split('.')[0] === runtimeMajor ? undefined
+    : `The function's runtime is ${runtime}, but the handler ran on Node.js ${process.versions.node}, the Node.js running this harness: `
+      + `language features and built-in modules differ between majors, so run the harness on Node.js ${runtimeMajor} to match Lambda`;
+}

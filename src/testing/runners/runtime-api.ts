@@ -73,7 +73,10 @@ class RuntimeApi {
       if (this.settled) {
         return reply(400, { errorMessage: 'The invocation already has a response', errorType: 'InvalidStateTransition' });
       }
-      this.settle(invocation[2] === 'response' ? undefined : reportedError(body, request));
+      // A response whose body failed midway declares it in trailers (aws-lambda-go sends every POST
+      // chunked with these trailers declared): Lambda records the invocation as failed.
+      const failedMidway = request.trailers['lambda-runtime-function-error-type'] !== undefined;
+      this.settle(invocation[2] === 'response' && !failedMidway ? undefined : reportedError(body, request));
       return reply(202, { status: 'OK' });
     }
     if (request.method === 'POST' && url === `${API}/init/error`) {
@@ -89,16 +92,58 @@ class RuntimeApi {
   }
 }
 
-/** A reported error's type and message, from its JSON body or the Lambda-Runtime-Function-Error-Type header. */
+/**
+ * A reported error's type and message: from the error trailers of a response that failed midway (the
+ * body's JSON in base64), or from the JSON body of an error and its Lambda-Runtime-Function-Error-Type header.
+ */
 function reportedError(body: string, request: http.IncomingMessage): FunctionError {
+  const trailerType = request.trailers['lambda-runtime-function-error-type'];
+  const trailerBody = request.trailers['lambda-runtime-function-error-body'];
+  const json = trailerType !== undefined ? Buffer.from(trailerBody ?? '', 'base64').toString('utf8') : body;
   let parsed: { errorType?: string; errorMessage?: string } = {};
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(json);
   } catch {
     // Not JSON: the body is the message.
   }
-  const type = parsed.errorType ?? request.headers['lambda-runtime-function-error-type'] ?? 'Unhandled';
-  return { errorType: String(type), errorMessage: String(parsed.errorMessage ?? body) };
+  const type = trailerType ?? parsed.errorType ?? request.headers['lambda-runtime-function-error-type'] ?? 'Unhandled';
+  return { errorType: String(type), errorMessage: String(parsed.errorMessage ?? json) };
+}
+
+/** How to start a process that runs the function through the Runtime API: its command and what it adds to the environment. */
+export interface RuntimeApiProcess {
+  readonly command: string;
+  readonly args: string[];
+  readonly environment?: Record<string, string>;
+  /** Whether the process is one of Lambda's runtime clients, which write their log events to Lambda's telemetry log. */
+  readonly telemetryLog?: boolean;
+}
+
+/**
+ * Runs each invocation in a process that asks a Runtime API of its own for the event, as every Lambda
+ * runtime client does (a custom runtime's bootstrap, awslambdaric, the Java runtime interface client,
+ * aws-lambda-go). Its working directory is the code's, as Lambda's is LAMBDA_TASK_ROOT.
+ */
+export function viaRuntimeApi(fn: FunctionDescription, start: RuntimeApiProcess): Invoker {
+  return async (event, settings, logs, notes) => {
+    const functionArn = `arn:aws:lambda:${settings.environment.AWS_REGION}:${fn.accountId}:function:${settings.environment.AWS_LAMBDA_FUNCTION_NAME}`;
+    const api = await RuntimeApi.start(event, settings.timeoutMillis, functionArn);
+    // The API stays up until the process is stopped: the client's request for the next event waits there, as in Lambda.
+    const invoke = inChildProcess(({ environment }) => ({
+      command: start.command,
+      args: start.args,
+      environment: { ...lambdaRuntimeEnvironment(fn, environment), ...start.environment, AWS_LAMBDA_RUNTIME_API: api.address },
+      channel: 'runtime-api',
+      subscribe: deliver => api.onSettled(deliver),
+      cwd: fn.codeDirectory,
+      onExit: () => void api.stop(),
+      telemetryLog: start.telemetryLog,
+    }));
+    return invoke(event, settings, logs, notes).catch(async (error: unknown) => {
+      await api.stop();
+      throw error;
+    });
+  };
 }
 
 /** A custom runtime (`provided.al2023`, `provided.al2`): the code's executable `bootstrap`, started against a Runtime API of its own. */
@@ -109,22 +154,5 @@ export function inCustomRuntime(fn: FunctionDescription): Invoker {
   } catch {
     throw new StepRunError(`A custom runtime starts the executable bootstrap of the function's code, and ${bootstrap} is ${fs.existsSync(bootstrap) ? 'not executable' : 'not there'}`);
   }
-  return async (event, settings, logs, notes) => {
-    const functionArn = `arn:aws:lambda:${settings.environment.AWS_REGION}:${fn.accountId}:function:${settings.environment.AWS_LAMBDA_FUNCTION_NAME}`;
-    const api = await RuntimeApi.start(event, settings.timeoutMillis, functionArn);
-    // The API stays up until the process is stopped: the bootstrap's request for the next event waits there, as in Lambda.
-    const invoke = inChildProcess(({ environment }) => ({
-      command: bootstrap,
-      args: [],
-      environment: { ...lambdaRuntimeEnvironment(fn, environment), AWS_LAMBDA_RUNTIME_API: api.address },
-      channel: 'runtime-api',
-      subscribe: deliver => api.onSettled(deliver),
-      cwd: fn.codeDirectory,
-      onExit: () => void api.stop(),
-    }));
-    return invoke(event, settings, logs, notes).catch(async (error: unknown) => {
-      await api.stop();
-      throw error;
-    });
-  };
+  return viaRuntimeApi(fn, { command: bootstrap, args: [] });
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'crypto';
+import { createHash, createHmac } from 'crypto';
 import * as http from 'http';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
@@ -141,5 +141,62 @@ describe('who may read and write', () => {
   test('a missing key and a missing bucket are NoSuchKey and NoSuchBucket', async () => {
     expect(await s3Error(client().send(new GetObjectCommand({ Bucket: BUCKET, Key: 'nothing' })))).toMatchObject({ name: 'NoSuchKey', status: 404 });
     expect(await s3Error(client().send(new GetObjectCommand({ Bucket: 'other-bucket', Key: 'x' })))).toMatchObject({ name: 'NoSuchBucket', status: 404 });
+  });
+});
+
+describe('signed aws-chunked bodies (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER), as the AWS SDK for Java v2 sends them over HTTP', () => {
+  // Each chunk's signature chains from the one before, starting from the request's own signature, as
+  // S3's "Signature Calculations ... Transferring Payload in Multiple Chunks" describes; the trailer is signed last.
+  const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text).digest();
+  const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+  async function putSigned(chunks: Buffer[], tamper?: (body: Buffer) => Buffer): Promise<number> {
+    const amzDate = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+    const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+    const url = new URL(`${endpoint.endpoint}/${BUCKET}/signed-chunks`);
+    const headers: Record<string, string> = {
+      'host': url.host,
+      'x-amz-date': amzDate,
+      'x-amz-security-token': artifact.sessionToken!,
+      'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
+      'x-amz-decoded-content-length': String(chunks.reduce((total, chunk) => total + chunk.length, 0)),
+      'x-amz-trailer': 'x-amz-checksum-sha256',
+      'content-encoding': 'aws-chunked',
+    };
+    const names = Object.keys(headers).sort();
+    const canonical = ['PUT', url.pathname, '', ...names.map(name => `${name}:${headers[name]}`), '', names.join(';'), headers['x-amz-content-sha256']].join('\n');
+    const key = [amzDate.slice(0, 8), 'us-east-1', 's3', 'aws4_request'].reduce<Buffer>((previous, part) => hmac(previous, part), Buffer.from(`AWS4${artifact.secretAccessKey}`));
+    let signature = hmac(key, ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n')).toString('hex');
+    const authorization = `AWS4-HMAC-SHA256 Credential=${artifact.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
+    const parts: Buffer[] = [];
+    for (const chunk of [...chunks, Buffer.alloc(0)]) {
+      signature = hmac(key, ['AWS4-HMAC-SHA256-PAYLOAD', amzDate, scope, signature, sha256(''), sha256(chunk)].join('\n')).toString('hex');
+      parts.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${signature}\r\n`), chunk, Buffer.from(chunk.length > 0 ? '\r\n' : ''));
+    }
+    const checksum = createHash('sha256').update(Buffer.concat(chunks)).digest('base64');
+    const trailer = `x-amz-checksum-sha256:${checksum}\n`;
+    const trailerSignature = hmac(key, ['AWS4-HMAC-SHA256-TRAILER', amzDate, scope, signature, sha256(trailer)].join('\n')).toString('hex');
+    parts.push(Buffer.from(`x-amz-checksum-sha256:${checksum}\r\nx-amz-trailer-signature:${trailerSignature}\r\n\r\n`));
+    const body = (tamper ?? (unchanged => unchanged))(Buffer.concat(parts));
+    return new Promise((resolve, reject) => {
+      const request = http.request(url, { method: 'PUT', headers: { ...headers, 'authorization': authorization, 'content-length': String(body.length) } }, response => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
+  const chunks = [Buffer.alloc(8192, 'a'), Buffer.from('the last chunk')];
+
+  test('a body whose chunk signatures chain from the request\'s is stored', async () => {
+    expect(await putSigned(chunks)).toBe(200);
+    expect(endpoint.readObject(BUCKET, 'signed-chunks')).toEqual(Buffer.concat(chunks));
+  });
+
+  test('a chunk changed on the way is SignatureDoesNotMatch, and so is a changed trailer', async () => {
+    expect(await putSigned(chunks, body => Buffer.from(body.toString('latin1').replace('the last chunk', 'the last chunK'), 'latin1'))).toBe(403);
+    expect(await putSigned(chunks, body => Buffer.from(body.toString('latin1').replace(/x-amz-trailer-signature:[0-9a-f]{4}/, 'x-amz-trailer-signature:0000'), 'latin1'))).toBe(403);
   });
 });

@@ -125,3 +125,17 @@ test('runSynthesizedStep runs a provided.al2023 function from its asset director
   new LambdaInvokeStep(stack, 'Step', { existingFunction: fn });
   expect((await runSynthesizedStep(stack)).outputVariables).toEqual({ SHELL: 'bash' });
 });
+
+describe('responses sent chunked with declared trailers, as aws-lambda-go sends them', () => {
+  const NODE_BOOTSTRAP = path.join(__dirname, '..', '..', 'fixtures', 'custom-runtime-node');
+
+  test('a complete response is the invocation\'s response', async () => {
+    await expect(runCustomRuntimeStep(NODE_BOOTSTRAP, 'bootstrap', { runtime: 'provided.al2023', userParameters: 'complete' }))
+      .rejects.toThrow(/^The handler returned in invocation 1 without reporting a result/);
+  });
+
+  test('a response that fails midway, its error in the trailers, is a failed invocation', async () => {
+    const failed = await runCustomRuntimeStep(NODE_BOOTSTRAP, 'bootstrap', { runtime: 'provided.al2023', userParameters: 'fail midway' });
+    expect(failed.failureReport?.error).toEqual({ errorType: 'StreamError', errorMessage: 'the stream broke' });
+  });
+});
