@@ -121,10 +121,18 @@ test('run --event: SAM\'s generated event, its artifacts given by the names it h
   expect(refused.stdout).toContain('The given event has no input artifact \'Source\'; its input artifacts are: input-artifact');
 });
 
-test('runSynthesizedStep: the Java and Go steps of the same app', async () => {
+test('runSynthesizedStep: the Java, Go and Python steps of the same app, and SAM\'s event', async () => {
   const inputArtifacts = { Source: { 'message.txt': 'hello' } };
   const java = await runSynthesizedStep(stack.node.findChild('JavaCopy') as LambdaInvokeStep, { inputArtifacts, mavenRepository: MAVEN_REPOSITORY });
   expect(java.outputArtifacts.JavaUpper['message.txt'].toString()).toBe('HELLO');
   const go = await runSynthesizedStep(stack.node.findChild('GoCopy') as LambdaInvokeStep, { inputArtifacts });
   expect(go.outputArtifacts.GoUpper['message.txt'].toString()).toBe('HELLO');
+  const python = await runSynthesizedStep(stack.node.findChild('PythonCopy') as LambdaInvokeStep, {
+    inputArtifacts, python: clientsPython(), layers: { [POWERTOOLS_LAYER_ARN]: powertoolsLayer() },
+  });
+  expect(python.runtimeClient).toMatch(/^awslambdaric 4\.2\.2/);
+  expect(python.outputArtifacts.Upper['message.txt'].toString()).toBe('HELLO');
+  const event = JSON.parse(execFileSync(samCommand(), ['local', 'generate-event', 'codepipeline', 'job'], { encoding: 'utf8', env: { ...process.env, SAM_CLI_TELEMETRY: '0' } }));
+  const fromSam = await runSynthesizedStep(stack.node.findChild('GoCopy') as LambdaInvokeStep, { event, inputArtifacts: { 'input-artifact': { 'message.txt': 'hello' } } });
+  expect(fromSam.outputArtifacts['output-artifact']['message.txt'].toString()).toBe('HELLO');
 });
