@@ -136,6 +136,9 @@ project.eslint?.addOverride({
   },
 });
 
+// A Node.js layer's content is a node_modules directory (nodejs/node_modules/): the layer fixtures keep theirs.
+project.gitignore.include('/test/fixtures/layers/node-greeting/nodejs/node_modules/');
+
 for (const pattern of ['/.scratch/', '/.node-versions/', '/example/', '/bench/', '/.ci/', '/rosetta/', '/scripts/', '/tsconfig.dev.json']) {
   project.addPackageIgnore(pattern);
 }
