@@ -1,6 +1,7 @@
 import { Stack, Stage } from 'aws-cdk-lib';
 import { describeStep, stepsIn, SynthesizedStep } from './assembly';
 import { StepRun, StepRunError, StepRunOptions, runFunction } from './run-step';
+import { runtimeFamilyOf } from './runtimes';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
 
 /** Synthesizes the step's app (or stage) and reads its function from the cloud assembly. */
@@ -51,7 +52,8 @@ export async function runDescribedStep(found: SynthesizedStep, options: StepRunO
   }
   const { runtime, ...given } = options;
   // `runtime` lets a Node.js function behave as another Node.js runtime; other families run as the template says.
-  return runFunction(found.assetDirectory, found.handler, runtime && found.runtime.startsWith('nodejs') ? runtime : found.runtime, {
+  const sameFamily = runtime !== undefined && runtimeFamilyOf(runtime) === runtimeFamilyOf(found.runtime);
+  return runFunction(found.assetDirectory, found.handler, sameFamily ? runtime : found.runtime, {
     userParameters: configured,
     outputArtifacts: found.action?.outputArtifacts,
     timeoutMillis: found.timeoutMillis,

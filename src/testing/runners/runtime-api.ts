@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'crypto';
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as path from 'path';
@@ -17,14 +17,13 @@ const API = '/2018-06-01/runtime';
  * `init/error` reports a runtime that could not start.
  */
 class RuntimeApi {
-  public static async start(event: unknown, timeoutMillis: number, functionArn: string): Promise<RuntimeApi> {
-    const api = new RuntimeApi(event, timeoutMillis, functionArn);
+  public static async start(event: unknown, timeoutMillis: number, functionArn: string, requestId: string): Promise<RuntimeApi> {
+    const api = new RuntimeApi(event, timeoutMillis, functionArn, requestId);
     api.address = (await listenOnLoopback(api.server)).replace(/^http:\/\//, '');
     return api;
   }
 
   public address = '';
-  private readonly requestId = randomUUID();
   private delivered = false;
   private settled = false;
   private readonly server = http.createServer((request, response) => {
@@ -34,7 +33,9 @@ class RuntimeApi {
   });
   private readonly listeners: Array<(message: RunnerMessage) => void> = [];
 
-  private constructor(private readonly event: unknown, private readonly timeoutMillis: number, private readonly functionArn: string) {}
+  private constructor(
+    private readonly event: unknown, private readonly timeoutMillis: number, private readonly functionArn: string, private readonly requestId: string,
+  ) {}
 
   public onSettled(deliver: (message: RunnerMessage) => void) {
     this.listeners.push(deliver);
@@ -126,13 +127,15 @@ export interface RuntimeApiProcess {
  */
 export function viaRuntimeApi(fn: FunctionDescription, start: RuntimeApiProcess): Invoker {
   return async (event, settings, logs, notes) => {
-    const functionArn = `arn:aws:lambda:${settings.environment.AWS_REGION}:${fn.accountId}:function:${settings.environment.AWS_LAMBDA_FUNCTION_NAME}`;
-    const api = await RuntimeApi.start(event, settings.timeoutMillis, functionArn);
+    // The request id and ARN the API hands out are the ones the environment describes, for one invocation.
+    const runtimeEnvironment = lambdaRuntimeEnvironment(fn, settings.environment);
+    const { LOCAL_STEP_FUNCTION_ARN: functionArn, LOCAL_STEP_REQUEST_ID: requestId } = runtimeEnvironment;
+    const api = await RuntimeApi.start(event, settings.timeoutMillis, functionArn, requestId);
     // The API stays up until the process is stopped: the client's request for the next event waits there, as in Lambda.
-    const invoke = inChildProcess(({ environment }) => ({
+    const invoke = inChildProcess(() => ({
       command: start.command,
       args: start.args,
-      environment: { ...lambdaRuntimeEnvironment(fn, environment), ...start.environment, AWS_LAMBDA_RUNTIME_API: api.address },
+      environment: { ...runtimeEnvironment, ...start.environment, AWS_LAMBDA_RUNTIME_API: api.address },
       channel: 'runtime-api',
       subscribe: deliver => api.onSettled(deliver),
       cwd: fn.codeDirectory,
