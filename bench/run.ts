@@ -5,12 +5,13 @@ import * as path from 'path';
 import { promisify } from 'util';
 import { buildSync } from 'esbuild';
 import { artifactThroughput } from './artifact-throughput';
+import { lambdaCost, lambdaMemory } from './lambda-memory';
 
 // npm run bench: every figure is measured side by side with its comparison in this one run, on
 // this machine, and printed as a table; all of them are written to .bench/results.json.
 // BENCH_ARTIFACT_MB sets the incompressible artifact's size (default 200); BENCH_REPEATS the synth
 // repeats (default 3), BENCH_ARTIFACT_REPEATS the artifact repeats (default 3); BENCH_ONLY=artifact,handler
-// runs the sections named (synth, sharedBundle, snapshot, handler, artifact).
+// runs the sections named (synth, sharedBundle, snapshot, handler, artifact, memory, cost).
 
 const ROOT = path.join(__dirname, '..');
 const run = promisify(execFile);
@@ -105,6 +106,8 @@ const SECTIONS = {
   snapshot: () => snapshotTimes(Number(process.env.BENCH_REPEATS ?? 3)),
   handler: handlerFootprint,
   artifact: () => artifactThroughput(Number(process.env.BENCH_ARTIFACT_MB ?? 200)),
+  memory: lambdaMemory,
+  cost: lambdaCost,
 };
 
 async function main() {

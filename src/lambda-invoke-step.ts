@@ -75,13 +75,15 @@ export interface LambdaInvokeStepProps {
    * The construct owns `entry` and `code` (use `entry`), and the asynchronous invocation settings
    * `onFailure`, `retryAttempts` and `maxEventAge` (use `failureDestination`, `retryAttempts` and
    * `maxEventAge`): setting any of them here throws. `environment` is merged with the variable the
-   * construct adds for declared output variables. `runtime` and `timeout` have their own defaults
-   * that a value here replaces; every other setting keeps NodejsFunction's default. The default runtime
+   * construct adds for declared output variables. `runtime`, `timeout` and `memorySize` have their own
+   * defaults that a value here replaces; every other setting keeps NodejsFunction's default. The memory
+   * is 1,769 MB (one vCPU) for a step with input or output artifacts and 512 MB for one without, where
+   * the runtime's work costs least in GB-seconds (README, "Memory and cost"). The default runtime
    * is the newest Node.js runtime the installed aws-cdk-lib names (`nodejs24.x` in 2.224 to 2.277,
    * `nodejs26.x` from 2.278), so upgrading aws-cdk-lib can move the function to a newer runtime:
    * set `runtime` to keep one.
    *
-   * @default - the newest Node.js runtime the installed aws-cdk-lib names, 5 minute timeout, NodejsFunction defaults otherwise
+   * @default - the newest Node.js runtime the installed aws-cdk-lib names, 5 minute timeout, 1,769 MB with artifacts and 512 MB without, NodejsFunction defaults otherwise
    */
   readonly functionProps?: nodejs.NodejsFunctionProps;
 

@@ -46,6 +46,20 @@ describe('the function', () => {
     expect(step.nodejsFunction!.runtime).toBe((lambda.Runtime as any)[`NODEJS_${newestMajor}_X`]);
   });
 
+  test('gets 1,769 MB (one vCPU) when its action has artifacts, 512 MB when not, and functionProps.memorySize otherwise', () => {
+    const memoryOf = (template: Template) => template.findResources('AWS::Lambda::Function')[functionLogicalId(template)].Properties.MemorySize;
+    const { stack, pipeline, source } = pipelineStack();
+    const reading = new LambdaInvokeStep(stack, 'Reads', { entry: HANDLER_ENTRY, inputs: [source] });
+    const writing = new LambdaInvokeStep(stack, 'Writes', { entry: HANDLER_ENTRY, outputs: [new codepipeline.Artifact('Report')] });
+    const reporting = new LambdaInvokeStep(stack, 'OnlyReports', { entry: HANDLER_ENTRY });
+    const chosen = new LambdaInvokeStep(stack, 'Chosen', { entry: HANDLER_ENTRY, inputs: [source], functionProps: { memorySize: 128 } });
+    pipeline.addStage({ stageName: 'Test', actions: [reading, writing, reporting, chosen].map(step => step.action) });
+    const template = Template.fromStack(stack);
+    const memory = (step: LambdaInvokeStep) => template.findResources('AWS::Lambda::Function')[stack.getLogicalId(step.nodejsFunction!.node.defaultChild as lambda.CfnFunction)].Properties.MemorySize;
+    expect([reading, writing, reporting, chosen].map(memory)).toEqual([1769, 1769, 512, 128]);
+    expect(memoryOf(synthStep().template)).toBe(512);
+  });
+
   test('takes pass-through settings from functionProps and merges its environment', () => {
     const { template } = synthStep({
       functionProps: {

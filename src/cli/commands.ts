@@ -272,6 +272,8 @@ function summary(run: StepRun, written: string[]): string {
     `output variables: ${Object.entries(run.outputVariables).map(([name, value]) => `${name} = ${value}`).join(', ') || 'none'}`,
     ...Object.entries(run.outputArtifacts).map(([name, files]) =>
       `output artifact ${name}: ${Object.entries(files).map(([file, content]) => `${file} (${content.length} bytes)`).join(', ') || 'empty'}`),
+    // As Lambda's REPORT line gives them.
+    `memory size: ${run.memory.sizeMb} MB, max memory used: ${run.memory.peakMb === undefined ? 'not measured' : `${run.memory.peakMb} MB`}`,
     ...written.length > 0 ? [`written: ${written.join(', ')}`] : [],
     ...run.credentialLeaks.map(leak => `leak: ${JSON.stringify(leak)}`),
     ...run.warnings.map(warning => `note: ${warning}`),
@@ -294,6 +296,7 @@ function jsonSummary(run: StepRun) {
     outcome: run.outcome,
     invocations: run.invocations,
     runtimeClient: run.runtimeClient,
+    memory: run.memory,
     failureDetails: run.failureDetails,
     failureReport: run.failureReport,
     executionDetails: run.executionDetails,

@@ -1,9 +1,10 @@
 import * as fs from 'fs';
-import { Readable } from 'stream';
+import { Readable, Transform } from 'stream';
 import { setTimeout as sleep } from 'timers/promises';
 // eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
 import type { GetObjectCommandOutput, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { ArtifactError, stoppedBySignal } from './errors';
+import { buffersPassed, memoryBudget } from './memory-budget';
 import { s3Module } from './s3';
 import type { FailureType } from './types';
 import { LIMITS } from '../common/limits';
@@ -31,8 +32,6 @@ export interface Transfer {
 /** Objects at least this large are downloaded in ranges and uploaded in parts, several at once. */
 const PARALLEL_THRESHOLD_BYTES = 64 * 1024 * 1024;
 const PART_BYTES = 16 * 1024 * 1024;
-/** Ranges or parts in flight: S3 serves each connection at a fraction of what an instance can take. */
-const PARALLEL_REQUESTS = 4;
 
 /** One version of an object: its size and the ETag that every later range must match (If-Match). */
 export interface ObjectVersion {
@@ -76,7 +75,8 @@ export async function downloadToFile(transfer: Transfer, file: string, options: 
     for (let start = size >= PARALLEL_THRESHOLD_BYTES ? PART_BYTES : size; start < size; start += PART_BYTES) {
       ranges.push([start, Math.min(start + PART_BYTES, size)]);
     }
-    await inParallel(ranges, PARALLEL_REQUESTS, ([start, end]) => fetchRange(transfer, () => version?.etag, start, end, () => end - start, toFile));
+    await inParallel(ranges, memoryBudget().transfers,
+      ([start, end]) => fetchRange(transfer, () => version?.etag, start, end, () => end - start, toFile));
     return { ...version!, written: true };
   } finally {
     await handle.close();
@@ -124,6 +124,7 @@ async function fetchRange(
     for await (const chunk of body) {
       const keep = (chunk as Buffer).subarray(0, length - written);
       await sink(keep, start + written);
+      buffersPassed(chunk.length);
       written += keep.length;
       if (written >= length) {
         body.destroy();
@@ -148,7 +149,7 @@ export async function uploadFile(transfer: Transfer, file: string, size: number,
         ...extra,
         Bucket: transfer.bucket,
         Key: transfer.key,
-        Body: fs.createReadStream(file),
+        Body: counted(fs.createReadStream(file)),
         ContentLength: size,
       }), { abortSignal: transfer.signal });
     });
@@ -163,7 +164,7 @@ export async function uploadFile(transfer: Transfer, file: string, size: number,
     const partBytes = Math.max(PART_BYTES, Math.ceil(size / LIMITS.multipartParts.max));
     const parts: Array<{ PartNumber: number; ETag?: string }> = [];
     const ranges = Array.from({ length: Math.ceil(size / partBytes) }, (_, index) => index);
-    await inParallel(ranges, PARALLEL_REQUESTS, async index => {
+    await inParallel(ranges, memoryBudget().transfers, async index => {
       const start = index * partBytes;
       const end = Math.min(start + partBytes, size);
       await withRetries(transfer, async () => {
@@ -171,7 +172,7 @@ export async function uploadFile(transfer: Transfer, file: string, size: number,
           ...target,
           UploadId: uploadId,
           PartNumber: index + 1,
-          Body: fs.createReadStream(file, { start, end: end - 1 }),
+          Body: counted(fs.createReadStream(file, { start, end: end - 1 })),
           ContentLength: end - start,
         }), { abortSignal: transfer.signal });
         parts[index] = { PartNumber: index + 1, ETag };
@@ -186,6 +187,18 @@ export async function uploadFile(transfer: Transfer, file: string, size: number,
     await transfer.s3.send(new sdk.AbortMultipartUploadCommand({ ...target, UploadId: uploadId })).catch(() => undefined);
     throw error;
   }
+}
+
+/** The file's stream, its chunks counted as they pass (see buffersPassed); its errors reach the SDK. */
+function counted(file: fs.ReadStream): Readable {
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      buffersPassed(chunk.length);
+      callback(null, chunk);
+    },
+  });
+  file.on('error', error => counter.destroy(error));
+  return file.pipe(counter);
 }
 
 /**

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Transform, Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as zlib from 'zlib';
+import { memoryBudget, relieveMemory } from './memory-budget';
 import type { ArtifactFiles } from './types';
 import { normalizeEntryPath } from './zip-reader';
 import { CompressedEntry, MAIN_THREAD, WHOLE_ENTRY_BYTES, ZipThreads, compressEntry, deflatingPays, inBatches } from './zip-threads';
@@ -54,7 +55,7 @@ async function addDirectory(zip: ZipOutput, listed: readonly ListedFile[]) {
   // A large file's size counts as more than a batch holds, so that it makes a batch of its own, which streams.
   const parts = inBatches(listed, file => file.stats.size > WHOLE_ENTRY_BYTES ? Infinity : file.stats.size);
   const streams = (part: readonly ListedFile[]) => part[0].stats.size > WHOLE_ENTRY_BYTES;
-  const threads = ZipThreads.start(parts.filter(part => !streams(part)).length);
+  const threads = ZipThreads.start(parts.filter(part => !streams(part)).length, memoryBudget().threads);
   try {
     const ahead = new Lookahead(parts.length, 2 * threads.size, index => streams(parts[index]) ? Promise.resolve(undefined)
       : threads.run({ kind: 'compress', paths: parts[index].map(file => file.absolutePath), sampleBytes: SAMPLE_BYTES, worthDeflating: WORTH_DEFLATING }));
@@ -63,6 +64,7 @@ async function addDirectory(zip: ZipOutput, listed: readonly ListedFile[]) {
       const entries = part.map(file => ({ name: file.name, mtime: file.stats.mtime, mode: file.stats.mode }));
       if (compressed) {
         await zip.addCompressed(entries, compressed);
+        relieveMemory();
       } else {
         const [{ absolutePath, stats }] = part;
         await zip.addFile(entries[0], absolutePath, stats.size, deflatingPays(MAIN_THREAD, sampleOf(absolutePath), WORTH_DEFLATING));

@@ -78,8 +78,9 @@ export interface StepRunOptions extends RunnerOptions {
   /** The action's FunctionName. @default 'local-step', or the synthesized function's name */
   readonly functionName?: string;
   /**
-   * The function's memory size, which AWS_LAMBDA_FUNCTION_MEMORY_SIZE (and Python's context) report
-   * to a function run in a process of its own. @default 128, or the synthesized function's
+   * The function's memory size. AWS_LAMBDA_FUNCTION_MEMORY_SIZE (and Python's context) report it, and
+   * every runner but runStep holds the function's processes to it as Lambda does: one that goes over
+   * is stopped, `Runtime.OutOfMemory`. @default 128 (Lambda's default), or the synthesized function's
    */
   readonly memoryMb?: number;
   /**
@@ -153,6 +154,12 @@ export interface StepRun {
   readonly nodeVersion: string;
   /** What ran the handler, such as `awslambdaric 4.2.2 on Python 3.11.7`. */
   readonly runtimeClient: string;
+  /**
+   * The function's memory size and the most its processes used in any invocation, in MB, as Lambda's
+   * REPORT line gives them ("Memory Size", "Max Memory Used"). No peak for runStep, which runs the
+   * handler in this process.
+   */
+  readonly memory: { readonly sizeMb: number; readonly peakMb?: number };
   /** What differed from Lambda in this run and may matter, such as a Node.js major other than the function's runtime. */
   readonly warnings: string[];
 }
@@ -161,6 +168,14 @@ export interface StepRun {
 /** How long the action waits for a result before it fails: CodePipeline's timeout for a Lambda invoke action. */
 const ACTION_TIMEOUT = '20 minutes';
 const DEFAULT_ACCOUNT = '123456789012';
+/** Lambda's default memory size, which a function without MemorySize gets. */
+const DEFAULT_MEMORY_MB = 128;
+/** A peak above this share of the memory size is said in the run's warnings. */
+const NEAR_MEMORY_LIMIT = 0.9;
+
+/** runStep's handler shares this process's memory, so nothing holds it to the function's memory size. */
+const IN_PROCESS_MEMORY = 'runStep runs the handler in this process, where its memory cannot be held to the function\'s memory size or measured: '
+  + 'runBundledStep or runSynthesizedStep run it in a process of its own, stopped when it goes over, as Lambda stops it';
 
 /**
  * Runs a step handler end to end on this machine: builds a CodePipeline job event, serves the
@@ -174,7 +189,7 @@ export async function runStep(handler: PipelineJobLambdaHandler | ((...args: any
   return exclusively(() => run(async () => ({
     invoker: inProcess(handler),
     runtimeClient: `the harness's in-process Node.js runner on Node.js ${process.versions.node}`,
-    warnings: [nodeVersionWarning(runtime)].filter((warning): warning is string => warning !== undefined),
+    warnings: [nodeVersionWarning(runtime), IN_PROCESS_MEMORY].filter((warning): warning is string => warning !== undefined),
   }), { ...options, runtime }, runtime));
 }
 
@@ -235,7 +250,7 @@ export async function runFunction(code: string, handler: string, runtime: string
       codeDirectory: await unpackedCode(code, work),
       handler,
       runtime,
-      memoryMb: options.memoryMb ?? 128,
+      memoryMb: options.memoryMb ?? DEFAULT_MEMORY_MB,
       accountId: options.accountId ?? DEFAULT_ACCOUNT,
       layerEnvironment: opt ? layerEnvironment(opt, runtime) : undefined,
     }, runnerOptions, work);
@@ -248,6 +263,8 @@ interface RunContext {
   readonly work: string;
   /** The function's Lambda runtime. */
   readonly runtime: string;
+  /** The function's memory size in MB. */
+  readonly memoryMb: number;
   readonly accountId: string;
   readonly timeoutMillis: number;
   readonly functionCredentials: ReturnType<typeof madeUpCredentials>;
@@ -274,6 +291,8 @@ interface Invocations {
   readonly failureReport?: FailureReport;
   readonly warnings: string[];
   readonly reporterLogs: string[];
+  /** The most memory an invocation used, in MB, when the runner measures it. */
+  readonly peakMb?: number;
 }
 
 /** A run in phases: check and prepare, start the endpoints and serve the inputs, invoke until a result, collect the outputs. */
@@ -315,7 +334,8 @@ async function run(startRunner: (work: string) => Promise<StartedRunner>, option
       failureReport: invocations.failureReport,
       nodeVersion: process.versions.node,
       runtimeClient: runner.runtimeClient,
-      warnings: [...invocations.warnings, ...runner.warnings],
+      memory: { sizeMb: context.memoryMb, peakMb: invocations.peakMb },
+      warnings: [...invocations.warnings, ...runner.warnings, ...memoryWarnings(context.memoryMb, invocations.peakMb)],
     };
   } finally {
     endpoints.s3?.destroy();
@@ -341,6 +361,7 @@ function prepare(options: StepRunOptions, work: string, runtime: string): RunCon
     options,
     work,
     runtime,
+    memoryMb: options.memoryMb ?? DEFAULT_MEMORY_MB,
     accountId: options.accountId ?? DEFAULT_ACCOUNT,
     timeoutMillis: options.timeoutMillis ?? 60_000,
     functionCredentials,
@@ -443,6 +464,7 @@ async function invokeUntilResult(context: RunContext, endpoints: Endpoints, invo
   const warnings: string[] = [];
   const reporterLogs: string[] = [];
   let failureReport: FailureReport | undefined;
+  let peakMb: number | undefined;
   let invocations = 0;
   let current = event;
   let last: RecordedCall | undefined;
@@ -460,7 +482,8 @@ async function invokeUntilResult(context: RunContext, endpoints: Endpoints, invo
     builtInS3?.startInvocation();
     const notes: InvocationNotes = { unsupportedUses: [], returnedWithoutPromise: false };
     options.onProgress?.(`invocation ${invocations} of job ${jobId}${invocations > 1 ? ' (continued)' : ''}`);
-    const end = await invoke(current, { timeoutMillis, environment, runtime: context.runtime }, logs, notes);
+    const end = await invoke(current, { timeoutMillis, environment, runtime: context.runtime, memoryMb: context.memoryMb }, logs, notes);
+    peakMb = Math.max(peakMb ?? 0, end.peakMb ?? 0) || undefined;
     const millis = end.timedOut ? timeoutMillis : Date.now() - started;
     codePipeline.endInvocation();
     builtInS3?.endInvocation();
@@ -521,7 +544,7 @@ async function invokeUntilResult(context: RunContext, endpoints: Endpoints, invo
     current['CodePipeline.job'].data.continuationToken = token;
     current['CodePipeline.job'].id = randomUUID();
   }
-  return { count: invocations, last: last!, failureReport, warnings, reporterLogs };
+  return { count: invocations, last: last!, failureReport, warnings, reporterLogs, peakMb };
 }
 
 /** The files of each output artifact the function wrote, and how each was stored. */
@@ -645,6 +668,14 @@ function functionArnOf(functionName: unknown, accountId: string): string {
   const name = typeof functionName === 'string' && functionName.length > 0 ? functionName : 'local-step';
   const qualified = name.startsWith('arn:') ? name : `arn:aws:lambda:${LOCAL_REGION}:${accountId}:function:${name}`;
   return qualified.split(':').length > 7 ? qualified : `${qualified}:$LATEST`;
+}
+
+/** Said when the function came near its memory size: Lambda stops a function that goes over. */
+function memoryWarnings(sizeMb: number, peakMb: number | undefined): string[] {
+  // The peak counts mapped files, which Lambda takes back before it stops a function, so it can pass the size without a stop.
+  return peakMb !== undefined && peakMb > sizeMb * NEAR_MEMORY_LIMIT
+    ? [`The function used up to ${peakMb} MB of its ${sizeMb} MB memory size: Lambda stops a function that goes over, so a larger input may fail there; raise memorySize`]
+    : [];
 }
 
 /** What the pipeline sees when the failure reporter failed the job, and when. */

@@ -124,6 +124,8 @@ test('run: exit 0 when the job succeeds, with progress, a summary, the function\
   expect(stderr).toMatch(/serving input artifact Source \(\d+ bytes zipped\)\ninvocation 1 of job [0-9a-f-]{36}\nreceived output artifact Report \(\d+ bytes zipped\)/);
   expect(stdout).toMatch(/^outcome: succeeded after 1 invocation\n/);
   expect(stdout).toMatch(/output variables: REPORT_URL = https:\/\/example\.com\/reports\/[0-9a-f-]{36}\n/);
+  // As Lambda's REPORT line: the construct gives a step with artifacts 1,769 MB.
+  expect(stdout).toMatch(/\nmemory size: 1769 MB, max memory used: \d+ MB\n/);
   expect(stdout).toMatch(/\n +\d+ \| .*smoke testing https:\/\/example\.com with 2 source files\n/);
   expect(JSON.parse(fs.readFileSync(path.join(outputs, 'Report', 'report.json'), 'utf8')).sourceFiles.sort()).toEqual(['index.html', 'src/app.js']);
 });

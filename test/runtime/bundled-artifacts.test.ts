@@ -81,6 +81,18 @@ describe('artifacts nobody meant to send', () => {
       + 'over the 67108864-byte limit for reading an entry into memory; extractTo() streams it to disk instead, or pass { maxBytes } to raise the limit');
   }, 60_000);
 
+  test('an entry too large to read whole in the function\'s memory is refused before it is inflated, naming the memory size to raise to', async () => {
+    // 40 MiB fits under the 64 MiB default, but not twice over beside the runtime in 128 MB; 512 MB holds it.
+    const large = zerosZip('large.bin', 40 * 1024 ** 2);
+    const failure = failureOf(await probeZip(large, { read: 'large.bin' }, { memoryMb: 128 }));
+    expect(failure.message).toBe("Input artifact 'Source', entry 'large.bin': its header declares 41943040 bytes uncompressed; "
+      + 'reading it whole takes about twice that, more than a 128 MB function holds beside the runtime (33554432 bytes at most): '
+      + "raise the function's memory size (functionProps.memorySize) to at least 144 MB, or extractTo() a directory, which streams it");
+    const read = await probeZip(large, { read: 'large.bin' }, { memoryMb: 512 });
+    expect(read.outcome).toBe('succeeded');
+    expect(read.outputVariables.LENGTH).toBe(String(40 * 1024 ** 2));
+  }, 60_000);
+
   test('an entry that inflates past the size its header declares stops at the declared size', async () => {
     const lying = patchEntryHeaders(zerosZip('small.txt', 8 * 1024 ** 2), 'small.txt', { uncompressedSize: 10 });
     const failure = failureOf(await probeZip(lying, { read: 'small.txt' }));

@@ -23,7 +23,6 @@ export const USER_CHOICES = [
   'SmokeTest/Function/Resource: NIST.800.53.R5-LambdaConcurrency',
   'SmokeTest/Function/Resource: NIST.800.53.R5-LambdaInsideVPC',
   'SmokeTest/Function/Resource: PCI.DSS.321-LambdaInsideVPC',
-  'SmokeTest/Function/Resource: Serverless-LambdaDefaultMemorySize',
   'SmokeTest/Function/Resource: Serverless-LambdaTracing',
 ];
 

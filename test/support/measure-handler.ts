@@ -1,5 +1,5 @@
 // Runs a bundled handler once in this process and prints its duration and peak memory as JSON.
-// Usage: node -r ts-node/register/transpile-only measure-handler.ts <bundle.js> <event.json>
+// Usage (bundled by measure.ts): node measure-handler.js <bundle.js> <event.json>
 import * as fs from 'fs';
 import { lambdaContext } from '../../src/testing/lambda-context';
 

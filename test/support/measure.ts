@@ -7,6 +7,7 @@ import { LoopbackS3 } from './s3';
 import { temporaryDirectory } from './zip';
 import { LoopbackCodePipeline } from '../../src/testing/endpoints/codepipeline';
 import { loopbackFunctionEnvironment } from '../../src/testing/endpoints/function-environment';
+import { lambdaNodeFlags } from '../../src/testing/runners/node-process';
 
 const REPOSITORY = path.resolve(__dirname, '..', '..');
 
@@ -19,8 +20,8 @@ export interface Measurement {
 }
 
 /** Bundles `entry` the way NodejsFunction does (esbuild, @aws-sdk external) into `outdir`. */
-export function bundleHandler(entry: string, outdir: string): string {
-  const outfile = path.join(outdir, 'index.js');
+export function bundleHandler(entry: string, outdir: string, name = 'index.js'): string {
+  const outfile = path.join(outdir, name);
   buildSync({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', external: ['@aws-sdk/*'], outfile, logLevel: 'error' });
   return outfile;
 }
@@ -29,6 +30,13 @@ export interface MeasureOptions {
   /** Whether the job has an output artifact for the handler to write (default true). */
   readonly withOutput?: boolean;
   readonly userParameters?: string;
+  /**
+   * Runs the handler as Lambda runs a function of this memory size: with its Node.js flags and
+   * AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default: neither).
+   */
+  readonly memoryMb?: number;
+  /** Wraps the handler's command, as the benchmark does to start it in a memory cgroup. */
+  readonly launch?: (command: string[]) => string[];
 }
 
 /**
@@ -61,12 +69,16 @@ export async function measureArtifactCopy(
     };
     fs.writeFileSync(path.join(work, 'event.json'), JSON.stringify(event));
     codePipeline.startJob(event['CodePipeline.job'].id);
+    // Bundled, as the handler is, so that a memory limit holds the handler and not ts-node.
+    const measureHandler = bundleHandler(path.join(__dirname, 'measure-handler.ts'), work, 'measure-handler.js');
+    const memoryFlags = options.memoryMb === undefined ? [] : lambdaNodeFlags(options.memoryMb);
+    const [command, ...args] = (options.launch ?? (line => line))([process.execPath, ...memoryFlags, measureHandler, bundle, path.join(work, 'event.json')]);
     // Asynchronously: the S3 server and CodePipeline endpoint run on this process's event loop.
-    const measureHandler = [require.resolve('ts-node/register/transpile-only'), path.join(__dirname, 'measure-handler.ts')];
-    const { stdout } = await promisify(execFile)(process.execPath, ['-r', ...measureHandler, bundle, path.join(work, 'event.json')], {
+    const { stdout } = await promisify(execFile)(command, args, {
       env: {
         PATH: process.env.PATH,
         NODE_PATH: path.join(REPOSITORY, 'node_modules'),
+        ...(options.memoryMb !== undefined && { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb) }),
         ...loopbackFunctionEnvironment({
           codePipeline: codePipeline.endpoint, s3: s3.endpoint, credentials: codePipeline.functionCredentials, emptyDirectory: work,
         }),

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FunctionError, InvocationEnd, Invoker, InvocationSettings, LATE_CALL_GRACE_MILLIS } from './invoker';
+import { MemoryWatch } from './memory-watch';
 
 /** A message a runner sends when the handler has settled, and what it noticed on the way. */
 export interface RunnerMessage {
@@ -83,6 +84,12 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
       lastStderr.splice(0, lastStderr.length - STDERR_LINES_SHOWN);
     });
     let end: InvocationEnd | undefined;
+    // Over its memory size, Lambda stops the function's runtime: so does the watch.
+    let outOfMemoryAt: number | undefined;
+    const watch = child.pid === undefined ? undefined : new MemoryWatch(child.pid, settings.memoryMb, peakMb => {
+      outOfMemoryAt = peakMb;
+      stopGroup(child.pid);
+    });
     // The runner reports how the handler ended as soon as it settles, then lingers briefly so that
     // requests the handler left running reach the endpoints, which refuse them as late.
     const onMessage = (message: RunnerMessage) => {
@@ -91,7 +98,7 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
       }
       notes.returnedWithoutPromise ||= !!message.returnedWithoutPromise;
       if (message.settled) {
-        end = { timedOut: false, error: message.error };
+        end = { timedOut: false, error: message.error, peakMb: watch?.peakMb };
         clearTimeout(timer);
         resolve(end);
       }
@@ -110,21 +117,33 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
       });
     }
     const timer = setTimeout(() => {
-      end = { timedOut: true };
+      end = { timedOut: true, peakMb: watch?.peakMb };
       stopGroup(child.pid);
     }, timeoutMillis + 1_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      watch?.stop();
       stopGroup(child.pid);
       runner.onExit?.();
       fs.rmSync(path.dirname(eventFile), { recursive: true, force: true });
       const said = lastStderr.length > 0 ? `; its last lines on stderr: ${lastStderr.map(line => JSON.stringify(line)).join(' ')}` : '';
+      if (!end && outOfMemoryAt !== undefined) {
+        // As Lambda records a runtime it stopped for going over the function's memory.
+        resolve({
+          timedOut: false,
+          error: { errorType: 'Runtime.OutOfMemory', errorMessage: 'Runtime exited with error: signal: killed' },
+          detail: `its processes used ${outOfMemoryAt} MB, over the function's memory size of ${settings.memoryMb} MB, and were stopped as Lambda stops them`,
+          peakMb: outOfMemoryAt,
+        });
+        return;
+      }
       // As Lambda records a runtime that exits during an invocation.
       resolve(end ?? {
         timedOut: false,
         error: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${signal ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`}` },
         detail: `the process exited with ${signal ? `signal ${signal}` : `code ${code}`} before the handler settled${said}`,
+        peakMb: watch?.peakMb,
       });
     });
   });

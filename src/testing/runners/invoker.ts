@@ -15,6 +15,8 @@ export interface InvocationEnd {
   readonly error?: FunctionError;
   /** What the harness saw besides the error, for its own messages (an early exit's last stderr lines). */
   readonly detail?: string;
+  /** The most memory the function's processes used, in MB, as Lambda's REPORT line gives it; unknown in-process. */
+  readonly peakMb?: number;
 }
 
 export interface InvocationSettings {
@@ -23,6 +25,8 @@ export interface InvocationSettings {
   readonly environment: Record<string, string>;
   /** The function's Lambda runtime (what a Node.js runner behaves as). */
   readonly runtime: string;
+  /** The function's memory size in MB, which a runner in a process of its own holds it to. */
+  readonly memoryMb: number;
 }
 
 /** Runs one invocation of a step's function, as one Lambda runtime would, and tells how it ended. */

@@ -89,7 +89,10 @@ export function inJavaProcess(fn: FunctionDescription, java: JavaInstallation, c
     command: java.command,
     // user.home: Java takes it from the password database, not HOME, and the AWS SDK looks there for ~/.aws.
     telemetryLog: true,
-    args: [...LAMBDA_JVM_OPTIONS, `-Duser.home=${os.tmpdir()}${path.sep}no-aws-home`, '-cp', classPath, MAIN_CLASS, fn.handler],
+    // The JVM sizes its heap from the memory it sees, a quarter of it at most: in Lambda that is the
+    // function's memory size, here the whole machine's. MaxRAM makes it size itself as it does there.
+    args: memoryMb => [...LAMBDA_JVM_OPTIONS, `-XX:MaxRAM=${memoryMb}m`, `-Duser.home=${os.tmpdir()}${path.sep}no-aws-home`,
+      '-cp', classPath, MAIN_CLASS, fn.handler],
   });
 }
 

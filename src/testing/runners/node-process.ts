@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { inChildProcess } from './child-process';
 import type { NodeRuntime } from '../invoke-like-lambda';
@@ -9,9 +11,9 @@ import { StepRunError } from '../step-run-error';
 export function inNodeProcess(fn: FunctionDescription): Invoker {
   const nodePath = sdkNodeModules();
   const runner = runnerArguments();
-  return inChildProcess(({ environment }) => ({
+  return inChildProcess(({ environment, memoryMb }) => ({
     command: process.execPath,
-    args: runner,
+    args: [...lambdaNodeFlags(memoryMb), ...runner],
     environment: {
       ...lambdaRuntimeEnvironment(fn, environment),
       // Layers first, then the SDK, as Lambda's NODE_PATH puts /opt/nodejs before the runtime's own modules.
@@ -24,12 +26,35 @@ export function inNodeProcess(fn: FunctionDescription): Invoker {
 }
 
 /**
- * How to start bundled-handler-runner: its compiled JavaScript in the installed package; from this
- * repository's TypeScript sources (its own tests and main job), through ts-node.
+ * The flags Lambda's Node.js runtime starts node with (its bootstrap script in the base images): gc
+ * exposed, and heap limits from the memory size, 5% of it for new space and 90% for old space.
+ */
+export function lambdaNodeFlags(memoryMb: number): string[] {
+  return ['--expose-gc', `--max-semi-space-size=${Math.floor(memoryMb / 20)}`, `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`];
+}
+
+/**
+ * How to start bundled-handler-runner: its compiled JavaScript in the installed package. This
+ * repository's own runs (its tests, its main job) have only its TypeScript source, which is bundled
+ * once per process with esbuild, so that the runner's process is as small as the installed one's:
+ * it is held to the function's memory size, and ts-node alone would take most of 128 MB.
  */
 function runnerArguments(): string[] {
   const runner = require.resolve('../bundled-handler-runner');
-  return runner.endsWith('.ts') ? ['-r', require.resolve('ts-node/register/transpile-only'), runner] : [runner];
+  return [runner.endsWith('.ts') ? compiledRunner(runner) : runner];
+}
+
+let compiled: string | undefined;
+
+function compiledRunner(source: string): string {
+  if (!compiled || !fs.existsSync(compiled)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports, import/no-extraneous-dependencies -- only this repository runs the runner from source, and it has esbuild
+    const { buildSync } = require('esbuild') as typeof import('esbuild');
+    const outfile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bundled-handler-runner-')), 'bundled-handler-runner.js');
+    buildSync({ entryPoints: [source], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile, logLevel: 'error' });
+    compiled = outfile;
+  }
+  return compiled;
 }
 
 /** The node_modules holding the AWS SDK, which bundles leave out as the Lambda runtime provides it. */

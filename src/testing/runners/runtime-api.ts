@@ -114,7 +114,8 @@ function reportedError(body: string, request: http.IncomingMessage): FunctionErr
 /** How to start a process that runs the function through the Runtime API: its command and what it adds to the environment. */
 export interface RuntimeApiProcess {
   readonly command: string;
-  readonly args: string[];
+  /** The process's arguments, or how they follow from the function's memory size. */
+  readonly args: string[] | ((memoryMb: number) => string[]);
   readonly environment?: Record<string, string>;
   /** Whether the process is one of Lambda's runtime clients, which write their log events to Lambda's telemetry log. */
   readonly telemetryLog?: boolean;
@@ -134,7 +135,7 @@ export function viaRuntimeApi(fn: FunctionDescription, start: RuntimeApiProcess)
     // The API stays up until the process is stopped: the client's request for the next event waits there, as in Lambda.
     const invoke = inChildProcess(() => ({
       command: start.command,
-      args: start.args,
+      args: typeof start.args === 'function' ? start.args(settings.memoryMb) : start.args,
       environment: { ...runtimeEnvironment, ...start.environment, AWS_LAMBDA_RUNTIME_API: api.address },
       channel: 'runtime-api',
       subscribe: deliver => api.onSettled(deliver),
