@@ -15,9 +15,10 @@ import { bundleFunction } from './private/bundled-function';
 import { FailureHandling, configureExistingFunction, planFailureHandling, restrictFailureQueue } from './private/failure-destination';
 import { followStepFunction } from './private/failure-reporter';
 import { grantJobResults } from './private/job-result-policy';
-import { importedQualifier, setStepEnvironment } from './private/lambda-function';
+import { invokedName, setStepEnvironment } from './private/lambda-function';
 import { explainStepFindings } from './private/nag';
 import { StepAction, StepActionDescription } from './private/step-action';
+import { failureDestinationEnabled } from './private/step-defaults';
 import { freeTextToken, noteUserParameters, renderUserParameters } from './private/user-parameters';
 import { checkLambdaInvokeStepProps, checkUserParametersLength, checkVariableName } from './private/validation';
 
@@ -349,7 +350,7 @@ export class LambdaInvokeStep extends Construct {
       jobResultPolicy: this.jobResultPolicy,
       failureQueue: this.failureQueue,
       inVpc: props.functionProps?.vpc !== undefined,
-      failureDestinationEnabled: props.failureDestinationEnabled ?? true,
+      failureDestinationEnabled: failureDestinationEnabled(props),
       failureQueueHasDeadLetterQueue: props.failureQueueDeadLetterQueue !== undefined,
     });
     if (failures.reporter) {
@@ -360,9 +361,7 @@ export class LambdaInvokeStep extends Construct {
     }
 
     noteUserParameters(this, this.lambdaFunction, userParameters);
-    // aws-cdk-lib's import drops an ARN's qualifier from the function's name, which would invoke $LATEST.
-    const qualifier = importedQualifier(this.lambdaFunction);
-    const functionName = qualifier ? `${this.lambdaFunction.functionName}:${qualifier}` : this.lambdaFunction.functionName;
+    const functionName = invokedName(this.lambdaFunction);
     recordStepInAssembly(this, this.lambdaFunction, functionName, this.failureReporter);
     this._actionDescription = {
       actionName: props.actionName ?? id,

@@ -20,7 +20,9 @@ import type * as Synthesized from '../testing/synthesized';
 export const NPX_COMMAND = 'npx -p cdk-lambda-invoke-step -p @aws-sdk/client-codepipeline -p @aws-sdk/client-s3 cdk-lambda-invoke-step';
 
 /** A mistake in how the CLI was called, or in what it was given: exit code 2, with the message. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  public override readonly name = 'UsageError';
+}
 
 export interface RunCommandOptions extends Omit<RunnerOptions, 'runtime'> {
   readonly app: string;

@@ -4,6 +4,7 @@ import { errorAt } from './errors';
 import { createFailureReporter } from './failure-reporter';
 import { isDefinedInApp, importedQualifier } from './lambda-function';
 import { explainOwnInlinePolicy } from './nag';
+import { configuresAsyncInvoke, failureDestinationEnabled } from './step-defaults';
 import { TrackedPolicy } from './tracked-policy';
 import type { LambdaInvokeStepProps } from '../lambda-invoke-step';
 
@@ -36,15 +37,14 @@ export interface FailureHandling {
  * what the reporter could not report goes on to the queue (or the given destination).
  */
 export function planFailureHandling(step: Construct, props: LambdaInvokeStepProps): FailureHandling {
-  const configureAsyncInvoke = props.configureAsyncInvoke ?? (props.existingFunction ? isDefinedInApp(props.existingFunction) : true);
-  if (!configureAsyncInvoke) {
+  if (!configuresAsyncInvoke(props)) {
     Annotations.of(step).addWarningV2('cdk-lambda-invoke-step:failuresNotReported',
       `The step leaves the asynchronous invocation config of ${props.existingFunction?.node.path} alone, so it has no failure reporter: `
       + 'an invocation that fails without reporting (an error, a crash, a timeout) leaves the action waiting 20 minutes for a result. '
       + 'Set `configureAsyncInvoke: true` to let the step set it, or make the function\'s own on-failure destination report.');
     return {};
   }
-  const enabled = props.failureDestinationEnabled ?? true;
+  const enabled = failureDestinationEnabled(props);
   const queue = enabled && !props.failureDestination ? new sqs.Queue(step, 'FailureQueue', {
     encryption: props.failureQueueEncryptionKey ? sqs.QueueEncryption.KMS : sqs.QueueEncryption.SQS_MANAGED,
     encryptionMasterKey: props.failureQueueEncryptionKey,

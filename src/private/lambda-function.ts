@@ -50,6 +50,16 @@ export function importedQualifier(fn: lambda.IFunction): string | undefined {
   return fn.functionArn.split(':')[7];
 }
 
+/** The name an action invokes: `<name>:<qualifier>` for a version or alias, the name alone for `$LATEST`. */
+export function withQualifier(name: string, qualifier: string | undefined): string {
+  return qualifier ? `${name}:${qualifier}` : name;
+}
+
+/** The name that invokes `fn`, with the qualifier of an imported ARN, which aws-cdk-lib's import drops from its name. */
+export function invokedName(fn: lambda.IFunction): string {
+  return withQualifier(fn.functionName, importedQualifier(fn));
+}
+
 /** Functions the step bundled without a name from the user: CloudFormation names them unless the step must. */
 const unnamedByUser = new WeakSet<lambda.IFunction>();
 

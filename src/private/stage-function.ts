@@ -1,7 +1,7 @@
 import { Aws, Names, Stack, Stage, Token, aws_iam as iam, aws_lambda as lambda, pipelines } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { errorAt } from './errors';
-import { environmentHolder, importedQualifier, isDefinedInApp } from './lambda-function';
+import { environmentHolder, invokedName, isDefinedInApp, withQualifier } from './lambda-function';
 import { placementsOf } from './placements';
 
 /**
@@ -114,8 +114,7 @@ function fixedFunctionName(owner: Construct, subject: string, fn: lambda.IFuncti
     if (Token.isUnresolved(fn.functionArn)) {
       throw errorAt(owner, `${subject}the imported function's ARN must be known at synthesis for the pipeline to name it, got ${fn.functionArn}`);
     }
-    const qualifier = importedQualifier(fn);
-    return qualifier ? `${fn.functionName}:${qualifier}` : fn.functionName;
+    return invokedName(fn);
   }
   const { base, qualifier } = unqualified(owner, subject, fn);
   const cfn = base.node.defaultChild as lambda.CfnFunction;
@@ -128,7 +127,7 @@ function fixedFunctionName(owner: Construct, subject: string, fn: lambda.IFuncti
     throw errorAt(owner, `${subject}the function ${base.node.path} has no \`functionName\` known at synthesis, which the pipeline's action needs to name it `
       + 'from outside the stage: give it one');
   }
-  return qualifier ? `${name}:${qualifier}` : name;
+  return withQualifier(name, qualifier);
 }
 
 /** The function behind `fn` and the alias it is invoked through; a version's number is known only at deploy time. */

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { errorAt } from './errors';
-import { isDefinedInApp } from './lambda-function';
+import { configuresAsyncInvoke, failureDestinationEnabled } from './step-defaults';
 import type { RenderedUserParameters, UserParametersProps } from './user-parameters';
 import { LIMITS, NamePattern, Range } from '../common/limits';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from '../common/wire-format';
@@ -208,7 +208,7 @@ function checkFunctionSource(scope: IConstruct, props: LambdaInvokeStepProps) {
     throw errorAt(scope, '`functionProps` configures the function made from `entry`: with `existingFunction`, configure that function where it is defined, '
       + `got functionProps (${Object.keys(props.functionProps).join(', ') || 'empty'})`);
   }
-  if (props.configureAsyncInvoke === false || (props.configureAsyncInvoke === undefined && !isDefinedInApp(props.existingFunction!))) {
+  if (!configuresAsyncInvoke(props)) {
     const asyncProps = ASYNC_INVOKE_PROPS.filter(key => props[key] !== undefined);
     if (asyncProps.length > 0) {
       const why = props.configureAsyncInvoke === false ? '`configureAsyncInvoke` is false' : 'the function is imported (set `configureAsyncInvoke: true` to replace its config)';
@@ -270,7 +270,7 @@ function checkFunctionProps(scope: IConstruct, { functionProps }: LambdaInvokeSt
 }
 
 function checkFailureDestination(scope: IConstruct, props: LambdaInvokeStepProps) {
-  const enabled = props.failureDestinationEnabled ?? true;
+  const enabled = failureDestinationEnabled(props);
   if (!enabled && props.failureDestination) {
     throw errorAt(scope, '`failureDestination` cannot be set when `failureDestinationEnabled` is false: remove one of them, got both');
   }

@@ -4,6 +4,8 @@ import { ChunkSigning, chunkSignature, trailerSignature } from './sigv4';
 
 /** A body S3 refuses while reading it: the error code and message S3 gives. */
 export class S3BodyError extends Error {
+  public override readonly name = 'S3BodyError';
+
   constructor(public readonly code: string, message: string, public readonly status = 400) {
     super(message);
   }

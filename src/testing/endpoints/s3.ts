@@ -46,6 +46,8 @@ interface Upload {
 
 /** A refusal, as S3 words it. */
 class S3Error extends Error {
+  public override readonly name = 'S3Error';
+
   constructor(public readonly status: number, public readonly code: string, message: string) {
     super(message);
   }
