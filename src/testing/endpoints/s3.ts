@@ -107,9 +107,11 @@ export class LoopbackS3Endpoint {
   private readonly uploads = new Map<string, Upload>();
   /** Each authorized request's chunk signing, for a body whose chunks are signed. */
   private readonly chunkSigning = new WeakMap<http.IncomingMessage, ChunkSigning>();
+  /** Requests being handled: stop() waits for them, since a cut upload may still be creating its file. */
+  private readonly handling = new Set<Promise<void>>();
   private readonly server = http.createServer((request, response) => {
     const requestId = randomBytes(8).toString('hex').toUpperCase();
-    this.handle(request, response).catch((error: unknown) => {
+    const handled = this.handle(request, response).then(() => undefined, (error: unknown) => {
       const refusal = error instanceof S3Error ? error
         : error instanceof S3BodyError ? new S3Error(error.status, error.code, error.message)
           : new S3Error(500, 'InternalError', String(error));
@@ -121,6 +123,8 @@ export class LoopbackS3Endpoint {
       response.writeHead(refusal.status, { 'content-type': 'application/xml', 'x-amz-request-id': requestId });
       response.end(request.method === 'HEAD' ? undefined : errorXml(refusal.code, refusal.message, requestId));
     });
+    this.handling.add(handled);
+    void handled.finally(() => this.handling.delete(handled));
   });
 
   private constructor(private readonly directory: string, options: LoopbackS3EndpointOptions) {
@@ -175,6 +179,7 @@ export class LoopbackS3Endpoint {
 
   public async stop(): Promise<void> {
     await stopServer(this.server);
+    await Promise.all(this.handling);
     fs.rmSync(this.directory, { recursive: true, force: true });
   }
 

@@ -1,5 +1,8 @@
 import { createHash, createHmac } from 'crypto';
+import * as fs from 'fs';
 import * as http from 'http';
+import * as os from 'os';
+import * as path from 'path';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, GetObjectCommand, HeadObjectCommand,
   ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
@@ -199,4 +202,33 @@ describe('signed aws-chunked bodies (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER)
     expect(await putSigned(chunks, body => Buffer.from(body.toString('latin1').replace('the last chunk', 'the last chunK'), 'latin1'))).toBe(403);
     expect(await putSigned(chunks, body => Buffer.from(body.toString('latin1').replace(/x-amz-trailer-signature:[0-9a-f]{4}/, 'x-amz-trailer-signature:0000'), 'latin1'))).toBe(403);
   });
+});
+
+test('stop() while uploads are still arriving waits for them, then removes every object file', async () => {
+  // Cut uploads may still be opening their files when the server closes. Removing the directory
+  // before they settle failed with ENOTEMPTY in a busy CI run; many stored objects widen that window.
+  const seed = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'seed-')), 'object');
+  fs.writeFileSync(seed, 'stored');
+  for (let round = 0; round < 5; round++) {
+    const own = await LoopbackS3Endpoint.start({ buckets: [BUCKET], credentials: [artifact] });
+    for (let index = 0; index < 2000; index++) {
+      await own.seedObject(BUCKET, `stored-${index}`, seed);
+    }
+    const directory = path.dirname(own.objectFile(BUCKET, 'stored-0')!);
+    const s3 = new S3Client({ endpoint: own.endpoint, region: 'us-east-1', credentials: artifact, maxAttempts: 1 });
+    let stopping = false;
+    const uploads = Array.from({ length: 16 }, async (_, index) => {
+      while (!stopping) {
+        await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `new-${index}`, Body: 'x'.repeat(1000) })).catch(() => undefined);
+      }
+    });
+    await new Promise(resolve => setTimeout(resolve, 50 + round * 7));
+    const stopped = await own.stop().then(() => 'stopped', (error: Error) => error.message);
+    stopping = true;
+    expect(stopped).toBe('stopped');
+    expect(fs.existsSync(directory)).toBe(false);
+    await Promise.all(uploads);
+    s3.destroy();
+  }
+  fs.rmSync(path.dirname(seed), { recursive: true });
 });
