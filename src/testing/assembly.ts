@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cx_api } from 'aws-cdk-lib';
 // Nothing here may load the AWS SDK: the CLI's `list` runs without it.
+import { LAMBDA_DEFAULT_MEMORY_MB } from './runners/invoker';
 import { runtimeFamilyOf, runtimesRunLocally } from './runtimes';
 import { StepRunError } from './step-run-error';
 import { STEP_METADATA_TYPE, StepMetadata } from '../private/assembly-metadata';
@@ -90,7 +91,7 @@ export function describeStep(assembly: cx_api.CloudAssembly, step: StepInAssembl
   return {
     path: step.path,
     assetDirectory: codeDirectory(functionStack.assembly, properties.Code, properties.Runtime, step.path),
-    memoryMb: properties.MemorySize ?? 128,
+    memoryMb: properties.MemorySize ?? LAMBDA_DEFAULT_MEMORY_MB,
     handler: properties.Handler,
     environment: Object.fromEntries(Object.entries<unknown>(properties.Environment?.Variables ?? {})
       .filter((entry): entry is [string, string] => typeof entry[1] === 'string')),

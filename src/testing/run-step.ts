@@ -17,7 +17,7 @@ import { NODE_RUNTIMES, type NodeRuntime } from './invoke-like-lambda';
 import { PIPELINE_VARIABLE, buildJobEvent, checkGivenEvent, madeUpCredentials, madeUpRevision } from './job-event';
 import { FailureReport, MAX_RETRY_ATTEMPTS, describeSeconds, secondsToReport } from './lambda-retries';
 import { newestNodejsRuntime } from '../private/bundled-function';
-import { FunctionError, InvocationEnd, InvocationNotes, Invoker, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
+import { FunctionError, InvocationEnd, InvocationNotes, Invoker, LAMBDA_DEFAULT_MEMORY_MB, LATE_CALL_GRACE_MILLIS } from './runners/invoker';
 import { exclusively, inProcess } from './runners/node-in-process';
 import { nodeVersionWarning } from './runners/node-process';
 import { layerEnvironment, runtimeFamilyOf, runtimesRunLocally, type RunnerOptions, type StartedRunner } from './runtimes';
@@ -168,8 +168,6 @@ export interface StepRun {
 /** How long the action waits for a result before it fails: CodePipeline's timeout for a Lambda invoke action. */
 const ACTION_TIMEOUT = '20 minutes';
 const DEFAULT_ACCOUNT = '123456789012';
-/** Lambda's default memory size, which a function without MemorySize gets. */
-const DEFAULT_MEMORY_MB = 128;
 /** A peak above this share of the memory size is said in the run's warnings. */
 const NEAR_MEMORY_LIMIT = 0.9;
 
@@ -244,14 +242,14 @@ export async function runFunction(code: string, handler: string, runtime: string
     throw new StepRunError(`runtime ${runtime} cannot run locally: a local run starts ${runtimesRunLocally()}`);
   }
   const runnerOptions = { ...options, runtime: family.name === 'Node.js' ? runtime as NodeRuntime : undefined };
-  return run(async work => {
+  return run(async ({ work, memoryMb, accountId }) => {
     const opt = await layersDirectory(Object.values(options.layers ?? {}), work);
     return family.start({
       codeDirectory: await unpackedCode(code, work),
       handler,
       runtime,
-      memoryMb: options.memoryMb ?? DEFAULT_MEMORY_MB,
-      accountId: options.accountId ?? DEFAULT_ACCOUNT,
+      memoryMb,
+      accountId,
       layerEnvironment: opt ? layerEnvironment(opt, runtime) : undefined,
     }, runnerOptions, work);
   }, runnerOptions, runtime);
@@ -296,14 +294,14 @@ interface Invocations {
 }
 
 /** A run in phases: check and prepare, start the endpoints and serve the inputs, invoke until a result, collect the outputs. */
-async function run(startRunner: (work: string) => Promise<StartedRunner>, options: StepRunOptions, runtime: string): Promise<StepRun> {
+async function run(startRunner: (context: RunContext) => Promise<StartedRunner>, options: StepRunOptions, runtime: string): Promise<StepRun> {
   checkOptions(options);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'step-run-'));
   const logs: string[] = [];
   let endpoints: Partial<Endpoints> = {};
   try {
     const context = prepare(options, work, runtime);
-    const runner = await startRunner(work);
+    const runner = await startRunner(context);
     const event = context.given ?? buildEvent(context);
     endpoints = await startEndpoints(context, event);
     await serveInputs(context, endpoints as Endpoints, event);
@@ -361,7 +359,7 @@ function prepare(options: StepRunOptions, work: string, runtime: string): RunCon
     options,
     work,
     runtime,
-    memoryMb: options.memoryMb ?? DEFAULT_MEMORY_MB,
+    memoryMb: options.memoryMb ?? LAMBDA_DEFAULT_MEMORY_MB,
     accountId: options.accountId ?? DEFAULT_ACCOUNT,
     timeoutMillis: options.timeoutMillis ?? 60_000,
     functionCredentials,
@@ -482,7 +480,7 @@ async function invokeUntilResult(context: RunContext, endpoints: Endpoints, invo
     builtInS3?.startInvocation();
     const notes: InvocationNotes = { unsupportedUses: [], returnedWithoutPromise: false };
     options.onProgress?.(`invocation ${invocations} of job ${jobId}${invocations > 1 ? ' (continued)' : ''}`);
-    const end = await invoke(current, { timeoutMillis, environment, runtime: context.runtime, memoryMb: context.memoryMb }, logs, notes);
+    const end = await invoke(current, { timeoutMillis, environment, runtime: context.runtime }, logs, notes);
     peakMb = Math.max(peakMb ?? 0, end.peakMb ?? 0) || undefined;
     const millis = end.timedOut ? timeoutMillis : Date.now() - started;
     codePipeline.endInvocation();

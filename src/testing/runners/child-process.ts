@@ -19,6 +19,8 @@ export interface RunnerCommand {
   readonly args: string[];
   /** Added to the function's environment (besides PATH and the LOCAL_STEP_* settings). */
   readonly environment?: Record<string, string>;
+  /** The function's memory size in MB, which the process and everything it starts are held to. */
+  readonly memoryMb: number;
   /**
    * Node.js runners report on their IPC channel, Python's bootstrap in JSON lines on file descriptor 3,
    * a custom runtime through the Runtime API (`subscribe`), after which it asks for the next event and
@@ -86,7 +88,7 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
     let end: InvocationEnd | undefined;
     // Over its memory size, Lambda stops the function's runtime: so does the watch.
     let outOfMemoryAt: number | undefined;
-    const watch = child.pid === undefined ? undefined : new MemoryWatch(child.pid, settings.memoryMb, peakMb => {
+    const watch = child.pid === undefined ? undefined : new MemoryWatch(child.pid, runner.memoryMb, peakMb => {
       outOfMemoryAt = peakMb;
       stopGroup(child.pid);
     });
@@ -133,7 +135,7 @@ export function inChildProcess(command: (settings: InvocationSettings) => Runner
         resolve({
           timedOut: false,
           error: { errorType: 'Runtime.OutOfMemory', errorMessage: 'Runtime exited with error: signal: killed' },
-          detail: `its processes used ${outOfMemoryAt} MB, over the function's memory size of ${settings.memoryMb} MB, and were stopped as Lambda stops them`,
+          detail: `its processes used ${outOfMemoryAt} MB, over the function's memory size of ${runner.memoryMb} MB, and were stopped as Lambda stops them`,
           peakMb: outOfMemoryAt,
         });
         return;

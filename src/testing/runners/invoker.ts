@@ -25,9 +25,10 @@ export interface InvocationSettings {
   readonly environment: Record<string, string>;
   /** The function's Lambda runtime (what a Node.js runner behaves as). */
   readonly runtime: string;
-  /** The function's memory size in MB, which a runner in a process of its own holds it to. */
-  readonly memoryMb: number;
 }
+
+/** Lambda's default memory size, which a function without MemorySize gets. */
+export const LAMBDA_DEFAULT_MEMORY_MB = 128;
 
 /** Runs one invocation of a step's function, as one Lambda runtime would, and tells how it ended. */
 export type Invoker = (event: unknown, settings: InvocationSettings, logs: string[], notes: InvocationNotes) => Promise<InvocationEnd>;

@@ -91,7 +91,7 @@ export function inJavaProcess(fn: FunctionDescription, java: JavaInstallation, c
     telemetryLog: true,
     // The JVM sizes its heap from the memory it sees, a quarter of it at most: in Lambda that is the
     // function's memory size, here the whole machine's. MaxRAM makes it size itself as it does there.
-    args: memoryMb => [...LAMBDA_JVM_OPTIONS, `-XX:MaxRAM=${memoryMb}m`, `-Duser.home=${os.tmpdir()}${path.sep}no-aws-home`,
+    args: [...LAMBDA_JVM_OPTIONS, `-XX:MaxRAM=${fn.memoryMb}m`, `-Duser.home=${os.tmpdir()}${path.sep}no-aws-home`,
       '-cp', classPath, MAIN_CLASS, fn.handler],
   });
 }

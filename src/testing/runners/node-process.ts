@@ -10,10 +10,11 @@ import { StepRunError } from '../step-run-error';
 /** The Lambda Node.js runtime in a process of its own: bundled-handler-runner loading the handler from the code directory. */
 export function inNodeProcess(fn: FunctionDescription): Invoker {
   const nodePath = sdkNodeModules();
-  const runner = runnerArguments();
-  return inChildProcess(({ environment, memoryMb }) => ({
+  const args = [...lambdaNodeFlags(fn.memoryMb), ...runnerArguments()];
+  return inChildProcess(({ environment }) => ({
     command: process.execPath,
-    args: [...lambdaNodeFlags(memoryMb), ...runner],
+    args,
+    memoryMb: fn.memoryMb,
     environment: {
       ...lambdaRuntimeEnvironment(fn, environment),
       // Layers first, then the SDK, as Lambda's NODE_PATH puts /opt/nodejs before the runtime's own modules.

@@ -58,6 +58,7 @@ export function inPythonProcess(fn: FunctionDescription, python: PythonInterpret
   return inChildProcess(({ environment }) => ({
     command: python.command,
     args: [bootstrap],
+    memoryMb: fn.memoryMb,
     environment: { ...lambdaRuntimeEnvironment(fn, environment), ...quiet, PYTHONPATH: pythonPath(fn) },
     channel: 'fd3',
     telemetryLog: true,

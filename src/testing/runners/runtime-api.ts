@@ -114,8 +114,7 @@ function reportedError(body: string, request: http.IncomingMessage): FunctionErr
 /** How to start a process that runs the function through the Runtime API: its command and what it adds to the environment. */
 export interface RuntimeApiProcess {
   readonly command: string;
-  /** The process's arguments, or how they follow from the function's memory size. */
-  readonly args: string[] | ((memoryMb: number) => string[]);
+  readonly args: string[];
   readonly environment?: Record<string, string>;
   /** Whether the process is one of Lambda's runtime clients, which write their log events to Lambda's telemetry log. */
   readonly telemetryLog?: boolean;
@@ -135,7 +134,8 @@ export function viaRuntimeApi(fn: FunctionDescription, start: RuntimeApiProcess)
     // The API stays up until the process is stopped: the client's request for the next event waits there, as in Lambda.
     const invoke = inChildProcess(() => ({
       command: start.command,
-      args: typeof start.args === 'function' ? start.args(settings.memoryMb) : start.args,
+      args: start.args,
+      memoryMb: fn.memoryMb,
       environment: { ...runtimeEnvironment, ...start.environment, AWS_LAMBDA_RUNTIME_API: api.address },
       channel: 'runtime-api',
       subscribe: deliver => api.onSettled(deliver),
