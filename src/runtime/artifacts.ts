@@ -7,7 +7,7 @@ import { pipeline } from 'stream/promises';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as yauzl from 'yauzl';
 import { ArtifactError, stoppedBySignal } from './errors';
-import { RUNTIME_BASELINE_MB, memoryBudget, relieveMemory } from './memory-budget';
+import { memoryBudget, memoryForWholeEntry, relieveMemory } from './memory-budget';
 import { ObjectVersion, Transfer, downloadToFile, inParallel, readRange, uploadFile } from './s3-transfer';
 import type { ArtifactEntry, ArtifactFiles, ArtifactLocation, ReadOptions } from './types';
 import { ZipArchive, ZipSource, describeEntryProblem, describeFoundProblem, entryPath, fileSource, isDirectoryEntry, permissionsOf } from './zip-reader';
@@ -100,12 +100,11 @@ export class InputArtifact {
     if (entry.uncompressedSize > limit) {
       throw new ArtifactError(`${declares}, over the ${limit}-byte limit for reading an entry into memory; extractTo() streams it to disk instead, or pass { maxBytes } to raise the limit`);
     }
-    const { wholeEntryBytes } = memoryBudget();
+    const { memoryMb, wholeEntryBytes } = memoryBudget();
     if (wholeEntryBytes !== undefined && entry.uncompressedSize > wholeEntryBytes) {
-      const memoryMb = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
-      const neededMb = RUNTIME_BASELINE_MB + Math.ceil(2 * entry.uncompressedSize / 1024 ** 2);
       throw new ArtifactError(`${declares}; reading it whole takes about twice that, more than a ${memoryMb} MB function holds beside the runtime `
-        + `(${wholeEntryBytes} bytes at most): raise the function's memory size (functionProps.memorySize) to at least ${neededMb} MB, or extractTo() a directory, which streams it`);
+        + `(${wholeEntryBytes} bytes at most): raise the function's memory size (functionProps.memorySize) to at least ${memoryForWholeEntry(entry.uncompressedSize)} MB, `
+        + 'or extractTo() a directory, which streams it');
     }
     return this.readEntry(archive, entry, buffer);
   }
@@ -141,7 +140,8 @@ export class InputArtifact {
     // verify and write them synchronously.
     const large = files.filter(entry => entry.uncompressedSize > WHOLE_ENTRY_BYTES);
     const batches = inBatches(files.filter(entry => entry.uncompressedSize <= WHOLE_ENTRY_BYTES), entry => entry.uncompressedSize);
-    const threads = ZipThreads.start(batches.length, memoryBudget().threads);
+    const budget = memoryBudget();
+    const threads = ZipThreads.start(batches.length, budget.threads);
     const unfinished: string[] = [];
     const stop = () => threads.close();
     this.context.signal.addEventListener('abort', stop);
@@ -153,7 +153,7 @@ export class InputArtifact {
         ...large.map(entry => () => this.streamEntryTo(archive, entry, path.resolve(root, entryPath(entry)))),
         ...batches.map(batch => () => this.extractBatch(archive, batch, root, threads, unfinished)),
       ];
-      await inParallel(work, threads.size + memoryBudget().largeEntryStreams, async extract => extract());
+      await inParallel(work, threads.size + budget.largeEntryStreams, async extract => extract());
     } finally {
       this.context.signal.removeEventListener('abort', stop);
       await threads.close();

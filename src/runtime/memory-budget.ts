@@ -7,6 +7,8 @@ const MB_PER_VCPU = 1769;
 
 /** How much work the runtime keeps in flight, from the function's memory size. */
 export interface MemoryBudget {
+  /** The function's memory size in MB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE); undefined outside Lambda. */
+  readonly memoryMb?: number;
   /** Threads for zip work, the main thread included: one per vCPU's worth of memory, at most the cores. */
   readonly threads: number;
   /** Ranges downloaded, or parts uploaded, at once (each up to 16 MB passing through). */
@@ -22,7 +24,7 @@ export interface MemoryBudget {
 }
 
 /** What a Node.js function with the runtime and the SDK loaded takes before it reads anything. */
-export const RUNTIME_BASELINE_MB = 64;
+const RUNTIME_BASELINE_MB = 64;
 
 /**
  * The budget for a function of `memoryMb` (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, which Lambda sets;
@@ -37,6 +39,7 @@ export function memoryBudget(
     return { threads: cores, transfers: 4, largeEntryStreams: 2 };
   }
   return {
+    memoryMb,
     threads: Math.max(1, Math.min(cores, Math.floor(memoryMb / MB_PER_VCPU))),
     transfers: memoryMb < 256 ? 1 : memoryMb < 512 ? 2 : 4,
     largeEntryStreams: memoryMb < 256 ? 1 : 2,
@@ -44,8 +47,16 @@ export function memoryBudget(
   };
 }
 
+/** The memory size in MB that holds an entry of `bytes` whole: wholeEntryBytes, the other way round. */
+export function memoryForWholeEntry(bytes: number): number {
+  return RUNTIME_BASELINE_MB + Math.ceil(2 * bytes / MB);
+}
+
 /** The memory size Lambda gives the function, when the runtime runs in Lambda (or a local run). */
 const functionMemoryMb = () => Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) || undefined;
+
+/** The collector, which Lambda's Node.js runtime exposes (--expose-gc); undefined elsewhere. */
+const exposedGc = () => (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
 
 /** Buffers passed through since the runtime last collected them itself. */
 let passedBytes = 0;
@@ -59,7 +70,7 @@ let passedBytes = 0;
  * does nothing.
  */
 export function buffersPassed(bytes: number, memoryMb = functionMemoryMb()): void {
-  const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
+  const gc = exposedGc();
   if (!gc || memoryMb === undefined) {
     return;
   }
@@ -80,7 +91,7 @@ const COLLECT_ABOVE = 0.6;
  * so `gc` is there; elsewhere this does nothing.
  */
 export function relieveMemory(memoryMb = functionMemoryMb()): void {
-  const gc = (globalThis as { gc?: () => void }).gc;
+  const gc = exposedGc();
   if (gc && memoryMb !== undefined && process.memoryUsage.rss() > memoryMb * MB * COLLECT_ABOVE) {
     gc();
   }
