@@ -26,7 +26,7 @@ export interface ArtifactContext {
   readonly assertOpen: () => void;
 }
 
-/** The runtime's limits on artifacts (README, "Limits"). */
+/** The runtime's limits on artifacts (docs/runtime.md, "Limits and checks on what an artifact holds"). */
 export const ARTIFACT_LIMITS = {
   /** The largest object S3 stores (uploaded in parts). */
   maxOutputArtifactBytes: LIMITS.objectBytes.max,
@@ -180,9 +180,13 @@ export class InputArtifact {
     const task: ExtractTask = {
       kind: 'extract',
       zipPath: archive.zipPath,
-      entries: await Promise.all(batch.map(entry => archive.locate(entry, path.resolve(root, entryPath(entry))).catch(error => {
-        throw this.entryError(entry, error);
-      }))),
+      entries: batch.map(entry => {
+        try {
+          return archive.locate(entry, path.resolve(root, entryPath(entry)));
+        } catch (error) {
+          throw this.entryError(entry, error);
+        }
+      }),
     };
     let result: ExtractResult;
     try {

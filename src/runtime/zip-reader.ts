@@ -111,15 +111,14 @@ export class ZipArchive {
   }
 
   /**
-   * Where the entry's data lies, for a reader of its own: its local header is read and checked as
-   * `openEntry` checks it. That reader must check the sizes and CRC-32 as `openEntry` does.
+   * Where the entry lies, for a reader of its own (an extraction batch), with what that reader must
+   * check: the local header's signature, and the sizes and CRC-32, as `openEntry` checks them.
    */
-  public async locate(entry: yauzl.Entry, target: string): Promise<ExtractEntry> {
+  public locate(entry: yauzl.Entry, target: string): ExtractEntry {
     assertReadable(entry);
-    const { fileDataStart } = await this.zip.readLocalFileHeaderPromise(entry, { minimal: true });
     return {
       target,
-      dataStart: fileDataStart,
+      localHeaderOffset: entry.relativeOffsetOfLocalHeader,
       compressedSize: entry.compressedSize,
       uncompressedSize: entry.uncompressedSize,
       deflated: entry.compressionMethod === DEFLATED,

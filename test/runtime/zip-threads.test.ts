@@ -42,7 +42,7 @@ async function extractTask(zip: Buffer): Promise<threads.ExtractTask> {
   const archive = await ZipArchive.open(zipPath);
   try {
     fs.mkdirSync(path.join(work, 'out'), { recursive: true });
-    const entries = await Promise.all(archive.entries.map(entry => archive.locate(entry, path.join(work, 'out', entry.fileName))));
+    const entries = archive.entries.map(entry => archive.locate(entry, path.join(work, 'out', entry.fileName)));
     return { kind: 'extract', zipPath, entries };
   } finally {
     archive.close();
@@ -161,6 +161,25 @@ describe('bundled by esbuild with minified identifiers and kept names, as a user
       await pool.close();
     }
     expect(written()).toEqual([]);
+  });
+
+  test('an entry whose local header is not one fails with the signature it found, in a worker and on the main thread', async () => {
+    const zip = zipFiles({ 'a.txt': compressible(10), 'b.txt': compressible(20) });
+    const task = await extractTask(zip);
+    // The index (central directory) still points at b.txt's local header, which no longer says it is one.
+    zip.writeUInt32LE(0x12345678, task.entries[1].localHeaderOffset);
+    fs.writeFileSync(task.zipPath, zip);
+    const failure = { failure: { index: 1, problem: { kind: 'error', message: 'invalid local file header signature: 0x12345678' } } };
+    expect(threads.extractEntries(threads.MAIN_THREAD, task)).toEqual(failure);
+    fs.rmSync(path.join(work, 'out'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(work, 'out'));
+    const pool = bundled.ZipThreads.start(2, 2);
+    try {
+      expect(await pool.run(task)).toEqual(failure);
+    } finally {
+      await pool.close();
+    }
+    expect(written()).toEqual([path.basename(task.entries[0].target)]);
   });
 
   test('close fails every task not answered yet, on a worker or waiting for the main thread, and every task after it', async () => {
