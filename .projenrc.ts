@@ -136,6 +136,18 @@ project.eslint?.addOverride({
   },
 });
 
+// The CLI is a thin layer over the harness: it goes through the one module that names what it uses.
+const CLI_SURFACE_RULE = 'src/cli/ uses the harness through ../testing/cli-surface only, so that the harness can change behind it.';
+project.eslint?.addOverride({
+  files: ['src/cli/**/*.ts'],
+  rules: {
+    'no-restricted-imports': ['error', {
+      paths: [{ name: '../testing', message: CLI_SURFACE_RULE }],
+      patterns: [{ group: ['../testing/*', '!../testing/cli-surface'], message: CLI_SURFACE_RULE }],
+    }],
+  },
+});
+
 // A Node.js layer's content is a node_modules directory (nodejs/node_modules/): the layer fixtures keep theirs.
 project.gitignore.include('/test/fixtures/layers/node-greeting/nodejs/node_modules/');
 

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { ExamplePipelineStack } from './pipeline-stack';
-import { findSynthesizedStep, runSynthesizedStep } from '../src/testing';
+import { runSynthesizedStep } from '../src/testing';
+import { findSynthesizedStep } from '../src/testing/synthesized';
 
 // The main job: synthesize the example pipeline, then run its step's bundled asset (the code
 // that would be deployed) on this machine against loopback endpoints, and report what it did.

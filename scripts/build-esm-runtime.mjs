@@ -21,7 +21,7 @@ const builtinsOnly = 'var __require = (id) => { const builtin = process.getBuilt
 const lazyS3WithImport = {
   name: 'lazy-s3-with-import',
   setup(build) {
-    build.onLoad({ filter: /[\\/]src[\\/]runtime[\\/]s3\.ts$/ }, () => ({
+    build.onLoad({ filter: /[\\/]src[\\/]runtime[\\/]s3-sdk\.ts$/ }, () => ({
       contents: "export const s3Module = () => import('@aws-sdk/client-s3');",
       loader: 'ts',
     }));

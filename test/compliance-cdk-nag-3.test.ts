@@ -57,7 +57,7 @@ describeWithCdkNag3('cdk-nag 3', () => {
     expect(nag3Findings(app, STEP)).toEqual(USER_CHOICES);
   });
 
-  test('README\'s compliant configuration leaves no finding on the step', () => {
+  test('docs/compliance.md\'s compliant configuration leaves no finding on the step', () => {
     const { app, stack } = stepInPipeline(compliantProps);
     Validations.of(stack.node.findChild('FailureDeadLetters')).acknowledge({
       id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is the dead-letter queue of the step\'s failure queue.',

@@ -11,7 +11,7 @@ import { temporaryDirectory } from './support/zip';
 // Every cdk-nag pack and AWS Control Tower's proactive controls (cfn-guard rules of
 // @cdklabs/cdk-validator-cfnguard) on the resources a step creates: what is inherent to the design
 // is explained or avoided, what is the user's choice (VPC, tracing, concurrency, memory) is reported
-// until the user makes it, and the configuration README shows passes everything.
+// until the user makes it, and the configuration docs/compliance.md shows passes everything.
 
 const PACKS = [AwsSolutionsChecks, ServerlessChecks, NIST80053R5Checks, HIPAASecurityChecks, PCIDSS321Checks];
 
@@ -50,7 +50,7 @@ function controlTowerFindings(app: App, stack: Stack, where: RegExp): string[] {
 
 const STEP_PATH = /^\/TestStack\/(SmokeTest|Pipeline\/Test\/SmokeTest)\//;
 
-/** The explanation README's configuration gives for its own dead-letter queue, which cdk-nag's Serverless pack asks for a DLQ too. */
+/** The explanation docs/compliance.md's configuration gives for its own dead-letter queue, which cdk-nag's Serverless pack asks for a DLQ too. */
 function explainDeadLetterQueue(stack: Stack) {
   NagSuppressions.addResourceSuppressions(stack.node.findChild('FailureDeadLetters'), [
     { id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is the dead-letter queue of the step\'s failure queue.' },
@@ -71,7 +71,7 @@ test('a default step under Control Tower: only the function outside a VPC (and i
   ]);
 });
 
-test('README\'s compliant configuration passes every pack and every Control Tower control, on the step and what it is given', () => {
+test('docs/compliance.md\'s compliant configuration passes every pack and every Control Tower control, on the step and what it is given', () => {
   const { app, stack } = stepInPipeline(compliantProps);
   explainDeadLetterQueue(stack);
   const ours = /^\/TestStack\/(SmokeTest|Pipeline\/Test\/SmokeTest|FailureDeadLetters)\//;

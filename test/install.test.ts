@@ -25,8 +25,17 @@ function readmeBlock(heading: string, fence: string, containing: string): string
 /** The code blocks fenced as `fence` from `heading` on. */
 function readmeBlocks(heading: string, fence: string): string[] {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf(heading));
-  return [...section.matchAll(new RegExp(`\`\`\`${fence}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(match => match[1]);
+  return blocksOf(readme.slice(readme.indexOf(heading)), fence);
+}
+
+function blocksOf(markdown: string, fence: string): string[] {
+  return [...markdown.matchAll(new RegExp(`\`\`\`${fence}\\n([\\s\\S]*?)\`\`\``, 'g'))].map(match => match[1]);
+}
+
+/** The jest tests among the samples of README (from its quick start on) and of the pages under docs/. */
+function jestSamples(): string[] {
+  const pages = fs.readdirSync(path.join(ROOT, 'docs')).filter(file => file.endsWith('.md')).map(file => fs.readFileSync(path.join(ROOT, 'docs', file), 'utf8'));
+  return [...readmeBlocks('## Quick start', 'TypeScript'), ...pages.flatMap(page => blocksOf(page, 'TypeScript'))].filter(code => code.includes('test('));
 }
 
 /**
@@ -152,16 +161,19 @@ test('the packed package installs in a new CDK app, synthesizes README\'s quick 
     expect(Object.values<any>(JSON.parse(fs.readFileSync(path.join(cdkOut, 'PipelineStack.template.json'), 'utf8')).Resources)
       .map(resource => resource.Type)).toContain('AWS::CodePipeline::Pipeline');
 
-    // The package's CLI, installed as npm installs a bin, reads that assembly and runs its step.
-    const bin = path.join(appDirectory, 'node_modules', '.bin', 'cdk-lambda-invoke-step');
-    const { stdout: listed } = await run(bin, ['list', '--app', cdkOut], { cwd: appDirectory });
-    expect(listed).toMatch(/^PipelineStack\/SmokeTest\n/);
-    const { stdout: ran } = await run(bin, ['run', '--app', cdkOut, '--step', 'PipelineStack/SmokeTest', '--input', `Source=${path.join(appDirectory, 'lambda')}`, '--json'],
-      { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+    // README's CLI commands, as written, in the app's root: the package's bin reads that assembly and runs its step.
+    const cliCommands = readmeBlocks('## In Python, Java and Go', 'sh').join('\n').split('\n').filter(line => line.startsWith('npx cdk-lambda-invoke-step '));
+    expect(cliCommands.map(line => line.split(' ')[2])).toEqual(['run', 'list', 'run']);
+    const cli = (line: string) => run('npx', line.split(' ').slice(1), { cwd: appDirectory, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout: ran } = await cli(cliCommands[0]);
     expect(JSON.parse(ran)).toMatchObject({ outcome: 'succeeded', outputVariables: { REPORT_URL: expect.stringMatching(/^https:\/\/example\.com\/reports\//) } });
+    const { stdout: listed } = await cli(cliCommands[1]);
+    expect(listed).toMatch(/^PipelineStack\/SmokeTest\n/);
+    await cli(cliCommands[2]);
+    expect(JSON.parse(fs.readFileSync(path.join(appDirectory, 'out', 'Report', 'report.json'), 'utf8'))).toMatchObject({ url: 'https://example.com' });
 
-    // README's jest samples pass as written under @swc/jest (test/readme-samples.test.ts type-checks them).
-    const samples = readmeBlocks('## Quick start', 'TypeScript').filter(code => code.includes('test('));
+    // The jest samples of README and docs/ pass as written under @swc/jest (test/readme-samples.test.ts type-checks them).
+    const samples = jestSamples();
     expect(samples.length).toBeGreaterThanOrEqual(4);
     fs.mkdirSync(path.join(appDirectory, 'test'));
     samples.forEach((code, index) => fs.writeFileSync(path.join(appDirectory, 'test', `readme-${index}.test.ts`), code));

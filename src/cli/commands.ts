@@ -4,14 +4,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { cx_api } from 'aws-cdk-lib';
 import type * as Artifacts from '../runtime/artifacts';
-import { describeStep, runsLocally, stepsIn, StepInAssembly, SynthesizedStep } from '../testing/assembly';
-import { pipelineVariablesIn } from '../testing/job-event';
-import { describeSeconds } from '../testing/lambda-retries';
-import type { ArtifactSource, StepRun, StepRunOptions } from '../testing/run-step';
-import type { RunnerOptions } from '../testing/runtimes';
-import { SDK_INSTALL_COMMAND, missingSdkPackages } from '../testing/sdk-packages';
-import { StepRunError } from '../testing/step-run-error';
-import type * as Synthesized from '../testing/synthesized';
+import {
+  ArtifactSource, describeSeconds, describeStep, loadStepRunner, missingSdkPackages, pipelineVariablesIn, RunnerOptions, runsLocally,
+  SDK_INSTALL_COMMAND, StepInAssembly, StepRun, StepRunError, StepRunOptions, stepsIn, SynthesizedStep,
+} from '../testing/cli-surface';
 
 /**
  * One command that runs the CLI with what `run` needs, in a project of any language: npx installs
@@ -79,9 +75,8 @@ export async function runStepCommand(options: RunCommandOptions): Promise<number
     throw new UsageError(`run needs ${missing.join(', ')} (the AWS SDK the Lambda runtime provides to deployed functions), which are not installed here. `
       + `Run the CLI with them: ${NPX_COMMAND} run ... (or ${SDK_INSTALL_COMMAND} in a Node.js project)`);
   }
-  // Loaded here, not at the top: they load the AWS SDK, which `list` must not need.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on demand: it loads the AWS SDK
-  const { runDescribedStep }: typeof Synthesized = require('../testing/synthesized');
+  // Loaded here, not at the top: it loads the AWS SDK, which `list` must not need.
+  const runDescribedStep = loadStepRunner();
   const inputs = await collectInputs(options.input ?? []);
   const { assembly, cleanUp } = loadAssembly(options.app);
   try {

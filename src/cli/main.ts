@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { listSteps, runStepCommand, RunCommandOptions, UsageError } from './commands';
-import { RUNTIME_FAMILIES } from '../testing/runtimes';
+import { RUNTIME_FAMILIES } from '../testing/cli-surface';
 
 /** Exit codes: what a pipeline would do with the step, and the CLI's own failures. */
 const EXIT = { succeeded: 0, jobFailed: 1, noResult: 2 } as const;

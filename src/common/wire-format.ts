@@ -1,6 +1,6 @@
 /**
  * What the construct hands the function's runtime besides the job event: environment variables and
- * the free-text format of UserParameters. Functions in other languages read the same (see README).
+ * the free-text format of UserParameters. Functions in other languages read the same (see docs/construct.md).
  */
 
 /** A JSON array of the output variables the step declares (`outputVariables`). */

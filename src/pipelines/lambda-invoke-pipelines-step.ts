@@ -7,12 +7,12 @@ import {
   pipelines,
 } from 'aws-cdk-lib';
 import { LambdaInvokeStep } from '../lambda-invoke-step';
+import { placementsOf } from './placements';
+import { StageFunctionReference, isInNestedStage, placedAfterItsStage, prepareStageFunction, stageFunctionArn } from './stage-function';
+import { stepVariable } from './step-output';
 import { errorAt } from '../private/errors';
 import { isNamedByStep } from '../private/lambda-function';
-import { placementsOf } from '../private/placements';
-import { StageFunctionReference, isInNestedStage, placedAfterItsStage, prepareStageFunction, stageFunctionArn } from '../private/stage-function';
 import { StepAction, StepActionDescription } from '../private/step-action';
-import { stepVariable } from '../private/step-output';
 import { noteUserParameters, renderUserParameters, replaceDeep } from '../private/user-parameters';
 import { checkArtifactCount, checkOneKindOfUserParameters, checkUserParametersLength, checkVariableName } from '../private/validation';
 

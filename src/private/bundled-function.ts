@@ -8,7 +8,7 @@ import { DECLARED_OUTPUT_VARIABLES_ENV } from '../common/wire-format';
 const DEFAULT_TIMEOUT = Duration.minutes(5);
 
 /**
- * The function's memory unless functionProps gives one, from `npm run bench`'s cost figures (README,
+ * The function's memory unless functionProps gives one, from `npm run bench`'s cost figures (docs/performance.md,
  * "Memory and cost"), where Lambda gives CPU in proportion to memory and bills GB-seconds. With
  * artifacts, one vCPU: the source-tree copy took 5.5 s and 9.6 GB-s at 1,769 MB, 22 s and 11 GB-s at
  * 512 MB, and 230 s and 29 GB-s at 128 MB. Without, a step that only reports cost least at 512 MB

@@ -6,7 +6,7 @@ import { isDefinedInApp, importedQualifier } from './lambda-function';
 import { explainOwnInlinePolicy } from './nag';
 import { configuresAsyncInvoke, failureDestinationEnabled } from './step-defaults';
 import { TrackedPolicy } from './tracked-policy';
-import type { LambdaInvokeStepProps } from '../lambda-invoke-step';
+import type { LambdaInvokeStepProps } from '../lambda-invoke-step-props';
 
 /**
  * Lambda's retries of a step whose crashes the reporter reports: none. A crash that happens once

@@ -1,5 +1,5 @@
 import { isDefinedInApp } from './lambda-function';
-import type { LambdaInvokeStepProps } from '../lambda-invoke-step';
+import type { LambdaInvokeStepProps } from '../lambda-invoke-step-props';
 
 // The defaults of the step's props that more than one place reads, each written once.
 

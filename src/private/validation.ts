@@ -7,7 +7,7 @@ import { configuresAsyncInvoke, failureDestinationEnabled } from './step-default
 import type { RenderedUserParameters, UserParametersProps } from './user-parameters';
 import { LIMITS, NamePattern, Range } from '../common/limits';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from '../common/wire-format';
-import type { LambdaInvokeStepProps } from '../lambda-invoke-step';
+import type { LambdaInvokeStepProps } from '../lambda-invoke-step-props';
 
 /**
  * Every check of the construct layer. A prop limited by CodePipeline or Lambda is checked by one

@@ -13,7 +13,7 @@ export class JobFailure extends Error {
 /**
  * An artifact could not be read or written. The message names the artifact (and the entry, where
  * there is one); `cause` holds the error of the S3 client, the zip library or the file system;
- * `failureType` follows README's mapping (PermissionError for access and KMS errors).
+ * `failureType` follows the mapping in docs/runtime.md (PermissionError for access and KMS errors).
  */
 export class ArtifactError extends JobFailure {
   constructor(message: string, failureType: FailureType = 'JobFailed', options?: { cause?: unknown }) {

@@ -11,11 +11,46 @@ import { credentialSecrets, parseJobEvent } from './event';
 import { PipelineJob } from './job';
 import { redact } from './redact';
 import { failureDetails, successRequest } from './results';
-import { s3Module } from './s3';
-import type { ArtifactCredentials, JobEvent, JobResult, LambdaContext, Logger, PipelineJobHandlerOptions, PipelineJobLambdaHandler, PipelineJobStep } from './types';
+import { s3Module } from './s3-sdk';
+import type { ArtifactCredentials, JobEvent, JobResult, LambdaContext, Logger } from './types';
 import { DECLARED_OUTPUT_VARIABLES_ENV } from '../common/wire-format';
 
 export const DEFAULT_TIMEOUT_MARGIN_MILLIS = 10_000;
+
+export interface PipelineJobHandlerOptions {
+  /** @default a CodePipelineClient with the function's own credentials and region */
+  readonly codePipelineClient?: CodePipelineClient;
+  /** Builds the S3 client for the job's artifacts from the job's temporary credentials. @default new S3Client({ credentials }) */
+  readonly createS3Client?: (credentials: ArtifactCredentials) => S3Client;
+  /** @default console */
+  readonly logger?: Logger;
+  /**
+   * How long before the function's timeout the runtime gives up on an unfinished step and
+   * reports a failure, so that the action never waits for CodePipeline's 20 minute timeout.
+   * It must leave time to report: a PutJobFailureResult call usually takes well under a second.
+   *
+   * @default 10000
+   */
+  readonly timeoutMarginMillis?: number;
+  /**
+   * Output variables the step must report before it may succeed.
+   *
+   * @default the JSON array in the CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES environment variable, which LambdaInvokeStep sets from `outputVariables`
+   */
+  readonly declaredOutputVariables?: string[];
+}
+
+/** Your function of the job: it does the step's work and returns its result. */
+export type PipelineJobStep = (job: PipelineJob) => Promise<JobResult | void> | JobResult | void;
+
+/**
+ * The former name of `PipelineJobStep`, which read as AWS Step Functions.
+ * @deprecated use `PipelineJobStep`
+ */
+export type StepFunction = PipelineJobStep;
+
+/** The Lambda handler `pipelineJobHandler` returns. */
+export type PipelineJobLambdaHandler = (event: unknown, context: LambdaContext) => Promise<void>;
 
 /** Errors CodePipeline returns when the job can no longer take a result: it finished, or timed out. */
 const JOB_NO_LONGER_ACCEPTS_RESULTS = new Set(['InvalidJobStateException', 'JobNotFoundException']);
@@ -29,11 +64,11 @@ type Outcome =
   | { readonly kind: 'timedOut'; readonly budgetMillis: number };
 
 /**
- * Turns a step function into a Lambda handler for a CodePipeline Invoke/Lambda action.
+ * Turns the function of the job you write (what the step does) into a Lambda handler for a CodePipeline Invoke/Lambda action.
  * The handler reports exactly one result per invocation, never logs the event or its credentials,
  * and fails the job itself before the function times out.
  */
-export function pipelineJobHandler(step: PipelineJobStep, options: PipelineJobHandlerOptions = {}): PipelineJobLambdaHandler {
+export function pipelineJobHandler(jobFunction: PipelineJobStep, options: PipelineJobHandlerOptions = {}): PipelineJobLambdaHandler {
   const logger = options.logger ?? console;
   // Reused across invocations (warm starts keep the connection), but rebuilt when the endpoint
   // configuration changes, as it does between local runs against endpoints on random ports.
@@ -64,14 +99,14 @@ export function pipelineJobHandler(step: PipelineJobStep, options: PipelineJobHa
       await reportFailure(codePipeline(), error.jobId, failureDetails(new JobFailure(error.message, 'ConfigurationError'), context.awsRequestId, unchanged), logger);
       return;
     }
-    await runJob(jobEvent, context, step, options, codePipeline(), logger);
+    await runJob(jobEvent, context, jobFunction, options, codePipeline(), logger);
   };
 }
 
 async function runJob(
   jobEvent: JobEvent,
   context: LambdaContext,
-  step: PipelineJobStep,
+  jobFunction: PipelineJobStep,
   options: PipelineJobHandlerOptions,
   codePipeline: CodePipelineClient,
   logger: Logger,
@@ -101,7 +136,7 @@ async function runJob(
 
   log.info(`started${job.isContinuation ? ' (continuation)' : ''}, request ${context.awsRequestId}`);
   try {
-    const outcome = await runWithDeadline(step, job, context, options.timeoutMarginMillis ?? DEFAULT_TIMEOUT_MARGIN_MILLIS);
+    const outcome = await runWithDeadline(jobFunction, job, context, options.timeoutMarginMillis ?? DEFAULT_TIMEOUT_MARGIN_MILLIS);
     open = false;
     if (outcome.kind === 'timedOut') {
       stop.abort(new Error('the step ran out of time'));
@@ -123,13 +158,13 @@ async function runJob(
   }
 }
 
-async function runWithDeadline(step: PipelineJobStep, job: PipelineJob, context: LambdaContext, marginMillis: number): Promise<Outcome> {
+async function runWithDeadline(jobFunction: PipelineJobStep, job: PipelineJob, context: LambdaContext, marginMillis: number): Promise<Outcome> {
   const budgetMillis = context.getRemainingTimeInMillis() - marginMillis;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<Outcome>(resolve => {
     timer = setTimeout(() => resolve({ kind: 'timedOut', budgetMillis }), Math.max(budgetMillis, 0));
   });
-  const work = (async () => step(job))().then<Outcome, Outcome>(
+  const work = (async () => jobFunction(job))().then<Outcome, Outcome>(
     result => ({ kind: 'returned', result }),
     error => ({ kind: 'threw', error }),
   );

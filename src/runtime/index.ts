@@ -3,6 +3,7 @@
  * Node.js only; never exported from the jsii entry point.
  */
 export { pipelineJobHandler, DEFAULT_TIMEOUT_MARGIN_MILLIS } from './handler';
+export type { PipelineJobHandlerOptions, PipelineJobLambdaHandler, PipelineJobStep, StepFunction } from './handler';
 export { PipelineJob } from './job';
 export { InputArtifact, OutputArtifact, ARTIFACT_LIMITS } from './artifacts';
 export { MAX_TRANSFER_ATTEMPTS } from './s3-transfer';
@@ -20,9 +21,5 @@ export type {
   JobSuccess,
   LambdaContext,
   Logger,
-  PipelineJobHandlerOptions,
-  PipelineJobLambdaHandler,
-  PipelineJobStep,
   ReadOptions,
-  StepFunction,
 } from './types';

@@ -93,7 +93,7 @@ export class PipelineJob {
 
   /**
    * Ends this invocation without finishing the job: CodePipeline invokes the function again
-   * with `continuationState` set to `state`. Return the result from the step function.
+   * with `continuationState` set to `state`. Return it from your function of the job.
    *
    * @param state 1 to 2048 characters, handed to the next invocation
    */

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'timers/promises';
 import type { GetObjectCommandOutput, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { ArtifactError, stoppedBySignal } from './errors';
 import { buffersPassed, memoryBudget } from './memory-budget';
-import { s3Module } from './s3';
+import { s3Module } from './s3-sdk';
 import type { FailureType } from './types';
 import { LIMITS } from '../common/limits';
 
@@ -250,7 +250,7 @@ function isTransient(error: unknown): boolean {
     || (error as Error)?.message === 'aborted' || (typeof status === 'number' && status >= 500);
 }
 
-/** README's mapping: access and KMS errors are the role's or the key's, transient ones the service's, the rest the job's. */
+/** The mapping docs/runtime.md gives: access and KMS errors are the role's or the key's, transient ones the service's, the rest the job's. */
 function failureTypeOf(error: unknown): FailureType {
   const name = (error as { name?: string } | undefined)?.name ?? '';
   if (ACCESS_ERRORS.has(name) || name.startsWith('KMS')) {

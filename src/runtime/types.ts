@@ -1,10 +1,8 @@
-// eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
-import type { CodePipelineClient } from '@aws-sdk/client-codepipeline';
-// eslint-disable-next-line import/no-extraneous-dependencies -- the Lambda Node.js runtime provides the SDK; jsii refuses it as a peer (see .projenrc.ts)
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { PipelineJob } from './job';
-
-/** The types of the runtime's API and of the job event as far as the runtime reads it. */
+/**
+ * The types of the job event as far as the runtime reads it, and of the results and artifacts of
+ * the runtime's API. The handler's own types are in handler.ts, beside it: they name the job
+ * (job.ts), which imports these.
+ */
 
 export interface ArtifactCredentials {
   readonly accessKeyId: string;
@@ -57,7 +55,7 @@ export interface ExecutionDetails {
   readonly externalExecutionId?: string;
 }
 
-/** What a step function returns to report success. */
+/** What your function of the job returns to report success. */
 export interface JobSuccess extends ExecutionDetails {
   /** Output variables: keys `[A-Za-z0-9@\-_]{1,128}`, string values, 122,880 bytes together. */
   readonly outputVariables?: Record<string, string>;
@@ -105,39 +103,3 @@ export interface LambdaContext {
   readonly awsRequestId: string;
   getRemainingTimeInMillis(): number;
 }
-
-export interface PipelineJobHandlerOptions {
-  /** @default a CodePipelineClient with the function's own credentials and region */
-  readonly codePipelineClient?: CodePipelineClient;
-  /** Builds the S3 client for the job's artifacts from the job's temporary credentials. @default new S3Client({ credentials }) */
-  readonly createS3Client?: (credentials: ArtifactCredentials) => S3Client;
-  /** @default console */
-  readonly logger?: Logger;
-  /**
-   * How long before the function's timeout the runtime gives up on an unfinished step and
-   * reports a failure, so that the action never waits for CodePipeline's 20 minute timeout.
-   * It must leave time to report: a PutJobFailureResult call usually takes well under a second.
-   *
-   * @default 10000
-   */
-  readonly timeoutMarginMillis?: number;
-  /**
-   * Output variables the step must report before it may succeed.
-   *
-   * @default the JSON array in the CDK_LAMBDA_INVOKE_STEP_OUTPUT_VARIABLES environment variable, which LambdaInvokeStep sets from `outputVariables`
-   */
-  readonly declaredOutputVariables?: string[];
-}
-
-/** The step's own code: it does the job's work and returns its result. */
-export type PipelineJobStep = (job: PipelineJob) => Promise<JobResult | void> | JobResult | void;
-
-/**
- * The former name of `PipelineJobStep`, which read as AWS Step Functions.
- * @deprecated use `PipelineJobStep`
- */
-export type StepFunction = PipelineJobStep;
-
-/** The Lambda handler `pipelineJobHandler` returns. */
-export type PipelineJobLambdaHandler = (event: unknown, context: LambdaContext) => Promise<void>;
-

@@ -6,7 +6,7 @@ import { cx_api } from 'aws-cdk-lib';
 import { LAMBDA_DEFAULT_MEMORY_MB } from './runners/invoker';
 import { runtimeFamilyOf, runtimesRunLocally } from './runtimes';
 import { StepRunError } from './step-run-error';
-import { STEP_METADATA_TYPE, StepMetadata } from '../private/assembly-metadata';
+import { STEP_METADATA_TYPE, StepMetadata } from '../common/step-metadata';
 
 /** What the cloud assembly says about a LambdaInvokeStep: the code that would be deployed and how it is invoked. */
 export interface SynthesizedStep {

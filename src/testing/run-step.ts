@@ -23,8 +23,9 @@ import { nodeVersionWarning } from './runners/node-process';
 import { layerEnvironment, runtimeFamilyOf, runtimesRunLocally, type RunnerOptions, type StartedRunner } from './runtimes';
 import { StepRunError } from './step-run-error';
 import { readZip } from '../runtime/artifacts';
+import type { PipelineJobLambdaHandler } from '../runtime/handler';
 import { redact } from '../runtime/redact';
-import type { ArtifactFiles, PipelineJobLambdaHandler } from '../runtime/types';
+import type { ArtifactFiles } from '../runtime/types';
 import { writeZip } from '../runtime/zip-writer';
 
 export { StepRunError };
@@ -184,8 +185,9 @@ const IN_PROCESS_MEMORY = 'runStep runs the handler in this process, where its m
  */
 export async function runStep(handler: PipelineJobLambdaHandler | ((...args: any[]) => unknown), options: StepRunOptions = {}): Promise<StepRun> {
   const runtime = options.runtime ?? defaultRuntime();
-  return exclusively(() => run(async () => ({
-    invoker: inProcess(handler),
+  return exclusively(() => run(async ({ memoryMb, accountId }) => ({
+    // The handler is the test's own code, in this process: its task root is where the test runs.
+    invoker: inProcess(handler, { handler: 'index.handler', codeDirectory: process.cwd(), memoryMb, accountId, runtime }),
     runtimeClient: `the harness's in-process Node.js runner on Node.js ${process.versions.node}`,
     warnings: [nodeVersionWarning(runtime), IN_PROCESS_MEMORY].filter((warning): warning is string => warning !== undefined),
   }), { ...options, runtime }, runtime));

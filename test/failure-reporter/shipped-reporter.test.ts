@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { FAILURE_REPORTER_ASSET } from '../../src/private/failure-reporter';
-import { LoopbackCodePipeline } from '../../src/testing';
+import { LoopbackCodePipeline } from '../../src/testing/endpoints/codepipeline';
 import { loopbackFunctionEnvironment } from '../../src/testing/endpoints/function-environment';
 import { madeUpCredentials } from '../../src/testing/job-event';
 

@@ -3,7 +3,8 @@ import * as path from 'path';
 import { App, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LambdaInvokeStep } from '../../src';
-import { findSynthesizedStep, runSynthesizedStep } from '../../src/testing';
+import { runSynthesizedStep } from '../../src/testing';
+import { findSynthesizedStep } from '../../src/testing/synthesized';
 import { stackFrameFiles } from '../support/stack-frames';
 
 // Every way a user bundles a step with NodejsFunction, synthesized and run from the cloud

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { App, Stack, aws_codepipeline as codepipeline, aws_codepipeline_actions as actions, aws_s3 as s3 } from 'aws-cdk-lib';
 import { LambdaInvokeStep } from '../../src';
-import { findSynthesizedStep, runSynthesizedStep } from '../../src/testing';
+import { runSynthesizedStep } from '../../src/testing';
+import { findSynthesizedStep } from '../../src/testing/synthesized';
 
 // End to end: the bundled handler of a synthesized step, its UserParameters as the template holds
 // them, substituted by the harness as CodePipeline substitutes variables.

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { App, Duration, Stack, aws_lambda as lambda } from 'aws-cdk-lib';
 import { LambdaInvokeStep, LambdaInvokeStepProps } from '../../src';
-import { StepRun, StepRunError, findSynthesizedStep, runSynthesizedStep } from '../../src/testing';
+import { StepRun, StepRunError, runSynthesizedStep } from '../../src/testing';
+import { findSynthesizedStep } from '../../src/testing/synthesized';
 
 // Steps whose functions crash, synthesized and run end to end: each attempt as Lambda runs it, the
 // retries the template's asynchronous invocation config gives, and the step's failure reporter's

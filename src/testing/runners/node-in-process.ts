@@ -1,21 +1,27 @@
 import { format } from 'util';
 import type { InvocationEnd, Invoker } from './invoker';
+import { FunctionDescription, lambdaRuntimeEnvironment } from './lambda-environment';
 import { runInFunctionScope } from '../function-scope';
 import { invokeLikeLambda, type NodeRuntime } from '../invoke-like-lambda';
 import { lambdaContext } from '../lambda-context';
 
 /**
  * The Lambda Node.js runtime in the test's own process: the handler called as the runtime calls it,
- * in a function scope (its process.env is the function's), its console captured, abandoned at its
- * timeout. One run at a time, as process.env and console are the process's.
+ * in a function scope (its process.env is the function's, with the variables Lambda sets, such as
+ * AWS_LAMBDA_FUNCTION_MEMORY_SIZE), its console captured, abandoned at its timeout. One run at a
+ * time, as process.env and console are the process's.
  */
-export function inProcess(handler: (...args: any[]) => unknown): Invoker {
+export function inProcess(handler: (...args: any[]) => unknown, fn: FunctionDescription): Invoker {
   return async (event, { timeoutMillis, environment, runtime }, logs, notes) => {
     const restoreConsole = captureConsole(logs);
     const context = lambdaContext(timeoutMillis);
+    // The child runners' own hand-offs (request id, ARN) are not Lambda's: the context carries them here.
+    const functionEnvironment = { ...environment, ...lambdaRuntimeEnvironment(fn, environment) };
+    delete functionEnvironment.LOCAL_STEP_REQUEST_ID;
+    delete functionEnvironment.LOCAL_STEP_FUNCTION_ARN;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const invocation = runInFunctionScope(environment, () => invokeLikeLambda(handler, event, context, runtime as NodeRuntime, {
+      const invocation = runInFunctionScope(functionEnvironment, () => invokeLikeLambda(handler, event, context, runtime as NodeRuntime, {
         onUnsupported: use => notes.unsupportedUses.push(use),
         onReturnedWithoutPromise: () => notes.returnedWithoutPromise = true,
       }));

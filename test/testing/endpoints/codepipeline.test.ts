@@ -3,7 +3,7 @@ import {
   AcknowledgeJobCommand, CodePipelineClient, GetPipelineStateCommand, PutJobFailureResultCommand, PutJobSuccessResultCommand,
 } from '@aws-sdk/client-codepipeline';
 import { S3Client, ListBucketsCommand } from '@aws-sdk/client-s3';
-import { LoopbackCodePipeline } from '../../../src/testing';
+import { LoopbackCodePipeline } from '../../../src/testing/endpoints/codepipeline';
 import { CODEPIPELINE_MODEL } from '../../../src/testing/endpoints/codepipeline-model.generated';
 import type { KnownCredentials } from '../../../src/testing/endpoints/sigv4';
 

@@ -8,7 +8,7 @@ import {
   ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException, UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { LoopbackS3Endpoint } from '../../../src/testing';
+import { LoopbackS3Endpoint } from '../../../src/testing/endpoints/s3';
 import type { KnownCredentials } from '../../../src/testing/endpoints/sigv4';
 
 // The built-in S3 endpoint against the SDK's S3 client in its default configuration (checksums,

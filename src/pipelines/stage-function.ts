@@ -1,8 +1,8 @@
 import { Aws, Names, Stack, Stage, Token, aws_iam as iam, aws_lambda as lambda, pipelines } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
-import { errorAt } from './errors';
-import { environmentHolder, invokedName, isDefinedInApp, withQualifier } from './lambda-function';
 import { placementsOf } from './placements';
+import { errorAt } from '../private/errors';
+import { environmentHolder, invokedName, isDefinedInApp, withQualifier } from '../private/lambda-function';
 
 /**
  * What the pipeline's stack needs to reach a function defined in a stage the pipeline deploys: the
