@@ -55,12 +55,21 @@ export interface ExtractResult {
   readonly failure?: { readonly index: number; readonly problem: EntryProblem };
 }
 
+/** How entries are deflated; zip-writer.ts holds the values and why. */
+export interface DeflateSettings {
+  /** zlib's compression level. */
+  readonly level: number;
+  /** How much of larger data's start is deflated first, to tell whether the whole is worth deflating. */
+  readonly sampleBytes: number;
+  /** The share of its size the sample must deflate to for the whole to be deflated. */
+  readonly worthDeflating: number;
+}
+
 /** Files to read whole and compress, in order. */
 export interface CompressTask {
   readonly kind: 'compress';
   readonly paths: readonly string[];
-  readonly sampleBytes: number;
-  readonly worthDeflating: number;
+  readonly deflate: DeflateSettings;
 }
 
 export interface CompressedEntry {
@@ -99,8 +108,12 @@ export function extractEntries(node: TaskModules, task: ExtractTask): ExtractRes
           }
           read += count;
         }
-        // One byte more than declared is enough to tell an entry that inflates past its size.
-        const data = entry.deflated ? node.zlib.inflateRawSync(stored, { maxOutputLength: entry.uncompressedSize + 1 }) : stored;
+        // One byte more than declared is enough to tell an entry that inflates past its size. Output
+        // of exactly that size is one buffer, where zlib's default 16 KB pieces are several, joined.
+        const outputBytes = entry.uncompressedSize + 1;
+        const data = entry.deflated
+          ? node.zlib.inflateRawSync(stored, { maxOutputLength: outputBytes, chunkSize: Math.max(64, outputBytes) })
+          : stored;
         const crc32 = node.zlib.crc32(data);
         if (data.length > entry.uncompressedSize) {
           problem = { kind: 'too-many' };
@@ -127,17 +140,41 @@ export function extractEntries(node: TaskModules, task: ExtractTask): ExtractRes
 }
 
 export function compressFiles(node: TaskModules, task: CompressTask): CompressedEntry[] {
-  return task.paths.map(file => compressEntry(node, node.fs.readFileSync(file), task.sampleBytes, task.worthDeflating));
+  // One buffer to read every file into: buffers are memory outside V8's heap, and each 64 MB more
+  // of them starts a collection of the whole heap, work that competes for a small function's CPU.
+  let scratch = Buffer.allocUnsafe(0);
+  return task.paths.map(file => {
+    const handle = node.fs.openSync(file, 'r');
+    let data: Buffer;
+    try {
+      const size = node.fs.fstatSync(handle).size;
+      if (size > scratch.length) {
+        scratch = Buffer.allocUnsafe(size);
+      }
+      let read = 0;
+      for (let count = -1; read < size && count !== 0; read += count) {
+        count = node.fs.readSync(handle, scratch, read, size - read, read);
+      }
+      data = scratch.subarray(0, read);
+    } finally {
+      node.fs.closeSync(handle);
+    }
+    const compressed = compressEntry(node, data, task.deflate);
+    // A stored body is still the scratch buffer, which the next file overwrites.
+    return compressed.body === data ? { ...compressed, body: Buffer.from(data) } : compressed;
+  });
 }
 
 /**
- * The entry's body: deflated, unless deflating does not shrink it. A sample of its start tells
- * whether deflating the whole is worth trying (as zip tools judge it), so incompressible data is
- * not deflated in vain.
+ * The entry's body: deflated, unless deflating does not shrink it. For larger data, a sample of
+ * its start tells whether deflating the whole is worth trying, so incompressible data is not
+ * deflated in vain.
  */
-export function compressEntry(node: TaskModules, data: Uint8Array, sampleBytes: number, worthDeflating: number): CompressedEntry {
-  const worthTrying = data.length <= sampleBytes || deflatingPays(node, data.subarray(0, sampleBytes), worthDeflating);
-  const deflated = worthTrying ? node.zlib.deflateRawSync(data) : undefined;
+export function compressEntry(node: TaskModules, data: Uint8Array, settings: DeflateSettings): CompressedEntry {
+  const worthTrying = data.length <= settings.sampleBytes || deflatingPays(node, data.subarray(0, settings.sampleBytes), settings.worthDeflating);
+  // Small data deflates into one buffer of its size rather than zlib's default 16 KB.
+  const chunkSize = Math.max(64, Math.min(data.length, 16 * 1024));
+  const deflated = worthTrying ? node.zlib.deflateRawSync(data, { level: settings.level, chunkSize }) : undefined;
   const body = deflated && deflated.length < data.length ? deflated : data;
   return { method: body === data ? 0 : 8, crc32: node.zlib.crc32(data), uncompressedSize: data.length, body };
 }

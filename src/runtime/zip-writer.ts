@@ -7,14 +7,19 @@ import * as zlib from 'zlib';
 import { memoryBudget, relieveMemory } from './memory-budget';
 import type { ArtifactFiles } from './types';
 import { normalizeEntryPath } from './zip-reader';
-import { CompressedEntry, MAIN_THREAD, WHOLE_ENTRY_BYTES, ZipThreads, compressEntry, deflatingPays, inBatches } from './zip-threads';
+import { CompressedEntry, DeflateSettings, MAIN_THREAD, WHOLE_ENTRY_BYTES, ZipThreads, compressEntry, deflatingPays, inBatches } from './zip-threads';
 
 /** Entries written from memory get a fixed time, so the same files give the same zip. */
 const FIXED_MTIME = new Date('2000-01-01T00:00:00Z');
 
-/** The start of a file that tells whether deflating it pays (small, as every file is sampled), and the share it must shrink to. */
-const SAMPLE_BYTES = 4 * 1024;
-const WORTH_DEFLATING = 0.9;
+/**
+ * How entries are deflated. Level 4 rather than zlib's default 6: on a source tree (the aws-cdk-lib
+ * package, 104 MB in 7,140 files) it deflates in 0.97 s of CPU where level 6 takes 1.3 s, and the
+ * zip is 2.2% larger. A function pays for its time, and the next action reads the artifact once. Files
+ * larger than the sample deflate its first 4 KB first and are stored when that does not shrink to
+ * 90%, so incompressible data is not deflated in vain.
+ */
+const DEFLATE: DeflateSettings = { level: 4, sampleBytes: 4 * 1024, worthDeflating: 0.9 };
 
 /**
  * Zips `files` (path → content, or every file of a directory) into `zipPath`. Entries are in
@@ -38,7 +43,7 @@ export async function writeZip(files: ArtifactFiles | string, zipPath: string): 
       for (const [requested, content] of Object.entries(files)) {
         const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content);
         const entry = { name: checkOutputPath(requested), mtime: FIXED_MTIME, mode: 0o100644 };
-        await zip.addCompressed([entry], [compressEntry(MAIN_THREAD, buffer, SAMPLE_BYTES, WORTH_DEFLATING)]);
+        await zip.addCompressed([entry], [compressEntry(MAIN_THREAD, buffer, DEFLATE)]);
       }
     }
     await zip.finish();
@@ -58,7 +63,7 @@ async function addDirectory(zip: ZipOutput, listed: readonly ListedFile[]) {
   const threads = ZipThreads.start(parts.filter(part => !streams(part)).length, memoryBudget().threads);
   try {
     const ahead = new Lookahead(parts.length, 2 * threads.size, index => streams(parts[index]) ? Promise.resolve(undefined)
-      : threads.run({ kind: 'compress', paths: parts[index].map(file => file.absolutePath), sampleBytes: SAMPLE_BYTES, worthDeflating: WORTH_DEFLATING }));
+      : threads.run({ kind: 'compress', paths: parts[index].map(file => file.absolutePath), deflate: DEFLATE }));
     for (const [index, part] of parts.entries()) {
       const compressed = await ahead.take(index);
       const entries = part.map(file => ({ name: file.name, mtime: file.stats.mtime, mode: file.stats.mode }));
@@ -67,7 +72,7 @@ async function addDirectory(zip: ZipOutput, listed: readonly ListedFile[]) {
         relieveMemory();
       } else {
         const [{ absolutePath, stats }] = part;
-        await zip.addFile(entries[0], absolutePath, stats.size, deflatingPays(MAIN_THREAD, sampleOf(absolutePath), WORTH_DEFLATING));
+        await zip.addFile(entries[0], absolutePath, stats.size, deflatingPays(MAIN_THREAD, sampleOf(absolutePath), DEFLATE.worthDeflating));
       }
     }
   } finally {
@@ -150,7 +155,7 @@ class ZipOutput {
       },
     });
     const compressedStart = this.position;
-    await pipeline(fs.createReadStream(absolutePath), counted, ...(deflate ? [zlib.createDeflateRaw()] : []), output);
+    await pipeline(fs.createReadStream(absolutePath), counted, ...(deflate ? [zlib.createDeflateRaw({ level: DEFLATE.level })] : []), output);
     const record = { ...placeholder, crc32, uncompressedSize, compressedSize: this.position - compressedStart };
     if (!zip64 && needsZip64(record)) {
       throw new Error(`${entry.name} grew past 4 GiB while it was zipped`);
@@ -288,8 +293,8 @@ class Lookahead<T> {
 function sampleOf(absolutePath: string): Buffer {
   const handle = fs.openSync(absolutePath, 'r');
   try {
-    const sample = Buffer.alloc(SAMPLE_BYTES);
-    return sample.subarray(0, fs.readSync(handle, sample, 0, SAMPLE_BYTES, 0));
+    const sample = Buffer.alloc(DEFLATE.sampleBytes);
+    return sample.subarray(0, fs.readSync(handle, sample, 0, DEFLATE.sampleBytes, 0));
   } finally {
     fs.closeSync(handle);
   }

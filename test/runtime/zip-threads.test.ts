@@ -32,7 +32,7 @@ function compressTask(count: number): threads.CompressTask {
     fs.writeFileSync(file, index % 5 === 4 ? randomBytes(5000) : compressible(index));
     return file;
   });
-  return { kind: 'compress', paths, sampleBytes: 4096, worthDeflating: 0.9 };
+  return { kind: 'compress', paths, deflate: { level: 4, sampleBytes: 4096, worthDeflating: 0.9 } };
 }
 
 /** An extract task for every entry of `zip`, written under work/out. */
