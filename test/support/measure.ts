@@ -12,6 +12,7 @@ import { lambdaNodeFlags } from '../../src/testing/runners/node-process';
 const REPOSITORY = path.resolve(__dirname, '..', '..');
 
 export interface Measurement {
+  /** Loading the bundle and the invocation, as at a cold start. */
   readonly seconds: number;
   readonly rssBefore: number;
   readonly peakRss: number;
@@ -37,6 +38,8 @@ export interface MeasureOptions {
   readonly memoryMb?: number;
   /** Wraps the handler's command, as the benchmark does to start it in a memory cgroup. */
   readonly launch?: (command: string[]) => string[];
+  /** The handler's TMPDIR, where it extracts and zips (default: the system's, /tmp). */
+  readonly temporaryDirectory?: string;
 }
 
 /**
@@ -77,6 +80,7 @@ export async function measureArtifactCopy(
     const { stdout } = await promisify(execFile)(command, args, {
       env: {
         PATH: process.env.PATH,
+        ...(options.temporaryDirectory !== undefined && { TMPDIR: options.temporaryDirectory }),
         NODE_PATH: path.join(REPOSITORY, 'node_modules'),
         ...(options.memoryMb !== undefined && { AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.memoryMb) }),
         ...loopbackFunctionEnvironment({
