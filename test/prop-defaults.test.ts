@@ -1,23 +1,12 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { LambdaInvokePipelinesStep, LambdaInvokeStep } from '../src';
+import { documentedDefault as documentedDefaultIn } from './support/doc-defaults';
 import { pipelinesApp } from './support/pipelines-app';
 import { HANDLER_ENTRY, actionNamed, findAction, pipelineStack, stepFunctionLogicalId } from './support/template';
 
 // Each `@default` that names a value (the API reference and API.md show it) against what a step
 // left at its defaults synthesizes, as limits.test.ts holds the docs' limits against LIMITS.
-const SOURCE = fs.readFileSync(path.join(__dirname, '..', 'src', 'lambda-invoke-step-props.ts'), 'utf8');
-
-/** The `@default` line of the prop's doc comment. */
-function documentedDefault(prop: string): string {
-  const doc = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*?)\\*/\\s*readonly ${prop}\\?:`).exec(SOURCE)?.[1];
-  const line = doc && /@default (.+)$/m.exec(doc)?.[1];
-  if (!line) {
-    throw new Error(`${prop} has no @default in src/lambda-invoke-step-props.ts`);
-  }
-  return line.trim();
-}
+const documentedDefault = (prop: string) => documentedDefaultIn('src/lambda-invoke-step-props.ts', prop);
 
 /** `Duration.days(14)`, `Duration.minutes(20)` as seconds. */
 function durationSeconds(text: string): number {
@@ -66,8 +55,7 @@ test('functionProps: the timeout and both memory sizes in @default are the templ
 });
 
 test('LambdaInvokePipelinesStep: producesOutput\'s @default is what a step without it gets', () => {
-  const source = fs.readFileSync(path.join(__dirname, '..', 'src', 'pipelines', 'lambda-invoke-pipelines-step.ts'), 'utf8');
-  const documented = /@default (\S+)\s*\*\/\s*readonly producesOutput\?:/.exec(source)?.[1];
+  const documented = documentedDefaultIn('src/pipelines/lambda-invoke-pipelines-step.ts', 'producesOutput');
   const { pipeline, pipelineStack: stack, prod, smokeTestFunction } = pipelinesApp();
   const step = new LambdaInvokePipelinesStep('Check', { lambdaInvokeStep: smokeTestFunction });
   pipeline.addStage(prod, { post: [step] });

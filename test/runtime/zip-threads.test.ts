@@ -91,6 +91,21 @@ describe('bundled by esbuild with minified identifiers and kept names, as a user
     bundled = require(path.join(outdir, 'zip-threads.js'));
   });
 
+  /** The task's answer from a worker: the first task of a pool goes to one. */
+  async function onWorker(task: threads.ExtractTask): Promise<threads.ExtractResult> {
+    const pool = bundled.ZipThreads.start(2, 2);
+    try {
+      return await pool.run(task);
+    } finally {
+      await pool.close();
+    }
+  }
+
+  const emptyOut = () => {
+    fs.rmSync(path.join(work, 'out'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(work, 'out'));
+  };
+
   test('worker threads compress files as the main thread does, answering each task in order', async () => {
     const pool = bundled.ZipThreads.start(8, 3);
     try {
@@ -137,15 +152,8 @@ describe('bundled by esbuild with minified identifiers and kept names, as a user
     expect(onMainThread).toEqual({ failure: { index, problem } });
     expect(written()).toEqual(before);
 
-    fs.rmSync(path.join(work, 'out'), { recursive: true });
-    fs.mkdirSync(path.join(work, 'out'));
-    // The first task of a pool goes to a worker.
-    const pool = bundled.ZipThreads.start(2, 2);
-    try {
-      expect(await pool.run(task)).toEqual(onMainThread);
-    } finally {
-      await pool.close();
-    }
+    emptyOut();
+    expect(await onWorker(task)).toEqual(onMainThread);
     expect(written()).toEqual(before);
   });
 
@@ -154,12 +162,7 @@ describe('bundled by esbuild with minified identifiers and kept names, as a user
     const dataStart = 30 + 'log.txt'.length + zip.readUInt16LE(28);
     zip.fill(0xff, dataStart + 20, dataStart + 60);
     const task = await extractTask(zip);
-    const pool = bundled.ZipThreads.start(2, 2);
-    try {
-      expect(await pool.run(task)).toEqual({ failure: { index: 0, problem: { kind: 'error', code: 'Z_DATA_ERROR', message: expect.any(String) } } });
-    } finally {
-      await pool.close();
-    }
+    expect(await onWorker(task)).toEqual({ failure: { index: 0, problem: { kind: 'error', code: 'Z_DATA_ERROR', message: expect.any(String) } } });
     expect(written()).toEqual([]);
   });
 
@@ -171,14 +174,8 @@ describe('bundled by esbuild with minified identifiers and kept names, as a user
     fs.writeFileSync(task.zipPath, zip);
     const failure = { failure: { index: 1, problem: { kind: 'error', message: 'invalid local file header signature: 0x12345678' } } };
     expect(threads.extractEntries(threads.MAIN_THREAD, task)).toEqual(failure);
-    fs.rmSync(path.join(work, 'out'), { recursive: true, force: true });
-    fs.mkdirSync(path.join(work, 'out'));
-    const pool = bundled.ZipThreads.start(2, 2);
-    try {
-      expect(await pool.run(task)).toEqual(failure);
-    } finally {
-      await pool.close();
-    }
+    emptyOut();
+    expect(await onWorker(task)).toEqual(failure);
     expect(written()).toEqual([path.basename(task.entries[0].target)]);
   });
 

@@ -1,22 +1,11 @@
-import * as fs from 'fs';
-import * as path from 'path';
 import { CodePipelineClient, PutJobSuccessResultCommand } from '@aws-sdk/client-codepipeline';
 import { runStep } from '../../src/testing';
+import { documentedDefault as documentedDefaultIn } from '../support/doc-defaults';
 
 // Each `@default` of the harness's options (StepRunOptions, in src/testing/run-step.ts) that names a
 // value, held against what a run left at its defaults does, as prop-defaults.test.ts holds the
 // construct's props against their template.
-const SOURCE = fs.readFileSync(path.join(__dirname, '..', '..', 'src', 'testing', 'run-step.ts'), 'utf8');
-
-/** The `@default` of an option's doc comment, up to the end of its line. */
-function documentedDefault(option: string): string {
-  const doc = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*?)\\*/\\s*readonly ${option}\\?:`).exec(SOURCE)?.[1];
-  const value = doc && /@default (.+?)(?:\s*\*\/)?$/m.exec(doc)?.[1];
-  if (!value) {
-    throw new Error(`${option} has no @default in src/testing/run-step.ts`);
-  }
-  return value.trim();
-}
+const documentedDefault = (option: string) => documentedDefaultIn('src/testing/run-step.ts', option);
 
 /** What a default run showed its handler: the event, the environment and the time it was given. */
 async function observedDefaults() {
