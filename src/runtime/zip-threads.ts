@@ -101,12 +101,8 @@ export function extractEntries(node: TaskModules, task: ExtractTask): ExtractRes
         }
         const dataStart = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
         const stored = scratch.subarray(0, entry.compressedSize);
-        for (let read = 0; read < stored.length;) {
-          const count = node.fs.readSync(zip, stored, read, stored.length - read, dataStart + read);
-          if (count === 0) {
-            throw new Error(`the zip file ends before the entry's ${entry.compressedSize} bytes of data`);
-          }
-          read += count;
+        if (readAt(node, zip, stored, dataStart) < stored.length) {
+          throw new Error(`the zip file ends before the entry's ${entry.compressedSize} bytes of data`);
         }
         // One byte more than declared is enough to tell an entry that inflates past its size. Output
         // of exactly that size is one buffer, where zlib's default 16 KB pieces are several, joined.
@@ -151,11 +147,8 @@ export function compressFiles(node: TaskModules, task: CompressTask): Compressed
       if (size > scratch.length) {
         scratch = Buffer.allocUnsafe(size);
       }
-      let read = 0;
-      for (let count = -1; read < size && count !== 0; read += count) {
-        count = node.fs.readSync(handle, scratch, read, size - read, read);
-      }
-      data = scratch.subarray(0, read);
+      // A file that shrank since its size was read gives what it still has, as readFileSync would.
+      data = scratch.subarray(0, readAt(node, handle, scratch.subarray(0, size), 0));
     } finally {
       node.fs.closeSync(handle);
     }
@@ -179,6 +172,19 @@ export function compressEntry(node: TaskModules, data: Uint8Array, settings: Def
   return { method: body === data ? 0 : 8, crc32: node.zlib.crc32(data), uncompressedSize: data.length, body };
 }
 
+/** Fills `target` from the file at `position` until it is full or the file ends; the bytes read. */
+export function readAt(node: TaskModules, handle: number, target: Buffer, position: number): number {
+  let read = 0;
+  while (read < target.length) {
+    const count = node.fs.readSync(handle, target, read, target.length - read, position + read);
+    if (count === 0) {
+      break;
+    }
+    read += count;
+  }
+  return read;
+}
+
 /** Whether deflating (quickly) shrinks `sample`, the start of some data, to at most `worthDeflating` of its size. */
 export function deflatingPays(node: TaskModules, sample: Uint8Array, worthDeflating: number): boolean {
   return node.zlib.deflateRawSync(sample, { level: 1 }).length < sample.length * worthDeflating;
@@ -195,7 +201,7 @@ export function runTask(node: TaskModules, task: ZipTask): ExtractResult | Compr
  * program by its markers).
  */
 export function workerSource(): string {
-  return [extractEntries, compressFiles, compressEntry, deflatingPays].join('\n') + `
+  return [extractEntries, compressFiles, compressEntry, deflatingPays, readAt].join('\n') + `
 /* zip worker program */
 const run = (${runTask});
 const node = { fs: require('fs'), zlib: require('zlib') };
